@@ -1,0 +1,308 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/platform"
+	"github.com/procman-dev/procman/sdk"
+)
+
+// Manager starts processes and makes sure none of them, nor anything they
+// start, outlives its welcome. A Manager is safe for concurrent use by any
+// number of goroutines: share the pointer.
+type Manager struct {
+	logger          hclog.Logger
+	stopGracePeriod time.Duration
+	handleSignals   bool
+
+	// mu guards procs and closed.
+	mu     sync.Mutex
+	procs  map[Handle]*process
+	closed bool
+}
+
+// New returns a Manager configured by opts.
+func New(opts ...Option) *Manager {
+	s := defaultSettings()
+	for _, opt := range opts {
+		opt(&s)
+	}
+	m := &Manager{
+		logger:          s.logger,
+		stopGracePeriod: s.stopGracePeriod,
+		handleSignals:   s.handleSignals,
+		procs:           make(map[Handle]*process),
+	}
+	if m.handleSignals {
+		relay.add(m)
+	}
+	return m
+}
+
+// Start validates cfg and starts it. The child gets exactly cfg.Env, runs in
+// cfg.Dir with cfg.Args verbatim, reads stdin from /dev/null, and has no
+// descriptor of the host but 0, 1 and 2. Its stdout and stderr are both
+// appended to cfg.LogFile when set; otherwise they go where WithOutput says,
+// or are discarded. The child leads its own process group, so that Stop
+// reaches everything it starts.
+//
+// An invalid cfg is reported as a *sdk.ConfigError (errors.Is
+// sdk.ErrInvalidConfig) and no handle is made. A program the system refuses
+// to run is reported as a *StartError; the handle it names is returned too,
+// and its Status is Failed. After Close, Start returns ErrClosed.
+func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...StartOption) (Handle, error) {
+	if err := ctx.Err(); err != nil {
+		return Handle{}, err
+	}
+	var s startSettings
+	for _, opt := range opts {
+		opt(&s)
+	}
+	cfg, err := normalize(cfg)
+	if err != nil {
+		return Handle{}, err
+	}
+	path, err := cfg.Resolve()
+	if err != nil {
+		return Handle{}, err
+	}
+
+	h := newHandle()
+	p := newProcess(h, cfg, m.logger)
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return Handle{}, ErrClosed
+	}
+	m.procs[h] = p
+	m.mu.Unlock()
+
+	proc, err := spawn(path, cfg, s)
+	if err != nil {
+		err = &StartError{Handle: h, Command: path, Err: err}
+		p.failed(err)
+		m.logger.Debug("start failed", "handle", h, "command", path, "error", err)
+		return h, err
+	}
+	p.running(proc, time.Now())
+	m.logger.Debug("started", "handle", h, "pid", proc.Pid, "command", path)
+	return h, nil
+}
+
+// normalize returns a copy of cfg whose Dir and LogFile are absolute, so
+// that everything after sees the paths the child will see.
+func normalize(cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	cfg = cfg.Clone()
+	dir, err := filepath.Abs(cfg.Dir) // "" is the working directory
+	if err != nil {
+		return cfg, &sdk.ConfigError{Field: "Dir", Reason: err.Error()}
+	}
+	cfg.Dir = dir
+	if cfg.LogFile != "" && !filepath.IsAbs(cfg.LogFile) {
+		cfg.LogFile = filepath.Join(cfg.Dir, cfg.LogFile)
+	}
+	return cfg, nil
+}
+
+func spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, error) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer devNull.Close()
+	stdout, stderr := orDefault(s.stdout, devNull), orDefault(s.stderr, devNull)
+	if cfg.LogFile != "" {
+		log, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		defer log.Close()
+		stdout, stderr = log, log
+	}
+	return platform.Start(platform.Spec{
+		Path:   path,
+		Args:   append([]string{cfg.Command}, cfg.Args...),
+		Dir:    cfg.Dir,
+		Env:    environ(cfg.Env),
+		Stdin:  devNull,
+		Stdout: stdout,
+		Stderr: stderr,
+	})
+}
+
+func orDefault(f, def *os.File) *os.File {
+	if f == nil {
+		return def
+	}
+	return f
+}
+
+// environ turns env into the sorted KEY=value list a child receives.
+func environ(env map[string]string) []string {
+	list := make([]string, 0, len(env))
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		list = append(list, k+"="+env[k])
+	}
+	return list
+}
+
+func (m *Manager) lookup(h Handle) (*process, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.procs[h]
+	if !ok {
+		return nil, notFound(h)
+	}
+	return p, nil
+}
+
+// Config returns the configuration h was started with, with Dir and LogFile
+// made absolute.
+func (m *Manager) Config(h Handle) (sdk.ProcessConfig, error) {
+	p, err := m.lookup(h)
+	if err != nil {
+		return sdk.ProcessConfig{}, err
+	}
+	return p.config.Clone(), nil
+}
+
+// Status returns a snapshot of the process's status.
+func (m *Manager) Status(h Handle) (Status, error) {
+	p, err := m.lookup(h)
+	if err != nil {
+		return Status{}, err
+	}
+	return p.snapshot(), nil
+}
+
+// List returns the handles of the processes that are starting or running,
+// in no particular order.
+func (m *Manager) List() []Handle {
+	m.mu.Lock()
+	procs := slices.Collect(maps.Values(m.procs))
+	m.mu.Unlock()
+	var active []Handle
+	for _, p := range procs {
+		if !p.snapshot().Done() {
+			active = append(active, p.handle)
+		}
+	}
+	return active
+}
+
+// Wait waits until the process has ended, or ctx is done, and returns its
+// final status. Any number of goroutines may wait on the same handle.
+func (m *Manager) Wait(ctx context.Context, h Handle) (Status, error) {
+	p, err := m.lookup(h)
+	if err != nil {
+		return Status{}, err
+	}
+	select {
+	case <-p.exited:
+		return p.snapshot(), nil
+	case <-ctx.Done():
+		return p.snapshot(), ctx.Err()
+	}
+}
+
+// Signal sends sig to the process itself, not to the rest of its tree. It
+// returns os.ErrProcessDone if the process has already ended.
+func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
+	p, err := m.lookup(h)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-p.started:
+	default:
+		return fmt.Errorf("handle %s: process is still starting", h)
+	}
+	select {
+	case <-p.exited:
+		return os.ErrProcessDone
+	default:
+	}
+	return p.signal(sig)
+}
+
+// Stop stops the process and everything it started: SIGTERM to the whole
+// tree, then, if anything of it still lives after the stop grace period,
+// the process is marked Unresponsive and the tree is killed with SIGKILL.
+// Stop returns when the tree is gone, or with ctx's error when ctx is done
+// first (the stop goes on regardless).
+//
+// Stopping a process that has ended, or that is already being stopped, is
+// not an error: it waits for the same end. An unknown handle is ErrNotFound.
+func (m *Manager) Stop(ctx context.Context, h Handle) error {
+	return m.StopWithSignal(ctx, h, syscall.SIGTERM)
+}
+
+// StopWithSignal is Stop with sig, instead of SIGTERM, as the graceful
+// signal. If a stop is already under way, sig is not sent again.
+func (m *Manager) StopWithSignal(ctx context.Context, h Handle, sig syscall.Signal) error {
+	p, err := m.lookup(h)
+	if err != nil {
+		return err
+	}
+	p.stop(sig, m.stopGracePeriod)
+	select {
+	case <-p.gone:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stop %s: %w", h, ctx.Err())
+	}
+}
+
+// Forget removes the record of a process whose tree is gone, so that a
+// long-lived Manager does not grow with every process it ever started.
+// A process still active is ErrActive; an unknown handle is ErrNotFound.
+func (m *Manager) Forget(h Handle) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.procs[h]
+	if !ok {
+		return notFound(h)
+	}
+	select {
+	case <-p.gone:
+		delete(m.procs, h)
+		return nil
+	default:
+		return fmt.Errorf("handle %s: %w", h, ErrActive)
+	}
+}
+
+// Close stops every process, all at once rather than one after another, and
+// makes later calls of Start fail with ErrClosed. It returns when every tree
+// is gone, or with ctx's error when ctx is done first (the stops go on
+// regardless). Calling Close again waits for the same stops.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	wasClosed := m.closed
+	m.closed = true
+	procs := slices.Collect(maps.Values(m.procs))
+	m.mu.Unlock()
+	if !wasClosed && m.handleSignals {
+		relay.remove(m)
+	}
+	for _, p := range procs {
+		p.stop(syscall.SIGTERM, m.stopGracePeriod)
+	}
+	for _, p := range procs {
+		select {
+		case <-p.gone:
+		case <-ctx.Done():
+			return fmt.Errorf("close: %w", ctx.Err())
+		}
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+//go:build linux
+
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/sdk"
+)
+
+func TestChildGetsExactlyItsEnvironment(t *testing.T) {
+	t.Setenv("PROCMAN_HOST_SECRET", "must-not-leak")
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	cfg := child(t, marker, "sleep")
+	cfg.Env = map[string]string{
+		"PATH":     "/nowhere",
+		"EMPTY":    "",
+		"EQUALS":   "a=b=c",
+		"SPACES":   "  two  spaces  ",
+		"NEWLINE":  "line1\nline2",
+		"UNICODE":  "ünïcødé ✓",
+		"lower_ok": "1",
+	}
+	_, st := start(t, m, cfg)
+
+	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", st.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSuffix(string(environ), "\x00"), "\x00")
+	var want []string
+	for k, v := range cfg.Env {
+		want = append(want, k+"="+v)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("child environment:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestChildRunsInItsDir(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+
+	cfg := child(t, marker, "sleep")
+	_, st := start(t, m, cfg)
+	if got, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", st.PID)); got != cfg.Dir {
+		t.Errorf("cwd = %q, want %q", got, cfg.Dir)
+	}
+
+	// An empty Dir is the host's working directory, made absolute.
+	cfg.Dir = ""
+	h, st := start(t, m, cfg)
+	wd, _ := os.Getwd()
+	if got, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", st.PID)); got != wd {
+		t.Errorf("cwd with empty Dir = %q, want %q", got, wd)
+	}
+	used, err := m.Config(h)
+	if err != nil || used.Dir != wd {
+		t.Errorf("Config(h).Dir = %q, %v; want %q", used.Dir, err, wd)
+	}
+}
+
+func TestArgsArriveByteForByte(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	args := []string{"with spaces", `"double"`, `'single'`, "$(touch /tmp/pwned)", "a;b", "", "ünïcødé ✓", "back\\slash", "new\nline", "*", "~", "$HOME", "\t"}
+	cfg := child(t, marker, "sleep", args...)
+	_, st := start(t, m, cfg)
+
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string{testchild}, cfg.Args...)
+	got := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	if !slices.Equal(got, want) {
+		t.Errorf("argv:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestChildHasOnlyStdioDescriptors(t *testing.T) {
+	// Descriptors the host holds open while it starts a child must not
+	// reach the child: a file, a listening socket, a pipe, and one opened
+	// without close-on-exec, as C code or the host's parent would leave it.
+	raw, err := syscall.Open("/etc/hostname", syscall.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(raw)
+	f, err := os.Open("/etc/hostname")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	_, st := start(t, m, child(t, marker, "sleep"))
+
+	fdDir := fmt.Sprintf("/proc/%d/fd", st.PID)
+	entries, err := os.ReadDir(fdDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fds []string
+	for _, e := range entries {
+		fds = append(fds, e.Name())
+	}
+	if !slices.Equal(fds, []string{"0", "1", "2"}) {
+		t.Errorf("child descriptors = %v, want [0 1 2]", fds)
+	}
+	for _, fd := range []string{"0", "1", "2"} {
+		if target, _ := os.Readlink(filepath.Join(fdDir, fd)); target != "/dev/null" {
+			t.Errorf("fd %s -> %q, want /dev/null (no LogFile, no output option)", fd, target)
+		}
+	}
+}
+
+func TestLogFileGetsBothStreamsAppended(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	cfg := child(t, marker, "interleave", "200")
+	cfg.LogFile = "out.log" // relative: under Dir
+	path := filepath.Join(cfg.Dir, "out.log")
+	if err := os.WriteFile(path, []byte("kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	h, _ := start(t, m, cfg)
+	if st := wait(t, m, h); st.State != host.Exited || st.ExitCode != 0 {
+		t.Fatalf("status = %v, want exited 0", st)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	want.WriteString("kept\n")
+	for i := range 200 {
+		fmt.Fprintf(&want, "stdout %d\nstderr %d\n", 2*i, 2*i+1)
+	}
+	if !bytes.Equal(data, want.Bytes()) {
+		t.Errorf("log file does not hold both streams in order after the old content:\n%s", data)
+	}
+}
+
+func TestWithOutputSendsStreamsToFiles(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	dir := t.TempDir()
+	stdout, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+
+	h, _ := start(t, m, child(t, marker, "interleave", "2"), host.WithOutput(stdout, stderr))
+	wait(t, m, h)
+	if got, _ := os.ReadFile(stdout.Name()); string(got) != "stdout 0\nstdout 2\n" {
+		t.Errorf("stdout = %q", got)
+	}
+	if got, _ := os.ReadFile(stderr.Name()); string(got) != "stderr 1\nstderr 3\n" {
+		t.Errorf("stderr = %q", got)
+	}
+}
+
+func TestExitCodesAreExact(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	for code := range 256 {
+		h, err := m.Start(context.Background(), child(t, marker, "exit", fmt.Sprint(code)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := wait(t, m, h)
+		if st.State != host.Exited || st.ExitCode != code {
+			t.Errorf("exit %d: status = %v", code, st)
+		}
+		if st.EndedAt.Before(st.StartedAt) {
+			t.Errorf("exit %d: ended %v before it started %v", code, st.EndedAt, st.StartedAt)
+		}
+		if err := m.Forget(h); err != nil {
+			t.Errorf("Forget after exit: %v", err)
+		}
+	}
+}
+
+func TestSignalDeathsAreExact(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGABRT, syscall.SIGKILL, syscall.SIGUSR1, syscall.SIGSEGV, syscall.SIGTERM} {
+		// A shell, not testchild: the Go runtime turns some signals into exit 2.
+		cfg := sdk.ProcessConfig{Command: "/bin/sh", Args: []string{"-c", fmt.Sprintf("kill -%d $$", int(sig)), marker}}
+		h, _ := start(t, m, cfg)
+		st := wait(t, m, h)
+		if st.State != host.Terminated || st.Signal != sig {
+			t.Errorf("kill %v: status = %v", sig, st)
+		}
+	}
+}
+
+func TestRefusedExecIsFailed(t *testing.T) {
+	m := newManager(t)
+	dir := t.TempDir()
+	// Executable bits but no valid format and no #! line: the kernel says ENOEXEC.
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(garbage, []byte("not a program\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, err := m.Start(context.Background(), sdk.ProcessConfig{Command: garbage, Dir: dir})
+	var se *host.StartError
+	if !errors.As(err, &se) || !errors.Is(err, syscall.ENOEXEC) {
+		t.Fatalf("Start = %v, want a *StartError matching ENOEXEC", err)
+	}
+	if se.Handle != h || se.Command != garbage {
+		t.Errorf("StartError = %+v, want handle %v and command %s", se, h, garbage)
+	}
+	st, err := m.Status(h)
+	if err != nil || st.State != host.Failed || !errors.Is(st.Err, syscall.ENOEXEC) {
+		t.Errorf("Status = %v, %v; want failed with ENOEXEC", st, err)
+	}
+	if st := wait(t, m, h); st.State != host.Failed {
+		t.Errorf("Wait = %v, want failed", st)
+	}
+	if slices.Contains(m.List(), h) {
+		t.Error("List holds a failed process")
+	}
+	stop(t, m, h) // stopping a failed process is not an error
+}
+
+func TestStartRejectsInvalidConfig(t *testing.T) {
+	m := newManager(t)
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		cfg   sdk.ProcessConfig
+		field string
+		cause error
+	}{
+		{"empty command", sdk.ProcessConfig{Dir: dir}, "Command", nil},
+		{"NUL in arg", sdk.ProcessConfig{Command: testchild, Args: []string{"a\x00"}, Dir: dir}, "Args[0]", nil},
+		{"bad env key", sdk.ProcessConfig{Command: testchild, Env: map[string]string{"A=B": "1"}, Dir: dir}, "Env", nil},
+		{"missing dir", sdk.ProcessConfig{Command: testchild, Dir: filepath.Join(dir, "nope")}, "Dir", nil},
+		{"only on the host's PATH", sdk.ProcessConfig{Command: "sh", Dir: dir, Env: map[string]string{"PATH": dir}}, "Command", sdk.ErrCommandNotFound},
+		{"not executable", sdk.ProcessConfig{Command: plain, Dir: dir}, "Command", sdk.ErrNotExecutable},
+		{"log directory missing", sdk.ProcessConfig{Command: testchild, Dir: dir, LogFile: "nope/out.log"}, "LogFile", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := m.Start(context.Background(), tt.cfg)
+			var ce *sdk.ConfigError
+			if !errors.As(err, &ce) || !errors.Is(err, sdk.ErrInvalidConfig) || ce.Field != tt.field {
+				t.Fatalf("Start = %v, want a config error on %s", err, tt.field)
+			}
+			if tt.cause != nil && !errors.Is(err, tt.cause) {
+				t.Errorf("Start = %v, want it to match %v", err, tt.cause)
+			}
+			if h != (host.Handle{}) {
+				t.Errorf("Start returned handle %v with a config error", h)
+			}
+		})
+	}
+	if len(m.List()) != 0 {
+		t.Errorf("List after rejected starts = %v", m.List())
+	}
+}

@@ -1,0 +1,87 @@
+package host
+
+import (
+	"fmt"
+	"syscall"
+	"time"
+)
+
+// State is where a process is in its life.
+type State int
+
+const (
+	// Starting: the handle exists; the process is being spawned.
+	Starting State = iota
+	// Running: the process runs with Status.PID.
+	Running
+	// Exited: the process exited by itself with Status.ExitCode.
+	Exited
+	// Terminated: the process was ended by Status.Signal.
+	Terminated
+	// Failed: the process could not be started; Status.Err says why.
+	Failed
+)
+
+var stateNames = [...]string{"starting", "running", "exited", "terminated", "failed"}
+
+func (s State) String() string {
+	if s < 0 || int(s) >= len(stateNames) {
+		return fmt.Sprintf("State(%d)", int(s))
+	}
+	return stateNames[s]
+}
+
+// Status is a snapshot of one process. Which fields are meaningful depends
+// on State, as each field's comment says.
+type Status struct {
+	State State
+
+	// PID is the process id: set from Running on, and kept afterwards so that
+	// logs can name the process that was.
+	PID int
+
+	// ExitCode is the code the process exited with (Exited).
+	ExitCode int
+
+	// Signal is the signal that ended the process (Terminated).
+	Signal syscall.Signal
+
+	// StartedAt is when the process started (Running and later).
+	StartedAt time.Time
+
+	// EndedAt is when the process was seen to end (Exited, Terminated,
+	// Failed).
+	EndedAt time.Time
+
+	// Err says why the process could not be started (Failed).
+	Err error
+
+	// Unresponsive is set when the process, or a process of its tree, was
+	// still alive at the end of the stop grace period and had to be killed.
+	// UnresponsiveReason says which processes and after how long.
+	Unresponsive       bool
+	UnresponsiveReason string
+}
+
+// Done reports whether the process has ended: Exited, Terminated or Failed.
+func (s Status) Done() bool { return s.State >= Exited }
+
+func (s Status) String() string {
+	var text string
+	switch s.State {
+	case Running:
+		text = fmt.Sprintf("running (pid %d)", s.PID)
+	case Exited:
+		text = fmt.Sprintf("exited with code %d", s.ExitCode)
+	case Terminated:
+		text = fmt.Sprintf("terminated by signal %d (%v)", int(s.Signal), s.Signal)
+	case Failed:
+		text = fmt.Sprintf("failed: %v", s.Err)
+	default:
+		text = s.State.String()
+	}
+	if s.Unresponsive {
+		text += "; unresponsive: " + s.UnresponsiveReason
+	}
+	return text
+}

@@ -1,0 +1,184 @@
+//go:build linux
+
+// Package proctest holds what procman's tests share: building the programs
+// they start, marking every process a test causes, and proving that none of
+// them survives.
+package proctest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Build compiles the package at pkg (an import path of this module) into
+// dir/name and returns the binary's path. The binary is world-executable so
+// that an unprivileged user can run it too.
+func Build(dir, pkg, name string) (string, error) {
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = moduleRoot()
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+	}
+	return out, os.Chmod(out, 0o755)
+}
+
+// TestChild returns the path of the testchild binary: $PROCMAN_TESTCHILD
+// when set (the unprivileged runs use a prebuilt one), else one built into
+// dir.
+func TestChild(dir string) (string, error) {
+	if path := os.Getenv("PROCMAN_TESTCHILD"); path != "" {
+		return path, nil
+	}
+	return Build(dir, "github.com/procman-dev/procman/internal/testchild", "testchild")
+}
+
+// WorldReadableTempDir makes a temporary directory every user may read and
+// enter, for binaries that an unprivileged user runs.
+func WorldReadableTempDir() (string, error) {
+	dir, err := os.MkdirTemp("", "procman-test-")
+	if err != nil {
+		return "", err
+	}
+	return dir, os.Chmod(dir, 0o755)
+}
+
+func moduleRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Marker returns a string unique to this call, to pass as an argument to
+// every process a test starts. At the end of the test, any process whose
+// command line still holds it is reported as a survivor, and killed.
+func Marker(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 8)
+	rand.Read(b)
+	marker := "procman-marker-" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		if pids := WaitGone(marker, 5*time.Second); len(pids) > 0 {
+			for _, pid := range pids {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Errorf("processes with marker %s survived the test: %v", marker, pids)
+		}
+	})
+	return marker
+}
+
+// Find returns the pids of live (not zombie) processes whose command line
+// has marker as one of its arguments.
+func Find(marker string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil || !hasArg(cmdline, marker) {
+			continue
+		}
+		if State(pid) == 'Z' {
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+func hasArg(cmdline []byte, arg string) bool {
+	for _, a := range bytes.Split(cmdline, []byte{0}) {
+		if string(a) == arg {
+			return true
+		}
+	}
+	return false
+}
+
+// State returns the state letter of /proc/PID/stat ('R', 'S', 'Z', ...), or
+// 0 when the process does not exist.
+func State(pid int) byte {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return 0
+	}
+	return stat[i+2]
+}
+
+// WaitGone waits up to timeout for every process with marker to be gone and
+// returns those still there.
+func WaitGone(marker string, timeout time.Duration) []int {
+	deadline := time.Now().Add(timeout)
+	for {
+		pids := Find(marker)
+		if len(pids) == 0 || time.Now().After(deadline) {
+			return pids
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// WaitCount waits up to timeout until exactly n processes carry marker, and
+// returns them; it fails the test otherwise.
+func WaitCount(t testing.TB, marker string, n int, timeout time.Duration) []int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		pids := Find(marker)
+		if len(pids) == n {
+			return pids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want %d processes with marker %s, have %d: %v", n, marker, len(pids), pids)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// WaitIgnoring waits until process pid ignores sig (per /proc/PID/status),
+// so that a test does not signal it before its handler is in place.
+func WaitIgnoring(t testing.TB, pid int, sig syscall.Signal, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if ignores(pid, sig) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d does not ignore %v after %v", pid, sig, timeout)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func ignores(pid int, sig syscall.Signal) bool {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if mask, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			bits, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64)
+			return err == nil && bits&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	return false
+}

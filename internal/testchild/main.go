@@ -1,0 +1,120 @@
+//go:build linux
+
+// Command testchild is the program procman's tests start: one binary whose
+// first argument picks a behaviour. Arguments after a mode's own are ignored,
+// so tests append a marker that lets them find every process they caused.
+//
+//	sleep                 wait forever
+//	ignore-term           ignore SIGTERM, then wait forever
+//	term-exit CODE        exit with CODE on SIGTERM
+//	tree DEPTH            start a child "tree DEPTH-1" (same extra args), wait forever
+//	tree-ignore-term D    like tree, every process ignoring SIGTERM
+//	exit CODE             exit with CODE
+//	kill SIGNAL           send itself SIGNAL (a number)
+//	interleave N          write N numbered lines alternately to stdout and stderr, exit 0
+//	env                   print the environment, one KEY=value per line
+//	pwd                   print the working directory
+//	args                  print each argument after "args", Go-quoted, one per line
+//	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
+//	                      print "ready", and exit with 100+N on signal N
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: testchild MODE [ARGS...]")
+		os.Exit(2)
+	}
+	mode, args := os.Args[1], os.Args[2:]
+	switch mode {
+	case "sleep":
+		pause()
+	case "ignore-term":
+		signal.Ignore(syscall.SIGTERM)
+		pause()
+	case "term-exit":
+		code := intArg(args, 0)
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGTERM)
+		<-ch
+		os.Exit(code)
+	case "tree", "tree-ignore-term":
+		if mode == "tree-ignore-term" {
+			signal.Ignore(syscall.SIGTERM)
+		}
+		depth := intArg(args, 0)
+		if depth > 1 {
+			childArgs := append([]string{mode, strconv.Itoa(depth - 1)}, args[1:]...)
+			cmd := exec.Command(os.Args[0], childArgs...)
+			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+			if err := cmd.Start(); err != nil {
+				fmt.Fprintln(os.Stderr, "testchild:", err)
+				os.Exit(1)
+			}
+		}
+		pause()
+	case "exit":
+		os.Exit(intArg(args, 0))
+	case "kill":
+		syscall.Kill(os.Getpid(), syscall.Signal(intArg(args, 0)))
+		pause()
+	case "interleave":
+		for i := range intArg(args, 0) {
+			fmt.Fprintf(os.Stdout, "stdout %d\n", 2*i)
+			fmt.Fprintf(os.Stderr, "stderr %d\n", 2*i+1)
+		}
+	case "env":
+		for _, kv := range os.Environ() {
+			fmt.Println(kv)
+		}
+	case "pwd":
+		dir, err := os.Getwd()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+		fmt.Println(dir)
+	case "args":
+		for _, arg := range args {
+			fmt.Printf("%q\n", arg)
+		}
+	case "trap":
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
+			syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM)
+		fmt.Println("ready")
+		os.Exit(100 + int((<-ch).(syscall.Signal)))
+	default:
+		fmt.Fprintf(os.Stderr, "testchild: unknown mode %q\n", mode)
+		os.Exit(2)
+	}
+}
+
+// pause waits forever without touching any file descriptor, so that tests
+// can inspect exactly what the child was given.
+func pause() {
+	for {
+		syscall.Pause()
+	}
+}
+
+func intArg(args []string, i int) int {
+	if i >= len(args) {
+		fmt.Fprintln(os.Stderr, "testchild: missing number argument")
+		os.Exit(2)
+	}
+	n, err := strconv.Atoi(args[i])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testchild:", err)
+		os.Exit(2)
+	}
+	return n
+}

@@ -1,0 +1,231 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ProcessConfig is everything procman needs to start one process. It is the
+// whole of what plugins see and may change.
+//
+// The zero value is not valid: Command must be set.
+type ProcessConfig struct {
+	// Command is the program to run: an absolute path, a path containing a
+	// slash that is relative to Dir, or a bare name looked up in the PATH
+	// entry of Env. The PATH of the process that starts the child is never
+	// consulted.
+	Command string
+
+	// Args are the arguments after the program name, passed verbatim: no
+	// shell ever interprets them.
+	Args []string
+
+	// Dir is the child's working directory. An empty Dir means the working
+	// directory of the host process; the host replaces it by an absolute path
+	// before plugins or validation see the config.
+	Dir string
+
+	// Env is the child's complete environment. The child gets exactly these
+	// variables and nothing from the host process.
+	Env map[string]string
+
+	// LogFile, when set, receives the child's stdout and stderr, both
+	// appended to this one file. A relative path is relative to Dir. When
+	// empty, the host decides where output goes (by default it is discarded).
+	LogFile string
+}
+
+// Clone returns a deep copy of c: changing the copy's Args or Env leaves c
+// untouched.
+func (c ProcessConfig) Clone() ProcessConfig {
+	c.Args = slices.Clone(c.Args)
+	if c.Env != nil {
+		env := make(map[string]string, len(c.Env))
+		for k, v := range c.Env {
+			env[k] = v
+		}
+		c.Env = env
+	}
+	return c
+}
+
+// Validate reports whether c can be started, and if not, why: the first
+// problem found, as a *ConfigError. It checks that Command is set and
+// resolves to an executable file, that no string holds a NUL byte, that
+// every Env key is non-empty and free of '=', that Dir exists and is a
+// directory, and that LogFile, when set, names a file whose directory exists.
+//
+// Validate is the one validation procman applies everywhere: before a
+// process starts and after each plugin's change.
+func (c ProcessConfig) Validate() error {
+	_, err := c.Resolve()
+	return err
+}
+
+// Resolve validates c exactly as Validate does and returns the absolute path
+// of the program that would run.
+func (c ProcessConfig) Resolve() (string, error) {
+	if err := c.checkStrings(); err != nil {
+		return "", err
+	}
+	if err := c.checkDir(); err != nil {
+		return "", err
+	}
+	path, err := c.lookCommand()
+	if err != nil {
+		return "", err
+	}
+	if err := c.checkLogFile(); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+func (c ProcessConfig) checkStrings() error {
+	if c.Command == "" {
+		return invalid("Command", "must not be empty")
+	}
+	if strings.IndexByte(c.Command, 0) >= 0 {
+		return invalid("Command", fmt.Sprintf("%q contains a NUL byte", c.Command))
+	}
+	for i, arg := range c.Args {
+		if strings.IndexByte(arg, 0) >= 0 {
+			return invalid(fmt.Sprintf("Args[%d]", i), fmt.Sprintf("%q contains a NUL byte", arg))
+		}
+	}
+	if strings.IndexByte(c.Dir, 0) >= 0 {
+		return invalid("Dir", fmt.Sprintf("%q contains a NUL byte", c.Dir))
+	}
+	if strings.IndexByte(c.LogFile, 0) >= 0 {
+		return invalid("LogFile", fmt.Sprintf("%q contains a NUL byte", c.LogFile))
+	}
+	keys := make([]string, 0, len(c.Env))
+	for k := range c.Env {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		switch {
+		case k == "":
+			return invalid("Env", "a key is empty")
+		case strings.IndexByte(k, '=') >= 0:
+			return invalid("Env", fmt.Sprintf("key %q contains '='", k))
+		case strings.IndexByte(k, 0) >= 0:
+			return invalid("Env", fmt.Sprintf("key %q contains a NUL byte", k))
+		case strings.IndexByte(c.Env[k], 0) >= 0:
+			return invalid("Env", fmt.Sprintf("value of %q contains a NUL byte", k))
+		}
+	}
+	return nil
+}
+
+func (c ProcessConfig) checkDir() error {
+	dir := c.Dir
+	if dir == "" {
+		dir = "."
+	}
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return invalid("Dir", fmt.Sprintf("%q does not exist", c.Dir))
+	case err != nil:
+		return invalid("Dir", err.Error())
+	case !info.IsDir():
+		return invalid("Dir", fmt.Sprintf("%q is not a directory", c.Dir))
+	}
+	return nil
+}
+
+func (c ProcessConfig) checkLogFile() error {
+	if c.LogFile == "" {
+		return nil
+	}
+	path := c.inDir(c.LogFile)
+	info, err := os.Stat(filepath.Dir(path))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return invalid("LogFile", fmt.Sprintf("directory of %q does not exist", c.LogFile))
+	case err != nil:
+		return invalid("LogFile", err.Error())
+	case !info.IsDir():
+		return invalid("LogFile", fmt.Sprintf("%q is not a directory", filepath.Dir(path)))
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return invalid("LogFile", fmt.Sprintf("%q is a directory", c.LogFile))
+	}
+	return nil
+}
+
+// lookCommand resolves Command the way the contract says: absolute, relative
+// to Dir when it holds a separator, else through Env["PATH"] only.
+func (c ProcessConfig) lookCommand() (string, error) {
+	if strings.ContainsRune(c.Command, filepath.Separator) || strings.ContainsRune(c.Command, '/') {
+		path, err := filepath.Abs(c.inDir(c.Command))
+		if err != nil {
+			return "", invalid("Command", err.Error())
+		}
+		if err := checkExecutable(path); err != nil {
+			return "", &ConfigError{Field: "Command", Reason: fmt.Sprintf("%q: %v", c.Command, err), Err: err}
+		}
+		return path, nil
+	}
+	pathList, ok := c.Env["PATH"]
+	if !ok {
+		return "", &ConfigError{
+			Field:  "Command",
+			Reason: fmt.Sprintf("%q is a bare name and Env has no PATH to look it up in (the host's PATH is never used)", c.Command),
+			Err:    ErrCommandNotFound,
+		}
+	}
+	for _, dir := range filepath.SplitList(pathList) {
+		// Like os/exec's ErrDot: a relative entry would make the result depend
+		// on the working directory, so it is never searched.
+		if !filepath.IsAbs(dir) {
+			continue
+		}
+		path := filepath.Join(dir, executableName(c.Command))
+		if checkExecutable(path) == nil {
+			return path, nil
+		}
+	}
+	return "", &ConfigError{
+		Field:  "Command",
+		Reason: fmt.Sprintf("%q not found in PATH %q", c.Command, pathList),
+		Err:    ErrCommandNotFound,
+	}
+}
+
+// inDir interprets a possibly relative path against Dir.
+func (c ProcessConfig) inDir(path string) string {
+	if filepath.IsAbs(path) || c.Dir == "" {
+		return path
+	}
+	return filepath.Join(c.Dir, path)
+}
+
+// checkExecutable returns nil if path is a file this process may execute,
+// else ErrCommandNotFound or ErrNotExecutable wrapped with the reason.
+func checkExecutable(path string) error {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: no such file", ErrCommandNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNotExecutable, err)
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%w: is a directory", ErrNotExecutable)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%w: not a regular file", ErrNotExecutable)
+	}
+	if err := canExecute(path, info); err != nil {
+		return fmt.Errorf("%w: %v", ErrNotExecutable, err)
+	}
+	return nil
+}
