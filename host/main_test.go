@@ -65,7 +65,7 @@ func newManager(t *testing.T, opts ...host.Option) *host.Manager {
 
 // child returns a config that runs testchild in mode with args, plus the
 // test's marker, in a fresh directory, with a small explicit environment.
-func child(t *testing.T, marker, mode string, args ...string) sdk.ProcessConfig {
+func child(t testing.TB, marker, mode string, args ...string) sdk.ProcessConfig {
 	return sdk.ProcessConfig{
 		Command: testchild,
 		Args:    append(append([]string{mode}, args...), marker),

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 )
 
 // groupMembers lists the live (not zombie) processes whose process group is
-// pgid, by reading /proc. A process that vanishes while being read is
-// simply not counted.
+// pgid. It asks getpgid of every pid in /proc, which is cheap, and reads the
+// costly /proc/PID/stat only of the members, for their state. A process
+// that vanishes meanwhile is simply not counted.
 func groupMembers(pgid int) ([]int, error) {
 	dir, err := os.Open("/proc")
 	if err != nil {
@@ -26,37 +29,29 @@ func groupMembers(pgid int) ([]int, error) {
 		if err != nil {
 			continue
 		}
-		state, group, ok := readStat(name, buf)
-		if ok && group == pgid && state != 'Z' && state != 'X' {
+		if group, err := unix.Getpgid(pid); err != nil || group != pgid {
+			continue
+		}
+		if state, ok := readState(name, buf); ok && state != 'Z' && state != 'X' {
 			members = append(members, pid)
 		}
 	}
 	return members, nil
 }
 
-// readStat returns the state and process group of /proc/PID/stat. The
-// command name may hold spaces and parentheses, so fields are counted from
-// the last ')'.
-func readStat(pid string, buf []byte) (state byte, pgrp int, ok bool) {
+// readState returns the state letter of /proc/PID/stat. The command name
+// may hold spaces and parentheses, so the state is found after the last ')'.
+func readState(pid string, buf []byte) (state byte, ok bool) {
 	f, err := os.Open("/proc/" + pid + "/stat")
 	if err != nil {
-		return 0, 0, false
+		return 0, false
 	}
 	n, _ := f.Read(buf)
 	f.Close()
 	data := buf[:n]
 	end := bytes.LastIndexByte(data, ')')
-	if end < 0 {
-		return 0, 0, false
+	if end < 0 || end+2 >= len(data) {
+		return 0, false
 	}
-	// After ") ": state ppid pgrp ...
-	fields := bytes.Fields(data[end+1:])
-	if len(fields) < 3 || len(fields[0]) != 1 {
-		return 0, 0, false
-	}
-	pgrp, err = strconv.Atoi(string(fields[2]))
-	if err != nil {
-		return 0, 0, false
-	}
-	return fields[0][0], pgrp, true
+	return data[end+2], true
 }

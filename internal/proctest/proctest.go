@@ -44,6 +44,15 @@ func TestChild(dir string) (string, error) {
 	return Build(dir, "github.com/procman-dev/procman/internal/testchild", "testchild")
 }
 
+// TestEmbed returns the path of the testembed binary: $PROCMAN_TESTEMBED
+// when set, else one built into dir.
+func TestEmbed(dir string) (string, error) {
+	if path := os.Getenv("PROCMAN_TESTEMBED"); path != "" {
+		return path, nil
+	}
+	return Build(dir, "github.com/procman-dev/procman/internal/testembed", "testembed")
+}
+
 // WorldReadableTempDir makes a temporary directory every user may read and
 // enter, for binaries that an unprivileged user runs.
 func WorldReadableTempDir() (string, error) {
@@ -153,29 +162,38 @@ func WaitCount(t testing.TB, marker string, n int, timeout time.Duration) []int 
 	}
 }
 
-// WaitIgnoring waits until process pid ignores sig (per /proc/PID/status),
-// so that a test does not signal it before its handler is in place.
+// WaitIgnoring waits until process pid ignores sig (SigIgn in
+// /proc/PID/status), so that a test does not signal it before it is ready.
 func WaitIgnoring(t testing.TB, pid int, sig syscall.Signal, timeout time.Duration) {
 	t.Helper()
+	waitSignalMask(t, pid, "SigIgn", sig, timeout)
+}
+
+// WaitHandling waits until process pid has a handler for sig (SigCgt in
+// /proc/PID/status), so that a test does not signal it before it is ready.
+func WaitHandling(t testing.TB, pid int, sig syscall.Signal, timeout time.Duration) {
+	t.Helper()
+	waitSignalMask(t, pid, "SigCgt", sig, timeout)
+}
+
+func waitSignalMask(t testing.TB, pid int, field string, sig syscall.Signal, timeout time.Duration) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for {
-		if ignores(pid, sig) {
-			return
-		}
+	for !inSignalMask(pid, field, sig) {
 		if time.Now().After(deadline) {
-			t.Fatalf("pid %d does not ignore %v after %v", pid, sig, timeout)
+			t.Fatalf("pid %d: %v not in %s after %v", pid, sig, field, timeout)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
 }
 
-func ignores(pid int, sig syscall.Signal) bool {
+func inSignalMask(pid int, field string, sig syscall.Signal) bool {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return false
 	}
 	for _, line := range strings.Split(string(status), "\n") {
-		if mask, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+		if mask, ok := strings.CutPrefix(line, field+":"); ok {
 			bits, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64)
 			return err == nil && bits&(1<<(uint(sig)-1)) != 0
 		}

@@ -1,0 +1,196 @@
+//go:build linux
+
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/sdk"
+)
+
+func TestStopEndsAThreeLevelTree(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	h, _ := start(t, m, child(t, marker, "tree", "3"))
+	proctest.WaitCount(t, marker, 3, 10*time.Second)
+
+	stop(t, m, h)
+	if pids := proctest.Find(marker); len(pids) != 0 {
+		t.Errorf("Stop returned while %v still lived", pids)
+	}
+	st, _ := m.Status(h)
+	if st.State != host.Terminated || st.Signal != syscall.SIGTERM || st.Unresponsive {
+		t.Errorf("status = %v, want terminated by SIGTERM, responsive", st)
+	}
+}
+
+func TestStopKillsAnUnresponsiveTreeAfterTheGrace(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs syncBuffer
+	logger := hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Warn})
+	m := newManager(t, host.WithLogger(logger), host.WithStopGracePeriod(300*time.Millisecond))
+	h, _ := start(t, m, child(t, marker, "tree-ignore-term", "3"))
+	for _, pid := range proctest.WaitCount(t, marker, 3, 10*time.Second) {
+		proctest.WaitIgnoring(t, pid, syscall.SIGTERM, 10*time.Second)
+	}
+
+	stop(t, m, h)
+	if pids := proctest.Find(marker); len(pids) != 0 {
+		t.Errorf("Stop returned while %v still lived", pids)
+	}
+	st, _ := m.Status(h)
+	if st.State != host.Terminated || st.Signal != syscall.SIGKILL {
+		t.Errorf("status = %v, want terminated by SIGKILL", st)
+	}
+	if !st.Unresponsive || !strings.Contains(st.UnresponsiveReason, "300ms") {
+		t.Errorf("Unresponsive = %v, reason %q; want set, naming the grace period", st.Unresponsive, st.UnresponsiveReason)
+	}
+	if !strings.Contains(logs.String(), "unresponsive") || !strings.Contains(logs.String(), fmt.Sprint(st.PID)) {
+		t.Errorf("no warning naming pid %d in the log:\n%s", st.PID, logs.String())
+	}
+}
+
+func TestStopReportsAGracefulExit(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	h, st := start(t, m, child(t, marker, "term-exit", "7"))
+	proctest.WaitHandling(t, st.PID, syscall.SIGTERM, 10*time.Second)
+	stop(t, m, h)
+	if st, _ := m.Status(h); st.State != host.Exited || st.ExitCode != 7 || st.Unresponsive {
+		t.Errorf("status = %v, want exited 7", st)
+	}
+}
+
+func TestStopIsIdempotent(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	h, _ := start(t, m, child(t, marker, "sleep"))
+
+	// Concurrent stops share one stop sequence.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { stop(t, m, h) })
+	}
+	wg.Wait()
+	first, _ := m.Status(h)
+	stop(t, m, h)
+	if again, _ := m.Status(h); again != first {
+		t.Errorf("a second Stop changed the status from %v to %v", first, again)
+	}
+
+	// A process that exited by itself: Stop is a no-op.
+	h, _ = start(t, m, child(t, marker, "exit", "3"))
+	wait(t, m, h)
+	stop(t, m, h)
+	if st, _ := m.Status(h); st.State != host.Exited || st.ExitCode != 3 {
+		t.Errorf("status after Stop of an exited process = %v, want exited 3", st)
+	}
+}
+
+func TestUnknownHandleIsErrNotFound(t *testing.T) {
+	m := newManager(t)
+	for _, h := range []host.Handle{{}, mustParse(t, "6f1c1f43-8a52-4a51-9b0e-0e4f3f3c2d11")} {
+		ctx := context.Background()
+		_, statusErr := m.Status(h)
+		_, waitErr := m.Wait(ctx, h)
+		_, configErr := m.Config(h)
+		for name, err := range map[string]error{
+			"Stop":   m.Stop(ctx, h),
+			"Status": statusErr,
+			"Wait":   waitErr,
+			"Config": configErr,
+			"Signal": m.Signal(h, syscall.SIGTERM),
+			"Forget": m.Forget(h),
+		} {
+			if !errors.Is(err, host.ErrNotFound) || !strings.Contains(err.Error(), h.String()) {
+				t.Errorf("%s(%v) = %v, want ErrNotFound naming the handle", name, h, err)
+			}
+		}
+	}
+}
+
+func TestChildrenLeftInTheGroupAreStopped(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	// The shell exits at once and leaves a sleeping child in its group.
+	cfg := sdk.ProcessConfig{
+		Command: "/bin/sh",
+		Args:    []string{"-c", fmt.Sprintf("%q sleep %s & exit 4", testchild, marker), marker},
+	}
+	h, _ := start(t, m, cfg)
+	if st := wait(t, m, h); st.State != host.Exited || st.ExitCode != 4 {
+		t.Fatalf("status = %v, want exited 4", st)
+	}
+	proctest.WaitCount(t, marker, 1, 10*time.Second)
+	if err := m.Forget(h); !errors.Is(err, host.ErrActive) {
+		t.Errorf("Forget with a live group member = %v, want ErrActive", err)
+	}
+
+	stop(t, m, h)
+	if pids := proctest.Find(marker); len(pids) != 0 {
+		t.Errorf("Stop returned while %v still lived", pids)
+	}
+	if st, _ := m.Status(h); st.State != host.Exited || st.ExitCode != 4 {
+		t.Errorf("status after Stop = %v, want still exited 4", st)
+	}
+	if err := m.Forget(h); err != nil {
+		t.Errorf("Forget after Stop = %v", err)
+	}
+	if _, err := m.Status(h); !errors.Is(err, host.ErrNotFound) {
+		t.Errorf("Status after Forget = %v, want ErrNotFound", err)
+	}
+}
+
+func TestSignalReachesOnlyTheMainProcess(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	h, st := start(t, m, child(t, marker, "term-exit", "9"))
+	proctest.WaitHandling(t, st.PID, syscall.SIGTERM, 10*time.Second)
+	if err := m.Signal(h, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if st := wait(t, m, h); st.State != host.Exited || st.ExitCode != 9 {
+		t.Errorf("status = %v, want exited 9", st)
+	}
+	if err := m.Signal(h, syscall.SIGTERM); !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("Signal after exit = %v, want os.ErrProcessDone", err)
+	}
+}
+
+func mustParse(t *testing.T, s string) host.Handle {
+	h, err := host.ParseHandle(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
