@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs procman's spawn tests (sdk, host) and the acceptance suite as an
+# unprivileged user (uid 65534), which is what most users of procman are.
+# The checkout may sit where that user cannot go, so everything it runs is
+# built first into a world-readable temporary directory.
+set -euo pipefail
+
+if [ "$(id -u)" != 0 ]; then
+	echo "test-unprivileged: not root, so the ordinary test run was already unprivileged"
+	exit 0
+fi
+if ! command -v setpriv >/dev/null; then
+	echo "test-unprivileged: setpriv (util-linux) is missing" >&2
+	exit 1
+fi
+
+GO=${GO:-go}
+dir=$(mktemp -d /tmp/procman-unprivileged.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+chmod 755 "$dir"
+
+$GO build -o "$dir/procman" ./cmd/procman
+$GO build -o "$dir/testchild" ./internal/testchild
+$GO build -o "$dir/testembed" ./internal/testembed
+for pkg in sdk host acceptance; do
+	$GO test -c -o "$dir/$pkg.test" "./$pkg"
+done
+chmod -R a+rX "$dir"
+
+status=0
+for pkg in sdk host acceptance; do
+	echo "== $pkg, as uid 65534"
+	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR=/tmp \
+		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" \
+		"./$pkg.test" -test.count=1) || status=1
+done
+exit $status
