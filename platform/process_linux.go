@@ -28,7 +28,9 @@ type Process struct {
 	releaseErr  error
 }
 
-// Start starts the program described by spec in a new process group.
+// Start starts the program described by spec in a new process group. When
+// the system refuses to run it, the error is the system's error number
+// (syscall.ENOENT, syscall.EACCES, syscall.ENOEXEC, ...).
 //
 // So that the child gets no descriptor but its three, Start marks every
 // descriptor of the calling process above 2 close-on-exec. A program that
@@ -53,7 +55,7 @@ func Start(spec Spec) (*Process, error) {
 	runtime.KeepAlive(spec.Stdout)
 	runtime.KeepAlive(spec.Stderr)
 	if err != nil {
-		return nil, &os.PathError{Op: "fork/exec", Path: spec.Path, Err: err}
+		return nil, err // the errno; the caller knows which program it was
 	}
 	if pidfd < 0 {
 		// Every kernel procman supports (5.3+) hands out pidfds at clone.

@@ -1,0 +1,125 @@
+//go:build linux
+
+package acceptance
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/procman-dev/procman/internal/proctest"
+)
+
+func TestUsageErrors(t *testing.T) {
+	badEnvFile := filepath.Join(t.TempDir(), "bad.env")
+	if err := os.WriteFile(badEnvFile, []byte("# comment\nA=1\nNO_EQUALS_SIGN\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string // the marker is appended
+		message string
+	}{
+		{"unknown flag", []string{"run", "--bogus", "--", testchildBin, "exit", "0"}, "flag provided but not defined: -bogus"},
+		{"bad grace", []string{"run", "--grace", "soon", "--", testchildBin, "exit", "0"}, `invalid value "soon" for flag -grace`},
+		{"negative grace", []string{"run", "--grace", "-1s", "--", testchildBin, "exit", "0"}, `invalid value "-1s" for flag -grace`},
+		{"bad log level", []string{"run", "--log-level", "loud", "--", testchildBin, "exit", "0"}, `invalid value "loud" for flag -log-level`},
+		{"empty variable name", []string{"run", "--env", "=x", "--", testchildBin, "exit", "0"}, `invalid value "=x" for flag -env`},
+		{"missing cwd", []string{"run", "--cwd", "/nonexistent/dir", "--", testchildBin, "exit", "0"}, `invalid config: Dir: "/nonexistent/dir" does not exist`},
+		{"missing log directory", []string{"run", "--log", "/nonexistent/dir/log", "--", testchildBin, "exit", "0"}, "invalid config: LogFile"},
+		{"malformed env file", []string{"run", "--env-file", badEnvFile, "--", testchildBin, "exit", "0"}, badEnvFile + ":3: malformed line"},
+		{"missing env file", []string{"run", "--env-file", "/nonexistent.env", "--", testchildBin, "exit", "0"}, "/nonexistent.env: no such file"},
+		{"unknown subcommand", []string{"bogus"}, `unknown command "bogus"`},
+		{"argument to version", []string{"version"}, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marker := proctest.Marker(t)
+			r := run(t, procman(t, append(tt.args, marker)...))
+			r.wantExit(t, 2)
+			r.wantOneLine(t, tt.message)
+			if r.stdout != "" {
+				t.Errorf("stdout = %q, want nothing", r.stdout)
+			}
+		})
+	}
+}
+
+// withMarkerAsName runs procman with marker as its argv[0], for the cases
+// where one more argument would change what procman is asked.
+func withMarkerAsName(cmd *exec.Cmd, marker string) *exec.Cmd {
+	cmd.Args[0] = marker
+	return cmd
+}
+
+func TestMissingCommand(t *testing.T) {
+	marker := proctest.Marker(t)
+	for _, args := range [][]string{{"run"}, {"run", "--env", "A=1"}, {"run", "--"}} {
+		r := run(t, withMarkerAsName(procman(t, args...), marker))
+		r.wantExit(t, 2)
+		r.wantOneLine(t, "procman run: no command given")
+	}
+}
+
+func TestNoSubcommandPrintsUsageToStderr(t *testing.T) {
+	marker := proctest.Marker(t)
+	r := run(t, withMarkerAsName(procman(t), marker))
+	r.wantExit(t, 2)
+	if r.stdout != "" || !strings.Contains(r.stderr, "procman run [flags]") {
+		t.Errorf("stdout = %q, stderr = %q; want the usage on stderr only", r.stdout, r.stderr)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "procman run [flags]"},
+		{[]string{"-h"}, "procman run [flags]"},
+		{[]string{"--help"}, "procman run [flags]"},
+		{[]string{"run", "-h"}, "--env-file FILE"},
+		{[]string{"run", "--env", "A=1", "--help"}, "--env-file FILE"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			marker := proctest.Marker(t)
+			r := run(t, procman(t, append(tt.args, marker)...))
+			r.wantExit(t, 0)
+			if !strings.Contains(r.stdout, tt.want) || r.stderr != "" {
+				t.Errorf("stdout = %q, stderr = %q; want the usage on stdout only", r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	marker := proctest.Marker(t)
+	r := run(t, withMarkerAsName(procman(t, "version"), marker))
+	r.wantExit(t, 0)
+	if !regexp.MustCompile(`^procman \S+\n$`).MatchString(r.stdout) {
+		t.Errorf("stdout = %q, want procman VERSION", r.stdout)
+	}
+}
+
+func TestVersionSetByLinker(t *testing.T) {
+	if os.Getenv("PROCMAN_BIN") != "" {
+		t.Skip("PROCMAN_BIN is set: the tests use prebuilt binaries and build nothing")
+	}
+	bin := filepath.Join(t.TempDir(), "procman")
+	build := exec.Command("go", "build", "-ldflags", "-X main.version=v9.8.7", "-o", bin, "../cmd/procman")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	marker := proctest.Marker(t)
+	cmd := procman(t, "version")
+	cmd.Path, cmd.Args[0] = bin, marker
+	r := run(t, cmd)
+	r.wantExit(t, 0)
+	if r.stdout != "procman v9.8.7\n" {
+		t.Errorf("stdout = %q, want %q", r.stdout, "procman v9.8.7\n")
+	}
+}

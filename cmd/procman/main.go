@@ -1,0 +1,55 @@
+// Command procman runs a command in the foreground and makes sure that
+// neither it nor anything it starts outlives it.
+//
+// Usage:
+//
+//	procman run [flags] [--] COMMAND [ARGS...]
+//	procman version
+//	procman help
+//
+// Run "procman run -h" for the flags of run, the environment the command
+// gets, how signals are handled and what procman's exit status means.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `Usage:
+  procman run [flags] [--] COMMAND [ARGS...]
+  procman version
+  procman help
+
+Commands:
+  run      run COMMAND in the foreground; leave nothing of it behind
+  version  print procman's version
+  help     print this help
+
+Run 'procman run -h' for the flags of run.
+`
+
+func main() {
+	os.Exit(dispatch(os.Args[1:]))
+}
+
+// dispatch runs the subcommand named by args[0] and returns procman's exit
+// status.
+func dispatch(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "run":
+		return run(rest)
+	case "version":
+		return printVersion(rest)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(os.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "procman: unknown command %q (see 'procman help')\n", cmd)
+		return exitUsage
+	}
+}
