@@ -84,8 +84,9 @@ func start(t *testing.T, m *host.Manager, cfg sdk.ProcessConfig, opts ...host.St
 	if err != nil {
 		t.Fatalf("Status: %v", err)
 	}
-	if st.State != host.Running || st.PID <= 0 {
-		t.Fatalf("status after Start = %v, want running with a pid", st)
+	// A short-lived child may already have ended.
+	if st.State == host.Starting || st.State == host.Failed || st.PID <= 0 {
+		t.Fatalf("status after Start = %v, want started with a pid", st)
 	}
 	return h, st
 }

@@ -37,10 +37,7 @@ func TestChildGetsExactlyItsEnvironment(t *testing.T) {
 	}
 	_, st := start(t, m, cfg)
 
-	environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", st.PID))
-	if err != nil {
-		t.Fatal(err)
-	}
+	environ := proctest.ReadProc(t, st.PID, "environ")
 	got := strings.Split(strings.TrimSuffix(string(environ), "\x00"), "\x00")
 	var want []string
 	for k, v := range cfg.Env {
@@ -83,10 +80,7 @@ func TestArgsArriveByteForByte(t *testing.T) {
 	cfg := child(t, marker, "sleep", args...)
 	_, st := start(t, m, cfg)
 
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", st.PID))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmdline := proctest.ReadProc(t, st.PID, "cmdline")
 	want := append([]string{testchild}, cfg.Args...)
 	got := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
 	if !slices.Equal(got, want) {
@@ -122,8 +116,13 @@ func TestChildHasOnlyStdioDescriptors(t *testing.T) {
 
 	marker := proctest.Marker(t)
 	m := newManager(t)
-	_, st := start(t, m, child(t, marker, "sleep"))
+	// A shell, not testchild: the Go runtime opens descriptors of its own.
+	// The ":" keeps the shell from replacing itself with sleep.
+	_, st := start(t, m, sdk.ProcessConfig{Command: "/bin/sh", Args: []string{"-c", "sleep 600; :", marker}})
 
+	// Once the shell has started sleep, it is past its own start-up (the
+	// dynamic loader briefly holds descriptors of its own).
+	waitFor(t, func() bool { return len(proctest.ReadProc(t, st.PID, fmt.Sprintf("task/%d/children", st.PID))) > 0 })
 	fdDir := fmt.Sprintf("/proc/%d/fd", st.PID)
 	entries, err := os.ReadDir(fdDir)
 	if err != nil {
@@ -223,7 +222,10 @@ func TestSignalDeathsAreExact(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGABRT, syscall.SIGKILL, syscall.SIGUSR1, syscall.SIGSEGV, syscall.SIGTERM} {
 		// A shell, not testchild: the Go runtime turns some signals into exit 2.
 		cfg := sdk.ProcessConfig{Command: "/bin/sh", Args: []string{"-c", fmt.Sprintf("kill -%d $$", int(sig)), marker}}
-		h, _ := start(t, m, cfg)
+		h, err := m.Start(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		st := wait(t, m, h)
 		if st.State != host.Terminated || st.Signal != sig {
 			t.Errorf("kill %v: status = %v", sig, st)

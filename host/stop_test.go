@@ -65,8 +65,7 @@ func TestStopKillsAnUnresponsiveTreeAfterTheGrace(t *testing.T) {
 func TestStopReportsAGracefulExit(t *testing.T) {
 	marker := proctest.Marker(t)
 	m := newManager(t)
-	h, st := start(t, m, child(t, marker, "term-exit", "7"))
-	proctest.WaitHandling(t, st.PID, syscall.SIGTERM, 10*time.Second)
+	h := startTermExit(t, m, marker, "7")
 	stop(t, m, h)
 	if st, _ := m.Status(h); st.State != host.Exited || st.ExitCode != 7 || st.Unresponsive {
 		t.Errorf("status = %v, want exited 7", st)
@@ -156,8 +155,7 @@ func TestChildrenLeftInTheGroupAreStopped(t *testing.T) {
 func TestSignalReachesOnlyTheMainProcess(t *testing.T) {
 	marker := proctest.Marker(t)
 	m := newManager(t)
-	h, st := start(t, m, child(t, marker, "term-exit", "9"))
-	proctest.WaitHandling(t, st.PID, syscall.SIGTERM, 10*time.Second)
+	h := startTermExit(t, m, marker, "9")
 	if err := m.Signal(h, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +165,17 @@ func TestSignalReachesOnlyTheMainProcess(t *testing.T) {
 	if err := m.Signal(h, syscall.SIGTERM); !errors.Is(err, os.ErrProcessDone) {
 		t.Errorf("Signal after exit = %v, want os.ErrProcessDone", err)
 	}
+}
+
+// startTermExit starts testchild term-exit CODE and waits until it has said
+// that its SIGTERM handler is in place.
+func startTermExit(t *testing.T, m *host.Manager, marker, code string) host.Handle {
+	t.Helper()
+	cfg := child(t, marker, "term-exit", code)
+	cfg.LogFile = "out.log"
+	h, _ := start(t, m, cfg)
+	waitFor(t, func() bool { return readFile(cfg.Dir, "out.log") == "ready\n" })
+	return h
 }
 
 func mustParse(t *testing.T, s string) host.Handle {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs procman's spawn tests (sdk, host) and the acceptance suite as an
+# Runs procman's spawn tests (sdk, platform, host) and the acceptance suite as an
 # unprivileged user (uid 65534), which is what most users of procman are.
 # The checkout may sit where that user cannot go, so everything it runs is
 # built first into a world-readable temporary directory.
@@ -22,13 +22,13 @@ chmod 755 "$dir"
 $GO build -o "$dir/procman" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
 $GO build -o "$dir/testembed" ./internal/testembed
-for pkg in sdk host acceptance; do
+for pkg in sdk platform host acceptance; do
 	$GO test -c -o "$dir/$pkg.test" "./$pkg"
 done
 chmod -R a+rX "$dir"
 
 status=0
-for pkg in sdk host acceptance; do
+for pkg in sdk platform host acceptance; do
 	echo "== $pkg, as uid 65534"
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR=/tmp \

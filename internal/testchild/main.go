@@ -6,7 +6,7 @@
 //
 //	sleep                 wait forever
 //	ignore-term           ignore SIGTERM, then wait forever
-//	term-exit CODE        exit with CODE on SIGTERM
+//	term-exit CODE        print "ready" once SIGTERM is caught, exit with CODE on it
 //	tree DEPTH            start a child "tree DEPTH-1" (same extra args), wait forever
 //	tree-ignore-term D    like tree, every process ignoring SIGTERM
 //	exit CODE             exit with CODE
@@ -44,6 +44,7 @@ func main() {
 		code := intArg(args, 0)
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, syscall.SIGTERM)
+		fmt.Println("ready")
 		<-ch
 		os.Exit(code)
 	case "tree", "tree-ignore-term":
