@@ -93,3 +93,21 @@ func TestIgnoredSignalStaysIgnored(t *testing.T) {
 		t.Errorf("exit code %d, want 115; stderr:\n%s", code, p.stderr)
 	}
 }
+
+// A second stop signal does not wait for the grace period: it kills.
+func TestSecondStopSignalKillsAtOnce(t *testing.T) {
+	marker := proctest.Marker(t)
+	// The shell notes each SIGTERM and goes on; the grace outlasts the test.
+	script := `trap 'echo got-term' TERM; echo ready; while :; do sleep 0.05; done`
+	p := start(t, procman(t, "run", "--grace", "1h", "--", "/bin/sh", "-c", script, marker))
+	p.waitLine(t, "ready")
+	p.signal(t, syscall.SIGTERM)
+	p.waitLine(t, "got-term") // the first signal reached the tree; its grace runs
+	p.signal(t, syscall.SIGTERM)
+	if code := p.wait(t); code != 128+int(syscall.SIGKILL) {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, 128+int(syscall.SIGKILL), p.stderr)
+	}
+	if pids := proctest.Find(marker); len(pids) > 0 {
+		t.Errorf("still running after procman exited: %v", pids)
+	}
+}

@@ -254,12 +254,19 @@ func (m *Manager) StopWithSignal(ctx context.Context, h Handle, sig syscall.Sign
 		return err
 	}
 	p.stop(sig, m.stopGracePeriod)
-	select {
-	case <-p.gone:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("stop %s: %w", h, ctx.Err())
+	return p.waitGone(ctx, "stop")
+}
+
+// Kill ends the process and everything it started with SIGKILL, at once:
+// no grace period, and a stop under way skips what is left of its grace.
+// Like Stop, it returns when the tree is gone, or with ctx's error.
+func (m *Manager) Kill(ctx context.Context, h Handle) error {
+	p, err := m.lookup(h)
+	if err != nil {
+		return err
 	}
+	p.kill()
+	return p.waitGone(ctx, "kill")
 }
 
 // Forget removes the record of a process whose tree is gone, so that a

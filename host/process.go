@@ -1,6 +1,7 @@
 package host
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"syscall"
@@ -25,7 +26,9 @@ type process struct {
 
 	os *platform.Process // set before started is closed; nil when the spawn failed
 
-	stopOnce sync.Once
+	stopOnce  sync.Once
+	hurry     chan struct{} // closed by kill: the stop sequence skips what is left of the grace
+	hurryOnce sync.Once
 
 	// mu guards status and released. Signalling the group and releasing the
 	// leader both happen under mu, so no signal can reach a recycled pid.
@@ -42,6 +45,7 @@ func newProcess(h Handle, cfg sdk.ProcessConfig, logger hclog.Logger) *process {
 		started: make(chan struct{}),
 		exited:  make(chan struct{}),
 		gone:    make(chan struct{}),
+		hurry:   make(chan struct{}),
 		status:  Status{State: Starting},
 	}
 }
@@ -115,6 +119,13 @@ func (p *process) stop(sig syscall.Signal, grace time.Duration) {
 	p.stopOnce.Do(func() { go p.stopTree(sig, grace) })
 }
 
+// kill ends the tree with SIGKILL now: it starts a stop sequence without
+// grace, or cuts short the grace of the one under way.
+func (p *process) kill() {
+	p.hurryOnce.Do(func() { close(p.hurry) })
+	p.stop(syscall.SIGKILL, 0)
+}
+
 // stopTree sends sig to the whole group, waits up to grace for the tree to
 // be gone, then kills what is left and waits until it is gone.
 func (p *process) stopTree(sig syscall.Signal, grace time.Duration) {
@@ -126,6 +137,19 @@ func (p *process) stopTree(sig syscall.Signal, grace time.Duration) {
 		p.release()
 		return
 	}
+	select {
+	case <-p.hurry:
+		p.logger.Debug("killing on request", "handle", p.handle, "pid", p.os.Pid)
+	default:
+		p.markUnresponsive(sig, grace)
+	}
+	p.signalGroup(syscall.SIGKILL)
+	p.waitTreeGone(-1)
+	p.release()
+}
+
+// markUnresponsive records, and logs, that the tree outlived the grace.
+func (p *process) markUnresponsive(sig syscall.Signal, grace time.Duration) {
 	members, _ := p.os.GroupMembers()
 	reason := fmt.Sprintf("still running %v after %v (pids %v); killed", grace, sig, members)
 	p.mu.Lock()
@@ -134,9 +158,17 @@ func (p *process) stopTree(sig syscall.Signal, grace time.Duration) {
 	p.mu.Unlock()
 	p.logger.Warn("process unresponsive, killing it", "handle", p.handle, "pid", p.os.Pid,
 		"command", p.config.Command, "grace", grace, "signal", sig, "pids", members)
-	p.signalGroup(syscall.SIGKILL)
-	p.waitTreeGone(-1)
-	p.release()
+}
+
+// waitGone waits until the tree is gone or ctx is done; op names the
+// caller's operation in the error.
+func (p *process) waitGone(ctx context.Context, op string) error {
+	select {
+	case <-p.gone:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%s %s: %w", op, p.handle, ctx.Err())
+	}
 }
 
 // signalGroup signals the process group unless the leader was already
@@ -164,20 +196,23 @@ func (p *process) signal(sig syscall.Signal) error {
 }
 
 // waitTreeGone waits until the main process has exited and no process of
-// its group lives, for at most timeout (forever when negative). It reports
-// whether the tree is gone.
+// its group lives, for at most timeout, or until kill hurries it (forever,
+// and regardless of kill, when timeout is negative). It reports whether the
+// tree is gone.
 func (p *process) waitTreeGone(timeout time.Duration) bool {
-	var deadline <-chan time.Time
+	var deadline, hurry <-chan struct{}
 	if timeout >= 0 {
-		timer := time.NewTimer(timeout)
-		defer timer.Stop()
-		deadline = timer.C
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		deadline, hurry = ctx.Done(), p.hurry
 	}
 	select {
 	case <-p.exited:
 	case <-p.gone:
 		return true
 	case <-deadline:
+		return false
+	case <-hurry:
 		return false
 	}
 	// The group outlives its leader only when a child stayed in it: poll,
@@ -192,6 +227,9 @@ func (p *process) waitTreeGone(timeout time.Duration) bool {
 		select {
 		case <-poll.C:
 		case <-deadline:
+			poll.Stop()
+			return false
+		case <-hurry:
 			poll.Stop()
 			return false
 		}

@@ -62,6 +62,32 @@ func TestStopKillsAnUnresponsiveTreeAfterTheGrace(t *testing.T) {
 	}
 }
 
+func TestKillCutsTheGraceShort(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t, host.WithStopGracePeriod(time.Hour))
+	h, _ := start(t, m, child(t, marker, "tree-ignore-term", "3"))
+	for _, pid := range proctest.WaitCount(t, marker, 3, 10*time.Second) {
+		proctest.WaitIgnoring(t, pid, syscall.SIGTERM, 10*time.Second)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- m.Stop(ctx, h) }() // would wait an hour
+	if err := m.Kill(ctx, h); err != nil {
+		t.Fatalf("Kill: %v", err)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("Stop under way when Kill came: %v", err)
+	}
+	if pids := proctest.Find(marker); len(pids) != 0 {
+		t.Errorf("Kill returned while %v still lived", pids)
+	}
+	if st, _ := m.Status(h); st.State != host.Terminated || st.Signal != syscall.SIGKILL || st.Unresponsive {
+		t.Errorf("status = %v, want killed, not marked unresponsive", st)
+	}
+}
+
 func TestStopReportsAGracefulExit(t *testing.T) {
 	marker := proctest.Marker(t)
 	m := newManager(t)
@@ -107,6 +133,7 @@ func TestUnknownHandleIsErrNotFound(t *testing.T) {
 		_, configErr := m.Config(h)
 		for name, err := range map[string]error{
 			"Stop":   m.Stop(ctx, h),
+			"Kill":   m.Kill(ctx, h),
 			"Status": statusErr,
 			"Wait":   waitErr,
 			"Config": configErr,

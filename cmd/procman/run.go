@@ -48,7 +48,8 @@ Environment:
 
 Signals:
   SIGINT, SIGTERM and SIGHUP go to every process of COMMAND's tree; what is
-  left after the grace period is killed. SIGQUIT, SIGUSR1 and SIGUSR2 go to
+  left after the grace period is killed. A second one of them kills the
+  tree at once. SIGQUIT, SIGUSR1 and SIGUSR2 go to
   COMMAND alone. A signal ignored when procman starts (as under nohup) stays
   ignored.
 
@@ -189,10 +190,11 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, logger hclog.Logger) int 
 		st, _ := m.Wait(ctx, h) // cannot fail: the handle is m's and ctx is never done
 		ended <- st
 	}()
+	stopping := false
 	for {
 		select {
 		case sig := <-sigs:
-			handleSignal(ctx, m, h, sig.(syscall.Signal), logger)
+			stopping = handleSignal(ctx, m, h, sig.(syscall.Signal), stopping, logger)
 		case st := <-ended:
 			// The command's main process is gone; Close ends whatever it
 			// left behind.
@@ -207,18 +209,32 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, logger hclog.Logger) int 
 	}
 }
 
-// handleSignal acts on a signal procman caught: a stop signal stops the
-// command's whole tree, and returns once the tree is gone; any other signal
-// is passed on to the command's main process.
-func handleSignal(ctx context.Context, m *host.Manager, h host.Handle, sig syscall.Signal, logger hclog.Logger) {
+// handleSignal acts on a signal procman caught and reports whether a stop
+// is now under way. The first stop signal sends itself to the command's
+// whole tree and starts the grace period; a second one kills the tree at
+// once. Any other signal is passed on to the command's main process.
+func handleSignal(ctx context.Context, m *host.Manager, h host.Handle, sig syscall.Signal, stopping bool, logger hclog.Logger) bool {
 	logger.Debug("caught signal", "signal", sig)
-	if slices.Contains(stopSignals, os.Signal(sig)) {
-		if err := m.StopWithSignal(ctx, h, sig); err != nil {
-			logger.Error("stop", "signal", sig, "error", err)
+	switch {
+	case !slices.Contains(stopSignals, os.Signal(sig)):
+		if err := m.Signal(h, sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			logger.Error("forward signal", "signal", sig, "error", err)
 		}
-		return
+		return stopping
+	case stopping:
+		logger.Info("second stop signal: killing the command's tree now", "signal", sig)
+		go func() {
+			if err := m.Kill(ctx, h); err != nil {
+				logger.Error("kill", "error", err)
+			}
+		}()
+	default:
+		logger.Info("stopping the command's tree; send the signal again to kill it now", "signal", sig)
+		go func() {
+			if err := m.StopWithSignal(ctx, h, sig); err != nil {
+				logger.Error("stop", "signal", sig, "error", err)
+			}
+		}()
 	}
-	if err := m.Signal(h, sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		logger.Error("forward signal", "signal", sig, "error", err)
-	}
+	return true
 }
