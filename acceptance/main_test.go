@@ -189,3 +189,16 @@ func (p *running) wait(t *testing.T) int {
 	}
 	return p.cmd.ProcessState.ExitCode()
 }
+
+// wantEnd waits for procman to exit, fails the test unless it exited with
+// code, and checks that nothing with marker outlived it: procman returns
+// only once the command's tree is gone.
+func (p *running) wantEnd(t *testing.T, code int, marker string) {
+	t.Helper()
+	if got := p.wait(t); got != code {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", got, code, p.stderr)
+	}
+	if pids := proctest.Find(marker); len(pids) > 0 {
+		t.Errorf("still running after procman exited: %v", pids)
+	}
+}

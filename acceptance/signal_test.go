@@ -45,13 +45,7 @@ func TestStopSignalsStopTheTree(t *testing.T) {
 			p := start(t, procman(t, "run", "--grace", "1h", "--", testchildBin, tt.mode, "3", marker))
 			proctest.WaitCount(t, marker, 4, 30*time.Second) // procman and three testchilds
 			p.signal(t, tt.sig)
-			if code := p.wait(t); code != 128+int(tt.sig) {
-				t.Errorf("exit code %d, want %d; stderr:\n%s", code, 128+int(tt.sig), p.stderr)
-			}
-			// procman returns only once the tree is gone.
-			if pids := proctest.Find(marker); len(pids) > 0 {
-				t.Errorf("still running after procman exited: %v", pids)
-			}
+			p.wantEnd(t, 128+int(tt.sig), marker)
 		})
 	}
 }
@@ -64,12 +58,7 @@ func TestStopKillsAfterGrace(t *testing.T) {
 		proctest.WaitIgnoring(t, pid, syscall.SIGTERM, 30*time.Second)
 	}
 	p.signal(t, syscall.SIGTERM)
-	if code := p.wait(t); code != 128+int(syscall.SIGKILL) {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", code, 128+int(syscall.SIGKILL), p.stderr)
-	}
-	if pids := proctest.Find(marker); len(pids) > 0 {
-		t.Errorf("still running after procman exited: %v", pids)
-	}
+	p.wantEnd(t, 128+int(syscall.SIGKILL), marker)
 }
 
 // A signal procman was started with ignored, as under nohup, stays ignored:
@@ -104,10 +93,5 @@ func TestSecondStopSignalKillsAtOnce(t *testing.T) {
 	p.signal(t, syscall.SIGTERM)
 	p.waitLine(t, "got-term") // the first signal reached the tree; its grace runs
 	p.signal(t, syscall.SIGTERM)
-	if code := p.wait(t); code != 128+int(syscall.SIGKILL) {
-		t.Errorf("exit code %d, want %d; stderr:\n%s", code, 128+int(syscall.SIGKILL), p.stderr)
-	}
-	if pids := proctest.Find(marker); len(pids) > 0 {
-		t.Errorf("still running after procman exited: %v", pids)
-	}
+	p.wantEnd(t, 128+int(syscall.SIGKILL), marker)
 }
