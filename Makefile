@@ -9,7 +9,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Packages whose code runs concurrently: tested again under the race detector.
 RACE_PKGS := ./host/... ./platform/...
 
-.PHONY: all build demo test test-unit test-race test-unprivileged test-cross vet bench clean
+.PHONY: proto all build demo test test-unit test-race test-unprivileged test-cross vet bench clean
 
 all: build
 
@@ -48,3 +48,11 @@ bench:
 
 clean:
 	rm -rf $(BIN)
+
+# Regenerates the plugin protocol's Go code (committed). Needs protoc
+# (Debian's protobuf-compiler); the Go generators come from the module proxy.
+proto:
+	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
+	PATH=$(CURDIR)/bin:$$PATH protoc --go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative sdk/internal/pluginpb/plugin.proto

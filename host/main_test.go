@@ -16,8 +16,8 @@ import (
 	"go.uber.org/goleak"
 )
 
-// testchild is the path of the program the tests start (internal/testchild).
-var testchild string
+// The programs the tests start: internal/testchild and internal/testplugin.
+var testchild, testplugin string
 
 func TestMain(m *testing.M) {
 	dir, err := proctest.WorldReadableTempDir()
@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testchild, err = proctest.TestChild(dir)
+	if err == nil {
+		testplugin, err = proctest.TestPlugin(dir)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
@@ -51,6 +54,7 @@ func newManager(t *testing.T, opts ...host.Option) *host.Manager {
 		host.WithSignalHandling(false),
 		host.WithLogger(hclog.NewNullLogger()),
 		host.WithStopGracePeriod(5 * time.Second),
+		host.WithPluginSearchPath("", ""), // no plugin unless a test asks
 	}, opts...)
 	m := host.New(opts...)
 	t.Cleanup(func() {

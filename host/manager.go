@@ -23,6 +23,7 @@ type Manager struct {
 	logger          hclog.Logger
 	stopGracePeriod time.Duration
 	handleSignals   bool
+	chain           *chain
 
 	// mu guards procs and closed.
 	mu     sync.Mutex
@@ -41,6 +42,7 @@ func New(opts ...Option) *Manager {
 		stopGracePeriod: s.stopGracePeriod,
 		handleSignals:   s.handleSignals,
 		procs:           make(map[Handle]*process),
+		chain:           newChain(s.plugins, s.logger),
 	}
 	if m.handleSignals {
 		relay.add(m)
@@ -67,17 +69,16 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	for _, opt := range opts {
 		opt(&s)
 	}
-	cfg, err := normalize(cfg)
-	if err != nil {
-		return Handle{}, err
+	if m.isClosed() {
+		return Handle{}, ErrClosed
 	}
-	path, err := cfg.Resolve()
+	cfg, report, path, err := m.prepare(ctx, cfg)
 	if err != nil {
 		return Handle{}, err
 	}
 
 	h := newHandle()
-	p := newProcess(h, cfg, m.logger)
+	p := newProcess(h, cfg, report, m.logger)
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
@@ -96,6 +97,36 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	p.running(proc, time.Now())
 	m.logger.Debug("started", "handle", h, "pid", proc.Pid, "command", path)
 	return h, nil
+}
+
+// prepare makes cfg what will run: normalized, enhanced by the plugins,
+// validated, with the program resolved.
+func (m *Manager) prepare(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, Report, string, error) {
+	cfg, err := normalize(cfg)
+	if err != nil {
+		return cfg, Report{}, "", err
+	}
+	cfg, report := m.chain.run(ctx, cfg)
+	path, err := cfg.Resolve()
+	return cfg, report, path, err
+}
+
+// Explain computes what Start would run for cfg, and what each plugin
+// changed, without starting anything: the final config (with the plugins'
+// changes), the plugins' report, and the error Start would return for the
+// config, if any.
+func (m *Manager) Explain(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, Report, error) {
+	if m.isClosed() {
+		return sdk.ProcessConfig{}, Report{}, ErrClosed
+	}
+	cfg, report, _, err := m.prepare(ctx, cfg)
+	return cfg, report, err
+}
+
+func (m *Manager) isClosed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.closed
 }
 
 // normalize returns a copy of cfg whose Dir and LogFile are absolute, so
@@ -173,6 +204,15 @@ func (m *Manager) Config(h Handle) (sdk.ProcessConfig, error) {
 		return sdk.ProcessConfig{}, err
 	}
 	return p.config.Clone(), nil
+}
+
+// Report returns what the plugins did to the config of h when it started.
+func (m *Manager) Report(h Handle) (Report, error) {
+	p, err := m.lookup(h)
+	if err != nil {
+		return Report{}, err
+	}
+	return p.report, nil
 }
 
 // Status returns a snapshot of the process's status.
@@ -304,6 +344,7 @@ func (m *Manager) Close(ctx context.Context) error {
 	for _, p := range procs {
 		p.stop(syscall.SIGTERM, m.stopGracePeriod)
 	}
+	m.chain.close()
 	for _, p := range procs {
 		select {
 		case <-p.gone:

@@ -18,6 +18,7 @@ type settings struct {
 	logger          hclog.Logger
 	stopGracePeriod time.Duration
 	handleSignals   bool
+	plugins         pluginSettings
 }
 
 func defaultSettings() settings {
@@ -29,6 +30,7 @@ func defaultSettings() settings {
 		}),
 		stopGracePeriod: DefaultStopGracePeriod,
 		handleSignals:   true,
+		plugins:         defaultPluginSettings(),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 type process struct {
 	handle Handle
 	config sdk.ProcessConfig
+	report Report // what the plugins did to config
 	logger hclog.Logger
 
 	started chan struct{} // closed once the spawn succeeded or failed
@@ -37,10 +38,11 @@ type process struct {
 	released bool
 }
 
-func newProcess(h Handle, cfg sdk.ProcessConfig, logger hclog.Logger) *process {
+func newProcess(h Handle, cfg sdk.ProcessConfig, report Report, logger hclog.Logger) *process {
 	return &process{
 		handle:  h,
 		config:  cfg,
+		report:  report,
 		logger:  logger,
 		started: make(chan struct{}),
 		exited:  make(chan struct{}),

@@ -22,6 +22,7 @@ chmod 755 "$dir"
 $GO build -o "$dir/procman" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
 $GO build -o "$dir/testembed" ./internal/testembed
+$GO build -o "$dir/testplugin" ./internal/testplugin
 for pkg in sdk platform host acceptance; do
 	$GO test -c -o "$dir/$pkg.test" "./$pkg"
 done
@@ -32,7 +33,7 @@ for pkg in sdk platform host acceptance; do
 	echo "== $pkg, as uid 65534"
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR=/tmp \
-		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" \
+		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" PROCMAN_TESTPLUGIN="$dir/testplugin" \
 		"./$pkg.test" -test.count=1) || status=1
 done
 exit $status

@@ -109,6 +109,9 @@ func (c ProcessConfig) checkStrings() error {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	if err := c.checkSize(keys); err != nil {
+		return err
+	}
 	for _, k := range keys {
 		switch {
 		case k == "":
@@ -120,6 +123,33 @@ func (c ProcessConfig) checkStrings() error {
 		case strings.IndexByte(c.Env[k], 0) >= 0:
 			return invalid("Env", fmt.Sprintf("value of %q contains a NUL byte", k))
 		}
+	}
+	return nil
+}
+
+// checkSize rejects what exec would refuse as too long (E2BIG).
+func (c ProcessConfig) checkSize(envKeys []string) error {
+	limit, perString := argLimit()
+	if limit == 0 {
+		return nil
+	}
+	const pointer = 8 // each string also costs a pointer in the new program's stack
+	total := len(c.Command) + 1 + pointer
+	for i, arg := range c.Args {
+		if len(arg)+1 > perString {
+			return invalid(fmt.Sprintf("Args[%d]", i), fmt.Sprintf("is %d bytes, more than the system allows in one argument (%d)", len(arg), perString-1))
+		}
+		total += len(arg) + 1 + pointer
+	}
+	for _, k := range envKeys {
+		size := len(k) + 1 + len(c.Env[k]) + 1
+		if size > perString {
+			return invalid("Env", fmt.Sprintf("%q is %d bytes, more than the system allows in one variable (%d)", k, size-1, perString-1))
+		}
+		total += size + pointer
+	}
+	if total > limit {
+		return invalid("Env", fmt.Sprintf("arguments and environment take %d bytes, more than the system allows (%d)", total, limit))
 	}
 	return nil
 }

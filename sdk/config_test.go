@@ -4,6 +4,7 @@ package sdk
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,6 +82,12 @@ func TestValidateRejects(t *testing.T) {
 		{"log directory missing", with(func(c *ProcessConfig) { c.LogFile = filepath.Join(dir, "nope", "log") }), "LogFile", "does not exist", nil},
 		{"relative log directory missing", with(func(c *ProcessConfig) { c.LogFile = "nope/log" }), "LogFile", "does not exist", nil},
 		{"log file is a directory", with(func(c *ProcessConfig) { c.LogFile = bin }), "LogFile", "is a directory", nil},
+		{"environment too large for exec", with(func(c *ProcessConfig) {
+			for i := range 8 << 10 {
+				c.Env[fmt.Sprintf("BIG_%05d", i)] = strings.Repeat("x", 1024)
+			}
+		}), "Env", "more than the system allows", nil},
+		{"argument too long for exec", with(func(c *ProcessConfig) { c.Args = []string{"a", strings.Repeat("x", 200<<10)} }), "Args[1]", "more than the system allows in one argument", nil},
 		{"log file under a file", with(func(c *ProcessConfig) { c.LogFile = filepath.Join(dir, "file", "log") }), "LogFile", "not a directory", nil},
 	}
 	for _, tt := range tests {

@@ -53,6 +53,49 @@ func TestEmbed(dir string) (string, error) {
 	return Build(dir, "github.com/procman-dev/procman/internal/testembed", "testembed")
 }
 
+// TestPlugin returns the path of the testplugin binary: $PROCMAN_TESTPLUGIN
+// when set, else one built into dir.
+func TestPlugin(dir string) (string, error) {
+	if path := os.Getenv("PROCMAN_TESTPLUGIN"); path != "" {
+		return path, nil
+	}
+	return Build(dir, "github.com/procman-dev/procman/internal/testplugin", "testplugin")
+}
+
+// InstallPlugins makes a directory holding the testplugin binary under
+// each name procman-plugin-NAME, for discovery to find.
+func InstallPlugins(t testing.TB, testplugin string, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := os.ReadFile(testplugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(dir, "procman-plugin-"+name), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// FindExe returns the pids of live processes running the executable at
+// path.
+func FindExe(path string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if exe, err := os.Readlink("/proc/" + e.Name() + "/exe"); err == nil && exe == path && State(pid) != 'Z' {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 // WorldReadableTempDir makes a temporary directory every user may read and
 // enter, for binaries that an unprivileged user runs.
 func WorldReadableTempDir() (string, error) {

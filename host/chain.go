@@ -1,0 +1,369 @@
+package host
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/discovery"
+	"github.com/procman-dev/procman/host/internal/pluginhost"
+	"github.com/procman-dev/procman/sdk"
+)
+
+// maxPluginFailures is how many failures in a row disable a plugin.
+const maxPluginFailures = 3
+
+// chain runs the plugins of a Manager over each config. The plugins are
+// found and started on first use, in parallel, and kept for later calls.
+type chain struct {
+	settings pluginSettings
+	logger   hclog.Logger
+
+	loadOnce   sync.Once
+	discovered discovery.Result
+	socketDir  string    // host-owned; the plugin processes' sockets live here
+	entries    []*plugin // every plugin that may run, before ordering
+}
+
+// plugin is one plugin of the chain: an executable or an in-process value.
+type plugin struct {
+	name     string
+	path     string               // empty for an in-process plugin
+	external *pluginhost.External // nil for an in-process plugin
+
+	// mu guards the fields below.
+	mu       sync.Mutex
+	impl     sdk.Plugin // an in-process plugin, or the running external one
+	info     sdk.Info   // what the plugin said of itself, once it was asked
+	known    bool       // info has been asked
+	failures int        // failures in a row
+	lastErr  error      // the last failure
+	disabled bool
+}
+
+func newChain(s pluginSettings, logger hclog.Logger) *chain {
+	return &chain{settings: s, logger: logger}
+}
+
+// load finds the plugins, once. They are started by startAll.
+func (c *chain) load(ctx context.Context) {
+	c.loadOnce.Do(func() {
+		for _, p := range c.settings.inProcess {
+			info := p.Info()
+			if c.allowed(info.Name) {
+				c.entries = append(c.entries, &plugin{name: info.Name, impl: p, info: info, known: true})
+			}
+		}
+		if !c.settings.discovery {
+			return
+		}
+		pluginPath, path := os.Getenv(discovery.EnvPluginPath), os.Getenv("PATH")
+		if c.settings.searchPath != nil {
+			pluginPath, path = c.settings.searchPath[0], c.settings.searchPath[1]
+		}
+		c.discovered = discovery.Find(pluginPath, path)
+		for _, cand := range c.discovered.Plugins() {
+			if c.allowed(cand.Name) {
+				c.entries = append(c.entries, &plugin{name: cand.Name, path: cand.Path})
+			}
+		}
+		if !slices.ContainsFunc(c.entries, func(p *plugin) bool { return p.path != "" }) {
+			return
+		}
+		dir, err := os.MkdirTemp("", "procman-plugins-")
+		if err != nil {
+			c.logger.Error("cannot make a directory for plugin sockets; plugin executables disabled", "error", err)
+			c.entries = slices.DeleteFunc(c.entries, func(p *plugin) bool { return p.path != "" })
+			return
+		}
+		c.socketDir = dir
+		for _, p := range c.entries {
+			if p.path != "" {
+				p.external = pluginhost.NewExternal(p.path, dir, c.logger.With("plugin", p.name))
+			}
+		}
+	})
+}
+
+// startAll makes sure every plugin executable that is not disabled runs,
+// starting those that do not in parallel, each within the start timeout.
+// It returns the running plugins, and why the others are not running.
+func (c *chain) startAll(ctx context.Context) map[*plugin]started {
+	results := make(map[*plugin]started, len(c.entries))
+	var mu sync.Mutex // guards results
+	var wg sync.WaitGroup
+	for _, p := range c.entries {
+		p.mu.Lock()
+		disabled := p.disabled
+		p.mu.Unlock()
+		if disabled {
+			continue
+		}
+		wg.Go(func() {
+			impl, err := c.start(ctx, p)
+			mu.Lock()
+			results[p] = started{impl, err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// started is the outcome of starting one plugin.
+type started struct {
+	impl sdk.Plugin
+	err  error
+}
+
+func (c *chain) allowed(name string) bool {
+	return c.settings.only == nil || slices.Contains(c.settings.only, name)
+}
+
+// start returns the running plugin, starting its process if needed.
+func (c *chain) start(ctx context.Context, p *plugin) (sdk.Plugin, error) {
+	if p.external == nil {
+		return p.impl, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.settings.startTimeout)
+	defer cancel()
+	impl, err := p.external.Plugin(ctx)
+	if err != nil {
+		c.failed(p, err)
+		return nil, err
+	}
+	p.mu.Lock()
+	p.impl, p.info, p.known = impl, impl.Info(), true
+	p.mu.Unlock()
+	return impl, nil
+}
+
+// priority is the plugin's priority: the host's override, else what the
+// plugin asked for, else DefaultPriority while the plugin has not said.
+func (c *chain) priority(p *plugin) int {
+	if prio, ok := c.settings.priorities[p.name]; ok {
+		return prio
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.known {
+		return p.info.Priority
+	}
+	return sdk.DefaultPriority
+}
+
+// ordered returns the plugins, lowest priority first, ties by name.
+func (c *chain) ordered() []*plugin {
+	entries := slices.Clone(c.entries)
+	slices.SortStableFunc(entries, func(a, b *plugin) int {
+		return cmp.Or(cmp.Compare(c.priority(a), c.priority(b)), cmp.Compare(a.name, b.name))
+	})
+	return entries
+}
+
+// run passes cfg through every applicable plugin and returns the result
+// with the report of what each plugin did. cfg must be normalized.
+func (c *chain) run(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, Report) {
+	c.load(ctx)
+	running := c.startAll(ctx)
+	var report Report
+	for _, p := range c.ordered() {
+		step, next := c.step(ctx, p, running[p], cfg)
+		if step.Warning != "" {
+			c.logger.Warn("plugin change dropped", "plugin", p.name, "reason", step.Warning)
+		}
+		report.Steps = append(report.Steps, step)
+		cfg = next
+	}
+	return cfg, report
+}
+
+// step runs one plugin over cfg and returns its step and the config to go
+// on with: the plugin's result if it was kept, else cfg.
+func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.ProcessConfig) (step PluginStep, next sdk.ProcessConfig) {
+	step = PluginStep{Plugin: p.name, Path: p.path, Priority: c.priority(p)}
+	begin := time.Now()
+	defer func() { step.Duration = time.Since(begin) }()
+
+	impl := run.impl
+	switch {
+	case run.err != nil:
+		step.Warning = run.err.Error()
+		return step, cfg
+	case impl == nil:
+		step.Warning = fmt.Sprintf("disabled after %d failures in a row", maxPluginFailures)
+		return step, cfg
+	}
+	step.Version = impl.Info().Version
+
+	applicable, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (bool, error) {
+		return impl.Applicable(ctx, cfg.Clone())
+	})
+	if err != nil {
+		step.Warning = "applicable: " + c.callFailed(p, err)
+		return step, cfg
+	}
+	step.Applicable = applicable
+	if !applicable {
+		c.succeeded(p)
+		return step, cfg
+	}
+	result, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (sdk.ProcessConfig, error) {
+		return impl.Enhance(ctx, cfg.Clone())
+	})
+	if err != nil {
+		step.Warning = "enhance: " + c.callFailed(p, err)
+		return step, cfg
+	}
+	c.succeeded(p)
+	if forbidden := changedFields(cfg, result) &^ c.settings.fields; forbidden != 0 {
+		step.Warning = fmt.Sprintf("result changes %v, which the host does not let plugins change", forbidden)
+		return step, cfg
+	}
+	if err := result.Validate(); err != nil {
+		step.Warning = "result is invalid: " + err.Error()
+		return step, cfg
+	}
+	step.Changes = diff(cfg, result)
+	return step, result
+}
+
+// call runs f under the call deadline. A panic of an in-process plugin is
+// an error, and a call that overruns the deadline is abandoned.
+func call[T any](ctx context.Context, timeout time.Duration, f func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type result struct {
+		value T
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- result{err: fmt.Errorf("panic: %v", r)}
+			}
+		}()
+		v, err := f(ctx)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && ctx.Err() != nil {
+			break // the plugin gave up because of the deadline: say so plainly
+		}
+		return r.value, r.err
+	case <-ctx.Done():
+	}
+	var zero T
+	return zero, fmt.Errorf("no answer within %v: %w", timeout, ctx.Err())
+}
+
+// callFailed accounts for a failed call and says why it failed. An error
+// the plugin returned is its answer; anything else is a failure of the
+// plugin, and one that missed its deadline is killed.
+func (c *chain) callFailed(p *plugin, err error) string {
+	var pluginErr *sdk.PluginError
+	if errors.As(err, &pluginErr) {
+		c.succeeded(p)
+		return pluginErr.Message
+	}
+	if p.external != nil && (errors.Is(err, context.DeadlineExceeded) || p.external.Exited()) {
+		p.external.Kill()
+	}
+	c.failed(p, err)
+	return err.Error()
+}
+
+func (c *chain) succeeded(p *plugin) {
+	p.mu.Lock()
+	p.failures = 0
+	p.mu.Unlock()
+}
+
+func (c *chain) failed(p *plugin, err error) {
+	p.mu.Lock()
+	p.failures++
+	p.lastErr = err
+	disable := p.failures >= maxPluginFailures && !p.disabled
+	if disable {
+		p.disabled = true
+	}
+	p.mu.Unlock()
+	if disable {
+		c.logger.Warn("plugin disabled", "plugin", p.name, "failures", maxPluginFailures, "last_error", err)
+		if p.external != nil {
+			p.external.Kill()
+		}
+	}
+}
+
+// close kills every plugin process and removes the socket directory. A
+// load under way is waited for; none starts after.
+func (c *chain) close() {
+	c.loadOnce.Do(func() {})
+	var wg sync.WaitGroup
+	for _, p := range c.entries {
+		if p.external != nil {
+			wg.Go(p.external.Close)
+		}
+	}
+	wg.Wait()
+	if c.socketDir != "" {
+		os.RemoveAll(c.socketDir)
+	}
+}
+
+// PluginInfo describes one plugin, or one candidate for a plugin, as the
+// Manager sees it.
+type PluginInfo struct {
+	Name        string
+	Path        string // the executable; empty for a plugin run in-process
+	Version     string // empty when the plugin could not be asked
+	Priority    int    // the priority it runs at
+	Description string
+	// Status is "ok" (runs), "shadowed" (an earlier one of the same name
+	// wins), "refused" (not safe or not executable), "not selected" (left
+	// out by WithOnlyPlugins), "failed" (would not start) or "disabled"
+	// (failed too often).
+	Status string
+	Reason string // why, when Status is not "ok"
+}
+
+// Plugins finds and starts the plugins, if that has not happened yet, and
+// describes every one of them, and every candidate that discovery found
+// but does not run, in the order they run (the others last).
+func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
+	c := m.chain
+	c.load(ctx)
+	c.startAll(ctx)
+	var infos []PluginInfo
+	for _, p := range c.ordered() {
+		info := PluginInfo{Name: p.name, Path: p.path, Priority: c.priority(p), Status: "ok"}
+		p.mu.Lock()
+		info.Version, info.Description = p.info.Version, p.info.Description
+		switch {
+		case p.disabled:
+			info.Status, info.Reason = "disabled", fmt.Sprintf("failed %d times in a row: %v", maxPluginFailures, p.lastErr)
+		case !p.known:
+			info.Status, info.Reason = "failed", fmt.Sprint(p.lastErr)
+		}
+		p.mu.Unlock()
+		infos = append(infos, info)
+	}
+	for _, cand := range c.discovered.Candidates {
+		switch {
+		case cand.Status != discovery.OK:
+			infos = append(infos, PluginInfo{Name: cand.Name, Path: cand.Path, Status: cand.Status.String(), Reason: cand.Reason})
+		case !c.allowed(cand.Name):
+			infos = append(infos, PluginInfo{Name: cand.Name, Path: cand.Path, Status: "not selected", Reason: "not among the plugins asked for"})
+		}
+	}
+	return infos
+}

@@ -1,0 +1,326 @@
+//go:build linux
+
+package host_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/sdk"
+)
+
+// pluginManager returns a Manager that discovers the test plugins named,
+// and only those, with short deadlines, logging into logs.
+func pluginManager(t *testing.T, logs *syncBuffer, names ...string) (*host.Manager, string) {
+	t.Helper()
+	dir := proctest.InstallPlugins(t, testplugin, names...)
+	m := newManager(t,
+		host.WithPluginSearchPath(dir, ""),
+		host.WithPluginCallTimeout(500*time.Millisecond),
+		host.WithPluginStartTimeout(2*time.Second),
+		host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn})),
+	)
+	return m, dir
+}
+
+// childEnv starts cfg and returns the environment its process really got.
+func childEnv(t *testing.T, m *host.Manager, cfg sdk.ProcessConfig) (host.Handle, map[string]string) {
+	t.Helper()
+	h, st := start(t, m, cfg)
+	env := map[string]string{}
+	for _, kv := range strings.Split(string(proctest.ReadProc(t, st.PID, "environ")), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return h, env
+}
+
+func TestPluginsRunByPriorityThenName(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs syncBuffer
+	m, _ := pluginManager(t, &logs, "chain", "chain-p10-b", "chain-p10-a", "chain-p5-z", "skip-p1")
+	h, env := childEnv(t, m, child(t, marker, "sleep"))
+	if want := "chain-p5-z,chain-p10-a,chain-p10-b,chain"; env["CHAIN"] != want {
+		t.Errorf("CHAIN = %q, want %q", env["CHAIN"], want)
+	}
+	report, err := m.Report(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, step := range report.Steps {
+		order = append(order, fmt.Sprintf("%s:%d:%v", step.Plugin, step.Priority, step.Applicable))
+		if step.Warning != "" {
+			t.Errorf("step %s warned: %s", step.Plugin, step.Warning)
+		}
+	}
+	if got, want := strings.Join(order, " "), "skip-p1:1:false chain-p5-z:5:true chain-p10-a:10:true chain-p10-b:10:true chain:100:true"; got != want {
+		t.Errorf("report order = %s\nwant %s", got, want)
+	}
+	last := report.Steps[len(report.Steps)-1]
+	if len(last.Changes) != 1 || last.Changes[0].Field != "Env[CHAIN]" || last.Changes[0].Old != "chain-p5-z,chain-p10-a,chain-p10-b" || last.Version != "0.0.1-test" {
+		t.Errorf("last step = %+v, want one change of Env[CHAIN] from the earlier plugins' value", last)
+	}
+}
+
+func TestHostOverridesPriorityAndLimitsPlugins(t *testing.T) {
+	marker := proctest.Marker(t)
+	dir := proctest.InstallPlugins(t, testplugin, "chain-p10-a", "chain-p20-b", "chain-p30-c")
+	m := newManager(t,
+		host.WithPluginSearchPath(dir, ""),
+		host.WithPluginPriority("chain-p30-c", 1),
+		host.WithOnlyPlugins("chain-p30-c", "chain-p10-a"),
+	)
+	_, env := childEnv(t, m, child(t, marker, "sleep"))
+	if want := "chain-p30-c,chain-p10-a"; env["CHAIN"] != want {
+		t.Errorf("CHAIN = %q, want %q", env["CHAIN"], want)
+	}
+	var notSelected bool
+	for _, info := range m.Plugins(context.Background()) {
+		if info.Name == "chain-p20-b" && info.Status == "not selected" {
+			notSelected = true
+		}
+	}
+	if !notSelected {
+		t.Errorf("Plugins() does not report chain-p20-b as not selected: %+v", m.Plugins(context.Background()))
+	}
+}
+
+// TestMisbehavingPluginCostsOnlyItsChange runs each misbehaving plugin
+// ahead of a well-behaved one: the spawn succeeds with the config from
+// before the bad plugin, plus the good plugin's change.
+func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
+	tests := []struct {
+		plugin  string
+		warning string // a part of the step's warning
+	}{
+		{"panic", "enhance"},
+		{"exit", "applicable"},
+		{"hang", "no answer within"},
+		{"slow", "start"},
+		{"stdout", "start"},
+		{"v2", "version"},
+		{"nul", "NUL byte"},
+		{"dir", "changes Dir"},
+		{"bigenv", "more than the system allows"},
+		{"error", `version "v99" is not yet installed`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.plugin, func(t *testing.T) {
+			marker := proctest.Marker(t)
+			var logs syncBuffer
+			bad := tt.plugin + "-p1"
+			m, dir := pluginManager(t, &logs, bad, "chain-p2-good")
+			cfg := child(t, marker, "sleep")
+
+			begin := time.Now()
+			h, env := childEnv(t, m, cfg)
+			// Generous, but far below what the plugin would cost if it were
+			// waited for (30 s to start, or forever).
+			if took := time.Since(begin); took > 10*time.Second {
+				t.Errorf("Start took %v", took)
+			}
+			if env["CHAIN"] != "chain-p2-good" {
+				t.Errorf("CHAIN = %q: the chain did not go on from the config before %s", env["CHAIN"], bad)
+			}
+			used, _ := m.Config(h)
+			if used.Dir != cfg.Dir || len(used.Args) != len(cfg.Args) || len(used.Env) != 2 {
+				t.Errorf("config used = %+v, want the input plus CHAIN", used)
+			}
+			report, _ := m.Report(h)
+			step, ok := findStep(report, bad)
+			if !ok || !strings.Contains(step.Warning, tt.warning) || len(step.Changes) != 0 {
+				t.Errorf("step of %s = %+v, want a warning about %q", bad, step, tt.warning)
+			}
+			if !strings.Contains(logs.String(), "plugin="+bad) {
+				t.Errorf("no log line names plugin %s:\n%s", bad, logs.String())
+			}
+			m.Close(context.Background())
+			if pids := proctest.FindExe(filepath.Join(dir, "procman-plugin-"+bad)); len(pids) != 0 {
+				t.Errorf("plugin %s still runs after Close: %v", bad, pids)
+			}
+		})
+	}
+}
+
+func findStep(r host.Report, plugin string) (host.PluginStep, bool) {
+	for _, step := range r.Steps {
+		if step.Plugin == plugin {
+			return step, true
+		}
+	}
+	return host.PluginStep{}, false
+}
+
+func TestCrashingPluginIsRestartedThenDisabled(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs syncBuffer
+	m, _ := pluginManager(t, &logs, "exit")
+	var warnings []string
+	for range 4 {
+		h, err := m.Start(context.Background(), child(t, marker, "exit", "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		report, _ := m.Report(h)
+		warnings = append(warnings, report.Steps[0].Warning)
+	}
+	// Three calls reached a fresh process that died in Applicable; then
+	// the plugin is disabled and not started again.
+	for i, w := range warnings[:3] {
+		if !strings.HasPrefix(w, "applicable:") {
+			t.Errorf("start %d: warning %q, want a failed Applicable call (the plugin restarted)", i, w)
+		}
+	}
+	if !strings.Contains(warnings[3], "disabled") {
+		t.Errorf("start 4: warning %q, want disabled", warnings[3])
+	}
+	if !strings.Contains(logs.String(), "plugin disabled") {
+		t.Errorf("no warning that the plugin was disabled:\n%s", logs.String())
+	}
+	infos := m.Plugins(context.Background())
+	if len(infos) != 1 || infos[0].Status != "disabled" {
+		t.Errorf("Plugins() = %+v, want exit disabled", infos)
+	}
+}
+
+func TestPluginGetsNoHostEnvironment(t *testing.T) {
+	t.Setenv("HOST_SECRET_TOKEN", "s3cr3t-value")
+	marker := proctest.Marker(t)
+	var logs syncBuffer
+	m, _ := pluginManager(t, &logs, "env")
+	_, env := childEnv(t, m, child(t, marker, "sleep"))
+	pluginEnv := env["PLUGIN_ENV"]
+	if pluginEnv == "" {
+		t.Fatalf("the env plugin did not run: %s", logs.String())
+	}
+	if strings.Contains(pluginEnv, "s3cr3t-value") || strings.Contains(pluginEnv, "HOST_SECRET_TOKEN") {
+		t.Errorf("the plugin saw the host's secret:\n%s", pluginEnv)
+	}
+	for _, kv := range strings.Split(pluginEnv, "\n") {
+		key, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(key, "PLUGIN_") && !strings.HasPrefix(key, "PROCMAN_PLUGIN") {
+			t.Errorf("plugin environment holds %q, want only the protocol's variables", kv)
+		}
+	}
+}
+
+func TestPluginsDieWithAKilledHost(t *testing.T) {
+	dir, err := proctest.WorldReadableTempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	embed, err := proctest.TestEmbed(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pluginDir := proctest.InstallPlugins(t, testplugin, "chain-a", "chain-b")
+	marker := proctest.Marker(t)
+	cmd := exec.Command(embed, "1s", testchild, "exit 0")
+	cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_PLUGIN_PATH="+pluginDir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("embedder said %q, want ready", line)
+	}
+	paths := []string{filepath.Join(pluginDir, "procman-plugin-chain-a"), filepath.Join(pluginDir, "procman-plugin-chain-b")}
+	for _, path := range paths {
+		if len(proctest.FindExe(path)) != 1 {
+			t.Fatalf("plugin %s is not running under the embedder", path)
+		}
+	}
+
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	for _, path := range paths {
+		waitFor(t, func() bool { return len(proctest.FindExe(path)) == 0 })
+	}
+}
+
+// inProcess is a plugin run in the host's process.
+type inProcess struct {
+	name   string
+	change func(*sdk.ProcessConfig)
+}
+
+func (p inProcess) Info() sdk.Info {
+	return sdk.Info{Name: p.name, Version: "1", Priority: 50}
+}
+
+func (p inProcess) Applicable(context.Context, sdk.ProcessConfig) (bool, error) { return true, nil }
+
+func (p inProcess) Enhance(_ context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	p.change(&cfg)
+	return cfg, nil
+}
+
+func TestInProcessPluginsAndFieldPolicy(t *testing.T) {
+	marker := proctest.Marker(t)
+	otherDir := t.TempDir()
+	m := newManager(t,
+		host.WithPlugin(inProcess{"a-panics", func(*sdk.ProcessConfig) { panic("boom") }}),
+		host.WithPlugin(inProcess{"b-moves", func(c *sdk.ProcessConfig) { c.Dir = otherDir }}),
+		host.WithPlugin(inProcess{"c-sets", func(c *sdk.ProcessConfig) { c.Env = map[string]string{"PATH": c.Env["PATH"], "SET": "yes"} }}),
+		host.WithPluginFields(host.DefaultPluginFields|host.FieldDir),
+	)
+	h, env := childEnv(t, m, child(t, marker, "sleep"))
+	if env["SET"] != "yes" {
+		t.Errorf("env = %v, want SET=yes", env)
+	}
+	if used, _ := m.Config(h); used.Dir != otherDir {
+		t.Errorf("Dir = %q, want %q: FieldDir was allowed", used.Dir, otherDir)
+	}
+	report, _ := m.Report(h)
+	if w := report.Steps[0].Warning; !strings.Contains(w, "panic: boom") {
+		t.Errorf("warning of the panicking plugin = %q", w)
+	}
+	if warnings := report.Warnings(); len(warnings) != 1 || !strings.HasPrefix(warnings[0], "plugin a-panics: ") {
+		t.Errorf("Warnings() = %q", warnings)
+	}
+}
+
+func TestExplainStartsNothing(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs syncBuffer
+	m, _ := pluginManager(t, &logs, "chain", "dir")
+	cfg := child(t, marker, "sleep")
+	final, report, err := m.Explain(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Env["CHAIN"] != "chain" || final.Dir != cfg.Dir {
+		t.Errorf("Explain config = %+v", final)
+	}
+	if len(report.Steps) != 2 || len(report.Warnings()) != 1 {
+		t.Errorf("Explain report = %+v, want 2 steps and the dir plugin's warning", report)
+	}
+	if len(m.List()) != 0 || len(proctest.Find(marker)) != 0 {
+		t.Error("Explain started a process")
+	}
+
+	cfg.Command = "no-such-program"
+	if _, _, err := m.Explain(context.Background(), cfg); !errors.Is(err, sdk.ErrCommandNotFound) {
+		t.Errorf("Explain of a config with a missing command = %v, want ErrCommandNotFound", err)
+	}
+}

@@ -1,0 +1,109 @@
+// Command testplugin is the plugin procman's tests run, misbehaving on
+// purpose when asked. One binary serves every test plugin: it is installed
+// under several names, procman-plugin-KIND[-pN][-SUFFIX], and KIND picks the
+// behaviour, pN its priority (default 100):
+//
+//	chain     applicable; appends its name to Env["CHAIN"]
+//	skip      not applicable
+//	error     Enhance returns an error, in the words of a version manager
+//	panic     panics in Enhance
+//	exit      exits the process in Applicable
+//	hang      never answers Enhance
+//	slow      takes 30 seconds to start serving
+//	stdout    writes to stdout before the handshake
+//	v2        speaks protocol version 2 only
+//	nul       puts a NUL byte into an argument
+//	dir       changes Dir
+//	bigenv    returns a 10 MB environment
+//	env       reports its own environment in Env["PLUGIN_ENV"]
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/sdk"
+)
+
+type testPlugin struct {
+	name, kind string
+	priority   int
+}
+
+func (p testPlugin) Info() sdk.Info {
+	return sdk.Info{Name: p.name, Version: "0.0.1-test", Priority: p.priority, Description: "test plugin: " + p.kind}
+}
+
+func (p testPlugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+	switch p.kind {
+	case "skip":
+		return false, nil
+	case "exit":
+		os.Exit(3)
+	}
+	return true, nil
+}
+
+func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	cfg = cfg.Clone()
+	if cfg.Env == nil {
+		cfg.Env = map[string]string{}
+	}
+	switch p.kind {
+	case "chain":
+		if chain := cfg.Env["CHAIN"]; chain != "" {
+			cfg.Env["CHAIN"] = chain + "," + p.name
+		} else {
+			cfg.Env["CHAIN"] = p.name
+		}
+	case "error":
+		return cfg, fmt.Errorf("N/A: version \"v99\" is not yet installed")
+	case "panic":
+		panic("test plugin panics in Enhance")
+	case "hang":
+		select {}
+	case "nul":
+		cfg.Args = append(cfg.Args, "bad\x00arg")
+	case "dir":
+		cfg.Dir = os.TempDir()
+	case "bigenv":
+		for i := range 10 * 1024 {
+			cfg.Env[fmt.Sprintf("BIG_%05d", i)] = strings.Repeat("x", 1024)
+		}
+	case "env":
+		cfg.Env["PLUGIN_ENV"] = strings.Join(os.Environ(), "\n")
+	}
+	return cfg, nil
+}
+
+func main() {
+	name := strings.TrimPrefix(filepath.Base(os.Args[0]), "procman-plugin-")
+	p := testPlugin{name: name, kind: strings.Split(name, "-")[0], priority: sdk.DefaultPriority}
+	for _, field := range strings.Split(name, "-")[1:] {
+		if n, err := strconv.Atoi(strings.TrimPrefix(field, "p")); err == nil && strings.HasPrefix(field, "p") {
+			p.priority = n
+		}
+	}
+	switch p.kind {
+	case "slow":
+		time.Sleep(30 * time.Second)
+	case "stdout":
+		fmt.Println("hello from a plugin that should not write here")
+	case "v2":
+		handshake := sdk.Handshake
+		handshake.ProtocolVersion = 2
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  handshake,
+			VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginKey: &sdk.GRPCPlugin{Impl: p}}},
+			GRPCServer:       plugin.DefaultGRPCServer,
+		})
+		return
+	}
+	sdk.Serve(p)
+}

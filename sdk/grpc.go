@@ -1,0 +1,179 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/sdk/internal/pluginpb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// GRPCPlugin is the go-plugin glue: it serves a Plugin over gRPC in a plugin
+// binary, and gives a host a Plugin that calls it. Authors do not use it;
+// Serve and the host do.
+type GRPCPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	// Impl is the plugin served (plugin side only).
+	Impl Plugin
+}
+
+// GRPCServer registers the plugin's service.
+func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	pluginpb.RegisterPluginServer(s, &grpcServer{impl: p.Impl})
+	return nil
+}
+
+// GRPCClient returns a Plugin that calls the plugin process over conn. It
+// asks the plugin's Info at once, under ctx, so that Info never blocks.
+func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+	c := &grpcClient{client: pluginpb.NewPluginClient(conn)}
+	resp, err := c.client.Info(ctx, &pluginpb.InfoRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("info: %w", fromStatus(err))
+	}
+	c.info = Info{
+		Name:        resp.Name,
+		Version:     resp.Version,
+		Priority:    int(resp.Priority),
+		Description: resp.Description,
+	}
+	return c, nil
+}
+
+// PluginError is an error that a plugin's own Applicable or Enhance
+// returned, as opposed to a failure to reach the plugin or to get an answer
+// in time.
+type PluginError struct {
+	Message string
+}
+
+func (e *PluginError) Error() string { return e.Message }
+
+type grpcServer struct {
+	pluginpb.UnimplementedPluginServer
+	impl Plugin
+}
+
+func (s *grpcServer) Info(context.Context, *pluginpb.InfoRequest) (*pluginpb.InfoResponse, error) {
+	info := s.impl.Info()
+	return &pluginpb.InfoResponse{
+		Name:        info.Name,
+		Version:     info.Version,
+		Priority:    int32(info.Priority),
+		Description: info.Description,
+	}, nil
+}
+
+func (s *grpcServer) Applicable(ctx context.Context, req *pluginpb.ApplicableRequest) (*pluginpb.ApplicableResponse, error) {
+	ok, err := s.impl.Applicable(ctx, fromWire(req.Config))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pluginpb.ApplicableResponse{Applicable: ok}, nil
+}
+
+func (s *grpcServer) Enhance(ctx context.Context, req *pluginpb.EnhanceRequest) (*pluginpb.EnhanceResponse, error) {
+	cfg, err := s.impl.Enhance(ctx, fromWire(req.Config))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pluginpb.EnhanceResponse{Config: toWire(cfg)}, nil
+}
+
+// pluginErrorCode marks, on the wire, an error the plugin itself returned.
+const pluginErrorCode = codes.Aborted
+
+func toStatus(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	return status.Error(pluginErrorCode, err.Error())
+}
+
+// fromStatus turns a gRPC error back into a *PluginError, a deadline error
+// (matching context.DeadlineExceeded) or a transport failure.
+func fromStatus(err error) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	switch st.Code() {
+	case pluginErrorCode:
+		return &PluginError{Message: st.Message()}
+	case codes.DeadlineExceeded:
+		return fmt.Errorf("%s: %w", st.Message(), context.DeadlineExceeded)
+	case codes.Canceled:
+		return fmt.Errorf("%s: %w", st.Message(), context.Canceled)
+	}
+	return fmt.Errorf("plugin unreachable: %s (%s)", st.Message(), st.Code())
+}
+
+type grpcClient struct {
+	client pluginpb.PluginClient
+	info   Info
+}
+
+func (c *grpcClient) Info() Info { return c.info }
+
+func (c *grpcClient) Applicable(ctx context.Context, cfg ProcessConfig) (bool, error) {
+	resp, err := c.client.Applicable(ctx, &pluginpb.ApplicableRequest{Config: toWire(cfg)})
+	if err != nil {
+		return false, fromStatus(err)
+	}
+	return resp.Applicable, nil
+}
+
+func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessConfig, error) {
+	resp, err := c.client.Enhance(ctx, &pluginpb.EnhanceRequest{Config: toWire(cfg)})
+	if err != nil {
+		return ProcessConfig{}, fromStatus(err)
+	}
+	return fromWire(resp.Config), nil
+}
+
+func toWire(cfg ProcessConfig) *pluginpb.ProcessConfig {
+	w := &pluginpb.ProcessConfig{
+		Command: []byte(cfg.Command),
+		Dir:     []byte(cfg.Dir),
+		LogFile: []byte(cfg.LogFile),
+	}
+	if cfg.Args != nil {
+		w.Args = make([][]byte, len(cfg.Args))
+		for i, arg := range cfg.Args {
+			w.Args[i] = []byte(arg)
+		}
+	}
+	for k, v := range cfg.Env {
+		w.Env = append(w.Env, &pluginpb.EnvVar{Key: []byte(k), Value: []byte(v)})
+	}
+	return w
+}
+
+// fromWire converts a config off the wire; nil is the zero config.
+func fromWire(w *pluginpb.ProcessConfig) ProcessConfig {
+	if w == nil {
+		return ProcessConfig{}
+	}
+	cfg := ProcessConfig{
+		Command: string(w.Command),
+		Dir:     string(w.Dir),
+		LogFile: string(w.LogFile),
+	}
+	if len(w.Args) > 0 {
+		cfg.Args = make([]string, len(w.Args))
+		for i, arg := range w.Args {
+			cfg.Args[i] = string(arg)
+		}
+	}
+	if len(w.Env) > 0 {
+		cfg.Env = make(map[string]string, len(w.Env))
+		for _, kv := range w.Env {
+			cfg.Env[string(kv.Key)] = string(kv.Value)
+		}
+	}
+	return cfg
+}
