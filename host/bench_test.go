@@ -88,8 +88,9 @@ func BenchmarkStop(b *testing.B) {
 	reportRatio(b, "stop", hostTimes, execTimes)
 }
 
-func benchManager(b *testing.B) *host.Manager {
-	m := host.New(host.WithSignalHandling(false), host.WithLogger(hclog.NewNullLogger()))
+func benchManager(b *testing.B, opts ...host.Option) *host.Manager {
+	opts = append([]host.Option{host.WithSignalHandling(false), host.WithLogger(hclog.NewNullLogger()), host.WithPluginSearchPath("", "")}, opts...)
+	m := host.New(opts...)
 	b.Cleanup(func() { m.Close(context.Background()) })
 	return m
 }
@@ -117,4 +118,62 @@ func median(d []time.Duration) time.Duration {
 	d = slices.Clone(d)
 	slices.Sort(d)
 	return d[len(d)/2]
+}
+
+// BenchmarkStartWithPlugins compares Start through three applicable,
+// already running plugin executables with Start through none, alternating
+// the two, and reports the overhead per plugin.
+func BenchmarkStartWithPlugins(b *testing.B) {
+	marker := proctest.Marker(b)
+	dir := proctest.InstallPlugins(b, testplugin, "chain-a", "chain-b", "chain-c")
+	plain := benchManager(b)
+	plugged := benchManager(b, host.WithPluginSearchPath(dir, ""))
+	cfg := child(b, marker, "sleep")
+	startStop := func(m *host.Manager) time.Duration {
+		t0 := time.Now()
+		h, err := m.Start(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		took := time.Since(t0)
+		m.Stop(context.Background(), h)
+		m.Forget(h)
+		return took
+	}
+	startStop(plugged) // warm: the plugins are started by the first Start
+	var with, without []time.Duration
+	for b.Loop() {
+		with = append(with, startStop(plugged))
+		without = append(without, startStop(plain))
+	}
+	perPlugin := (median(with) - median(without)) / 3
+	b.ReportMetric(float64(median(with).Microseconds()), "with-3-plugins-median-µs")
+	b.ReportMetric(float64(median(without).Microseconds()), "without-median-µs")
+	b.ReportMetric(float64(perPlugin.Microseconds()), "µs/warm-plugin")
+	b.ReportMetric(float64(median(with).Nanoseconds()), "ns/op")
+}
+
+// BenchmarkFirstStartWithPlugins measures the first Start of a new Manager
+// that finds three plugin executables: discovery, three launches in
+// parallel, and the chain.
+func BenchmarkFirstStartWithPlugins(b *testing.B) {
+	marker := proctest.Marker(b)
+	dir := proctest.InstallPlugins(b, testplugin, "chain-a", "chain-b", "chain-c")
+	cfg := child(b, marker, "sleep")
+	var firsts []time.Duration
+	for b.Loop() {
+		m := host.New(host.WithSignalHandling(false), host.WithLogger(hclog.NewNullLogger()), host.WithPluginSearchPath(dir, ""))
+		t0 := time.Now()
+		h, err := m.Start(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		firsts = append(firsts, time.Since(t0))
+		if report, _ := m.Report(h); len(report.Steps) != 3 || len(report.Warnings()) != 0 {
+			b.Fatalf("report = %+v", report)
+		}
+		m.Close(context.Background())
+	}
+	b.ReportMetric(float64(median(firsts).Microseconds()), "first-start-median-µs")
+	b.ReportMetric(float64(median(firsts).Nanoseconds()), "ns/op")
 }

@@ -202,26 +202,24 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 	}
 	step.Version = impl.Info().Version
 
-	applicable, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (bool, error) {
-		return impl.Applicable(ctx, cfg.Clone())
+	type outcome struct {
+		applicable bool
+		result     sdk.ProcessConfig
+	}
+	out, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (outcome, error) {
+		ok, result, err := sdk.Apply(ctx, impl, cfg.Clone())
+		return outcome{ok, result}, err
 	})
 	if err != nil {
-		step.Warning = "applicable: " + c.callFailed(p, err)
-		return step, cfg
-	}
-	step.Applicable = applicable
-	if !applicable {
-		c.succeeded(p)
-		return step, cfg
-	}
-	result, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (sdk.ProcessConfig, error) {
-		return impl.Enhance(ctx, cfg.Clone())
-	})
-	if err != nil {
-		step.Warning = "enhance: " + c.callFailed(p, err)
+		step.Warning = c.callFailed(p, err)
 		return step, cfg
 	}
 	c.succeeded(p)
+	step.Applicable = out.applicable
+	if !out.applicable {
+		return step, cfg
+	}
+	result := out.result
 	if forbidden := changedFields(cfg, result) &^ c.settings.fields; forbidden != 0 {
 		step.Warning = fmt.Sprintf("result changes %v, which the host does not let plugins change", forbidden)
 		return step, cfg
@@ -274,11 +272,18 @@ func (c *chain) callFailed(p *plugin, err error) string {
 		c.succeeded(p)
 		return pluginErr.Message
 	}
-	if p.external != nil && (errors.Is(err, context.DeadlineExceeded) || p.external.Exited()) {
-		p.external.Kill()
+	reason := err.Error()
+	if p.external != nil {
+		switch {
+		case errors.Is(err, sdk.ErrUnavailable) || p.external.Exited():
+			reason = "the plugin process died during the call: " + reason
+			p.external.Kill() // reap it; the next use starts a new one
+		case errors.Is(err, context.DeadlineExceeded):
+			p.external.Kill() // it may be stuck; the next use starts a new one
+		}
 	}
 	c.failed(p, err)
-	return err.Error()
+	return reason
 }
 
 func (c *chain) succeeded(p *plugin) {

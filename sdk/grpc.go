@@ -84,6 +84,17 @@ func (s *grpcServer) Enhance(ctx context.Context, req *pluginpb.EnhanceRequest) 
 	return &pluginpb.EnhanceResponse{Config: toWire(cfg)}, nil
 }
 
+func (s *grpcServer) Apply(ctx context.Context, req *pluginpb.ApplyRequest) (*pluginpb.ApplyResponse, error) {
+	ok, cfg, err := applyDirect(ctx, s.impl, fromWire(req.Config))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if !ok {
+		return &pluginpb.ApplyResponse{}, nil
+	}
+	return &pluginpb.ApplyResponse{Applicable: true, Config: toWire(cfg)}, nil
+}
+
 // pluginErrorCode marks, on the wire, an error the plugin itself returned.
 const pluginErrorCode = codes.Aborted
 
@@ -109,8 +120,15 @@ func fromStatus(err error) error {
 	case codes.Canceled:
 		return fmt.Errorf("%s: %w", st.Message(), context.Canceled)
 	}
-	return fmt.Errorf("plugin unreachable: %s (%s)", st.Message(), st.Code())
+	if st.Code() == codes.Unavailable {
+		return fmt.Errorf("%w: %s", ErrUnavailable, st.Message())
+	}
+	return fmt.Errorf("plugin call failed: %s (%s)", st.Message(), st.Code())
 }
+
+// ErrUnavailable matches the error of a call whose plugin process could not
+// be reached: it died, or closed its connection, before it answered.
+var ErrUnavailable = errors.New("plugin unavailable")
 
 type grpcClient struct {
 	client pluginpb.PluginClient
@@ -133,6 +151,14 @@ func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessCon
 		return ProcessConfig{}, fromStatus(err)
 	}
 	return fromWire(resp.Config), nil
+}
+
+func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (bool, ProcessConfig, error) {
+	resp, err := c.client.Apply(ctx, &pluginpb.ApplyRequest{Config: toWire(cfg)})
+	if err != nil {
+		return false, ProcessConfig{}, fromStatus(err)
+	}
+	return resp.Applicable, fromWire(resp.Config), nil
 }
 
 func toWire(cfg ProcessConfig) *pluginpb.ProcessConfig {

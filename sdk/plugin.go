@@ -1,6 +1,10 @@
 package sdk
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+)
 
 // DefaultPriority is the priority of a plugin that has no reason to run
 // before or after others.
@@ -36,4 +40,39 @@ type Plugin interface {
 	Applicable(ctx context.Context, cfg ProcessConfig) (bool, error)
 	// Enhance returns cfg as the plugin would have it.
 	Enhance(ctx context.Context, cfg ProcessConfig) (ProcessConfig, error)
+}
+
+// Apply asks p whether it applies to cfg and, if it does, for its enhanced
+// config: what a host does with each plugin. For a plugin reached over the
+// protocol both questions take one round trip. An error of either call is
+// prefixed with the call's name ("applicable: ", "enhance: ").
+func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (applicable bool, result ProcessConfig, err error) {
+	if remote, ok := p.(*grpcClient); ok {
+		return remote.apply(ctx, cfg)
+	}
+	return applyDirect(ctx, p, cfg)
+}
+
+func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (bool, ProcessConfig, error) {
+	ok, err := p.Applicable(ctx, cfg)
+	if err != nil {
+		return false, ProcessConfig{}, prefixed("applicable", err)
+	}
+	if !ok {
+		return false, ProcessConfig{}, nil
+	}
+	result, err := p.Enhance(ctx, cfg)
+	if err != nil {
+		return true, ProcessConfig{}, prefixed("enhance", err)
+	}
+	return true, result, nil
+}
+
+// prefixed names the call in err's message, keeping a *PluginError one.
+func prefixed(call string, err error) error {
+	var pluginErr *PluginError
+	if errors.As(err, &pluginErr) {
+		return &PluginError{Message: call + ": " + pluginErr.Message}
+	}
+	return fmt.Errorf("%s: %w", call, err)
 }

@@ -434,6 +434,102 @@ func (x *EnhanceResponse) GetConfig() *ProcessConfig {
 	return nil
 }
 
+type ApplyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Config        *ProcessConfig         `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplyRequest) Reset() {
+	*x = ApplyRequest{}
+	mi := &file_sdk_internal_pluginpb_plugin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplyRequest) ProtoMessage() {}
+
+func (x *ApplyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_internal_pluginpb_plugin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplyRequest.ProtoReflect.Descriptor instead.
+func (*ApplyRequest) Descriptor() ([]byte, []int) {
+	return file_sdk_internal_pluginpb_plugin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ApplyRequest) GetConfig() *ProcessConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+type ApplyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Applicable    bool                   `protobuf:"varint,1,opt,name=applicable,proto3" json:"applicable,omitempty"`
+	Config        *ProcessConfig         `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"` // set when applicable
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApplyResponse) Reset() {
+	*x = ApplyResponse{}
+	mi := &file_sdk_internal_pluginpb_plugin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApplyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApplyResponse) ProtoMessage() {}
+
+func (x *ApplyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_internal_pluginpb_plugin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApplyResponse.ProtoReflect.Descriptor instead.
+func (*ApplyResponse) Descriptor() ([]byte, []int) {
+	return file_sdk_internal_pluginpb_plugin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ApplyResponse) GetApplicable() bool {
+	if x != nil {
+		return x.Applicable
+	}
+	return false
+}
+
+func (x *ApplyResponse) GetConfig() *ProcessConfig {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
 var File_sdk_internal_pluginpb_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_internal_pluginpb_plugin_proto_rawDesc = "" +
@@ -463,12 +559,20 @@ const file_sdk_internal_pluginpb_plugin_proto_rawDesc = "" +
 	"\x0eEnhanceRequest\x128\n" +
 	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\"K\n" +
 	"\x0fEnhanceResponse\x128\n" +
-	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config2\xfe\x01\n" +
+	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\"H\n" +
+	"\fApplyRequest\x128\n" +
+	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\"i\n" +
+	"\rApplyResponse\x12\x1e\n" +
+	"\n" +
+	"applicable\x18\x01 \x01(\bR\n" +
+	"applicable\x128\n" +
+	"\x06config\x18\x02 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config2\xca\x02\n" +
 	"\x06Plugin\x12G\n" +
 	"\x04Info\x12\x1e.procman.plugin.v1.InfoRequest\x1a\x1f.procman.plugin.v1.InfoResponse\x12Y\n" +
 	"\n" +
 	"Applicable\x12$.procman.plugin.v1.ApplicableRequest\x1a%.procman.plugin.v1.ApplicableResponse\x12P\n" +
-	"\aEnhance\x12!.procman.plugin.v1.EnhanceRequest\x1a\".procman.plugin.v1.EnhanceResponseB6Z4github.com/procman-dev/procman/sdk/internal/pluginpbb\x06proto3"
+	"\aEnhance\x12!.procman.plugin.v1.EnhanceRequest\x1a\".procman.plugin.v1.EnhanceResponse\x12J\n" +
+	"\x05Apply\x12\x1f.procman.plugin.v1.ApplyRequest\x1a .procman.plugin.v1.ApplyResponseB6Z4github.com/procman-dev/procman/sdk/internal/pluginpbb\x06proto3"
 
 var (
 	file_sdk_internal_pluginpb_plugin_proto_rawDescOnce sync.Once
@@ -482,7 +586,7 @@ func file_sdk_internal_pluginpb_plugin_proto_rawDescGZIP() []byte {
 	return file_sdk_internal_pluginpb_plugin_proto_rawDescData
 }
 
-var file_sdk_internal_pluginpb_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_sdk_internal_pluginpb_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_sdk_internal_pluginpb_plugin_proto_goTypes = []any{
 	(*ProcessConfig)(nil),      // 0: procman.plugin.v1.ProcessConfig
 	(*EnvVar)(nil),             // 1: procman.plugin.v1.EnvVar
@@ -492,23 +596,29 @@ var file_sdk_internal_pluginpb_plugin_proto_goTypes = []any{
 	(*ApplicableResponse)(nil), // 5: procman.plugin.v1.ApplicableResponse
 	(*EnhanceRequest)(nil),     // 6: procman.plugin.v1.EnhanceRequest
 	(*EnhanceResponse)(nil),    // 7: procman.plugin.v1.EnhanceResponse
+	(*ApplyRequest)(nil),       // 8: procman.plugin.v1.ApplyRequest
+	(*ApplyResponse)(nil),      // 9: procman.plugin.v1.ApplyResponse
 }
 var file_sdk_internal_pluginpb_plugin_proto_depIdxs = []int32{
-	1, // 0: procman.plugin.v1.ProcessConfig.env:type_name -> procman.plugin.v1.EnvVar
-	0, // 1: procman.plugin.v1.ApplicableRequest.config:type_name -> procman.plugin.v1.ProcessConfig
-	0, // 2: procman.plugin.v1.EnhanceRequest.config:type_name -> procman.plugin.v1.ProcessConfig
-	0, // 3: procman.plugin.v1.EnhanceResponse.config:type_name -> procman.plugin.v1.ProcessConfig
-	2, // 4: procman.plugin.v1.Plugin.Info:input_type -> procman.plugin.v1.InfoRequest
-	4, // 5: procman.plugin.v1.Plugin.Applicable:input_type -> procman.plugin.v1.ApplicableRequest
-	6, // 6: procman.plugin.v1.Plugin.Enhance:input_type -> procman.plugin.v1.EnhanceRequest
-	3, // 7: procman.plugin.v1.Plugin.Info:output_type -> procman.plugin.v1.InfoResponse
-	5, // 8: procman.plugin.v1.Plugin.Applicable:output_type -> procman.plugin.v1.ApplicableResponse
-	7, // 9: procman.plugin.v1.Plugin.Enhance:output_type -> procman.plugin.v1.EnhanceResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1,  // 0: procman.plugin.v1.ProcessConfig.env:type_name -> procman.plugin.v1.EnvVar
+	0,  // 1: procman.plugin.v1.ApplicableRequest.config:type_name -> procman.plugin.v1.ProcessConfig
+	0,  // 2: procman.plugin.v1.EnhanceRequest.config:type_name -> procman.plugin.v1.ProcessConfig
+	0,  // 3: procman.plugin.v1.EnhanceResponse.config:type_name -> procman.plugin.v1.ProcessConfig
+	0,  // 4: procman.plugin.v1.ApplyRequest.config:type_name -> procman.plugin.v1.ProcessConfig
+	0,  // 5: procman.plugin.v1.ApplyResponse.config:type_name -> procman.plugin.v1.ProcessConfig
+	2,  // 6: procman.plugin.v1.Plugin.Info:input_type -> procman.plugin.v1.InfoRequest
+	4,  // 7: procman.plugin.v1.Plugin.Applicable:input_type -> procman.plugin.v1.ApplicableRequest
+	6,  // 8: procman.plugin.v1.Plugin.Enhance:input_type -> procman.plugin.v1.EnhanceRequest
+	8,  // 9: procman.plugin.v1.Plugin.Apply:input_type -> procman.plugin.v1.ApplyRequest
+	3,  // 10: procman.plugin.v1.Plugin.Info:output_type -> procman.plugin.v1.InfoResponse
+	5,  // 11: procman.plugin.v1.Plugin.Applicable:output_type -> procman.plugin.v1.ApplicableResponse
+	7,  // 12: procman.plugin.v1.Plugin.Enhance:output_type -> procman.plugin.v1.EnhanceResponse
+	9,  // 13: procman.plugin.v1.Plugin.Apply:output_type -> procman.plugin.v1.ApplyResponse
+	10, // [10:14] is the sub-list for method output_type
+	6,  // [6:10] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_sdk_internal_pluginpb_plugin_proto_init() }
@@ -522,7 +632,7 @@ func file_sdk_internal_pluginpb_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_internal_pluginpb_plugin_proto_rawDesc), len(file_sdk_internal_pluginpb_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

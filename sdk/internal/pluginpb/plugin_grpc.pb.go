@@ -25,6 +25,7 @@ const (
 	Plugin_Info_FullMethodName       = "/procman.plugin.v1.Plugin/Info"
 	Plugin_Applicable_FullMethodName = "/procman.plugin.v1.Plugin/Applicable"
 	Plugin_Enhance_FullMethodName    = "/procman.plugin.v1.Plugin/Enhance"
+	Plugin_Apply_FullMethodName      = "/procman.plugin.v1.Plugin/Apply"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -36,6 +37,9 @@ type PluginClient interface {
 	Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*InfoResponse, error)
 	Applicable(ctx context.Context, in *ApplicableRequest, opts ...grpc.CallOption) (*ApplicableResponse, error)
 	Enhance(ctx context.Context, in *EnhanceRequest, opts ...grpc.CallOption) (*EnhanceResponse, error)
+	// Apply is Applicable, then Enhance if applicable, in one round trip:
+	// what a host calls on its spawn path.
+	Apply(ctx context.Context, in *ApplyRequest, opts ...grpc.CallOption) (*ApplyResponse, error)
 }
 
 type pluginClient struct {
@@ -76,6 +80,16 @@ func (c *pluginClient) Enhance(ctx context.Context, in *EnhanceRequest, opts ...
 	return out, nil
 }
 
+func (c *pluginClient) Apply(ctx context.Context, in *ApplyRequest, opts ...grpc.CallOption) (*ApplyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApplyResponse)
+	err := c.cc.Invoke(ctx, Plugin_Apply_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -85,6 +99,9 @@ type PluginServer interface {
 	Info(context.Context, *InfoRequest) (*InfoResponse, error)
 	Applicable(context.Context, *ApplicableRequest) (*ApplicableResponse, error)
 	Enhance(context.Context, *EnhanceRequest) (*EnhanceResponse, error)
+	// Apply is Applicable, then Enhance if applicable, in one round trip:
+	// what a host calls on its spawn path.
+	Apply(context.Context, *ApplyRequest) (*ApplyResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -103,6 +120,9 @@ func (UnimplementedPluginServer) Applicable(context.Context, *ApplicableRequest)
 }
 func (UnimplementedPluginServer) Enhance(context.Context, *EnhanceRequest) (*EnhanceResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Enhance not implemented")
+}
+func (UnimplementedPluginServer) Apply(context.Context, *ApplyRequest) (*ApplyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Apply not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -179,6 +199,24 @@ func _Plugin_Enhance_Handler(srv interface{}, ctx context.Context, dec func(inte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Plugin_Apply_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApplyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).Apply(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_Apply_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).Apply(ctx, req.(*ApplyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -197,6 +235,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Enhance",
 			Handler:    _Plugin_Enhance_Handler,
+		},
+		{
+			MethodName: "Apply",
+			Handler:    _Plugin_Apply_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
