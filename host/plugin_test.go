@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -51,7 +52,10 @@ func childEnv(t *testing.T, m *host.Manager, cfg sdk.ProcessConfig) (host.Handle
 func TestPluginsRunByPriorityThenName(t *testing.T) {
 	marker := proctest.Marker(t)
 	var logs syncBuffer
-	m, _ := pluginManager(t, &logs, "chain", "chain-p10-b", "chain-p10-a", "chain-p5-z", "skip-p1")
+	m, dir := pluginManager(t, &logs, "chain", "chain-p10-b", "chain-p10-a", "chain-p5-z", "skip-p1")
+	if pids := proctest.FindExe(filepath.Join(dir, "procman-plugin-chain")); len(pids) != 0 {
+		t.Errorf("plugin started before the first Start: %v", pids)
+	}
 	h, env := childEnv(t, m, child(t, marker, "sleep"))
 	if want := "chain-p5-z,chain-p10-a,chain-p10-b,chain"; env["CHAIN"] != want {
 		t.Errorf("CHAIN = %q, want %q", env["CHAIN"], want)
@@ -147,6 +151,9 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), "plugin="+bad) {
 				t.Errorf("no log line names plugin %s:\n%s", bad, logs.String())
+			}
+			if tt.plugin == "error" && !regexp.MustCompile(`about to fail.*plugin=error-p1|plugin=error-p1.*about to fail`).MatchString(logs.String()) {
+				t.Errorf("the plugin's own log line did not reach the host's log under its name:\n%s", logs.String())
 			}
 			m.Close(context.Background())
 			if pids := proctest.FindExe(filepath.Join(dir, "procman-plugin-"+bad)); len(pids) != 0 {

@@ -5,7 +5,7 @@
 //
 //	chain     applicable; appends its name to Env["CHAIN"]
 //	skip      not applicable
-//	error     Enhance returns an error, in the words of a version manager
+//	error     Enhance logs a warning, then returns an error in the words of a version manager
 //	panic     panics in Enhance
 //	exit      exits the process in Applicable
 //	hang      never answers Enhance
@@ -63,6 +63,7 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 			cfg.Env["CHAIN"] = p.name
 		}
 	case "error":
+		sdk.Logger().Warn("about to fail", "wanted", "v99")
 		return cfg, fmt.Errorf("N/A: version \"v99\" is not yet installed")
 	case "panic":
 		panic("test plugin panics in Enhance")
