@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/procman-dev/procman/sdk/internal/pluginpb"
@@ -28,7 +29,9 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 }
 
 // GRPCClient returns a Plugin that calls the plugin process over conn. It
-// asks the plugin's Info at once, under ctx, so that Info never blocks.
+// asks the plugin's Info at once, so that the Plugin's Info method never
+// makes a call; go-plugin gives ctx no deadline, so a host bounds the
+// dispense itself.
 func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
 	c := &grpcClient{client: pluginpb.NewPluginClient(conn)}
 	resp, err := c.client.Info(ctx, &pluginpb.InfoRequest{})
@@ -63,7 +66,7 @@ func (s *grpcServer) Info(context.Context, *pluginpb.InfoRequest) (*pluginpb.Inf
 	return &pluginpb.InfoResponse{
 		Name:        info.Name,
 		Version:     info.Version,
-		Priority:    int32(info.Priority),
+		Priority:    int32(min(max(info.Priority, math.MinInt32), math.MaxInt32)),
 		Description: info.Description,
 	}, nil
 }
@@ -99,8 +102,11 @@ func (s *grpcServer) Apply(ctx context.Context, req *pluginpb.ApplyRequest) (*pl
 const pluginErrorCode = codes.Aborted
 
 func toStatus(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
 	}
 	return status.Error(pluginErrorCode, err.Error())
 }

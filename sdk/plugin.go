@@ -44,8 +44,9 @@ type Plugin interface {
 
 // Apply asks p whether it applies to cfg and, if it does, for its enhanced
 // config: what a host does with each plugin. For a plugin reached over the
-// protocol both questions take one round trip. An error of either call is
-// prefixed with the call's name ("applicable: ", "enhance: ").
+// protocol both questions take one round trip. An error that the plugin's
+// Applicable or Enhance returned is prefixed with the call's name
+// ("applicable: ", "enhance: "); a failure to reach the plugin is not.
 func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (applicable bool, result ProcessConfig, err error) {
 	if remote, ok := p.(*grpcClient); ok {
 		return remote.apply(ctx, cfg)
