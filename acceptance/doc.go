@@ -7,7 +7,9 @@
 //	go test -c -o /tmp/x/acc.test ./acceptance
 //	go build -o /tmp/x/procman ./cmd/procman
 //	go build -o /tmp/x/testchild ./internal/testchild
+//	go build -o /tmp/x/testplugin ./internal/testplugin
 //	chmod -R a+rx /tmp/x && cd /tmp/x
 //	setpriv --reuid=65534 --regid=65534 --clear-groups \
-//		env PROCMAN_BIN=/tmp/x/procman PROCMAN_TESTCHILD=/tmp/x/testchild HOME=/tmp ./acc.test -test.v
+//		env PROCMAN_BIN=/tmp/x/procman PROCMAN_TESTCHILD=/tmp/x/testchild \
+//		PROCMAN_TESTPLUGIN=/tmp/x/testplugin HOME=/tmp ./acc.test -test.v
 package acceptance

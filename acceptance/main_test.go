@@ -19,7 +19,7 @@ import (
 )
 
 // The binaries under test.
-var procmanBin, testchildBin string
+var procmanBin, testchildBin, testpluginBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -38,6 +38,9 @@ func testMain(m *testing.M) int {
 	}
 	if err == nil {
 		testchildBin, err = proctest.TestChild(dir)
+	}
+	if err == nil {
+		testpluginBin, err = proctest.TestPlugin(dir)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

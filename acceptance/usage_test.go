@@ -32,6 +32,15 @@ func TestUsageErrors(t *testing.T) {
 		{"missing log directory", []string{"run", "--log", "/nonexistent/dir/log", "--", testchildBin, "exit", "0"}, "invalid config: LogFile"},
 		{"malformed env file", []string{"run", "--env-file", badEnvFile, "--", testchildBin, "exit", "0"}, badEnvFile + ":3: malformed line"},
 		{"missing env file", []string{"run", "--env-file", "/nonexistent.env", "--", testchildBin, "exit", "0"}, "/nonexistent.env: no such file"},
+		{"zero plugin timeout", []string{"run", "--plugin-timeout", "0", "--", testchildBin, "exit", "0"}, `invalid value "0s" for flag -plugin-timeout`},
+		{"empty plugin name", []string{"run", "--plugin", "", "--", testchildBin, "exit", "0"}, `invalid value "" for flag -plugin`},
+		{"no plugins and a plugin", []string{"run", "--no-plugins", "--plugin", "chain", "--", testchildBin, "exit", "0"}, "-no-plugins and -plugin exclude each other"},
+		{"json flag of run", []string{"run", "--json", "--", testchildBin, "exit", "0"}, "flag provided but not defined: -json"},
+		{"unknown flag of explain", []string{"explain", "--bogus", "--", testchildBin, "exit", "0"}, "procman explain: flag provided but not defined: -bogus"},
+		{"bad flag value of explain", []string{"explain", "--grace", "soon", "--", testchildBin, "exit", "0"}, `invalid value "soon" for flag -grace`},
+		{"missing env file of explain", []string{"explain", "--env-file", "/nonexistent.env", "--", testchildBin, "exit", "0"}, "/nonexistent.env: no such file"},
+		{"argument to plugins", []string{"plugins"}, "procman plugins: unexpected argument"},
+		{"unknown flag of plugins", []string{"plugins", "--no-plugins"}, "procman plugins: flag provided but not defined: -no-plugins"},
 		{"unknown subcommand", []string{"bogus"}, `unknown command "bogus"`},
 		{"argument to version", []string{"version"}, "unexpected argument"},
 	}
@@ -57,10 +66,10 @@ func withMarkerAsName(cmd *exec.Cmd, marker string) *exec.Cmd {
 
 func TestMissingCommand(t *testing.T) {
 	marker := proctest.Marker(t)
-	for _, args := range [][]string{{"run"}, {"run", "--env", "A=1"}, {"run", "--"}} {
+	for _, args := range [][]string{{"run"}, {"run", "--env", "A=1"}, {"run", "--"}, {"explain"}, {"explain", "--json", "--"}} {
 		r := run(t, withMarkerAsName(procman(t, args...), marker))
 		r.wantExit(t, 2)
-		r.wantOneLine(t, "procman run: no command given")
+		r.wantOneLine(t, "procman "+args[0]+": no command given")
 	}
 }
 
@@ -83,6 +92,12 @@ func TestHelp(t *testing.T) {
 		{[]string{"--help"}, "procman run [flags]"},
 		{[]string{"run", "-h"}, "--env-file FILE"},
 		{[]string{"run", "--env", "A=1", "--help"}, "--env-file FILE"},
+		{[]string{"help"}, "procman explain [flags]"},
+		{[]string{"help"}, "procman plugins [flags]"},
+		{[]string{"run", "-h"}, "--plugin-timeout DURATION"},
+		{[]string{"explain", "-h"}, "--plugin-timeout DURATION"},
+		{[]string{"explain", "-h"}, "--json"},
+		{[]string{"plugins", "-h"}, "--json"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -23,13 +23,13 @@ $GO build -o "$dir/procman" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
 $GO build -o "$dir/testembed" ./internal/testembed
 $GO build -o "$dir/testplugin" ./internal/testplugin
-for pkg in sdk platform host acceptance; do
+for pkg in sdk discovery platform host acceptance; do
 	$GO test -c -o "$dir/$pkg.test" "./$pkg"
 done
 chmod -R a+rX "$dir"
 
 status=0
-for pkg in sdk platform host acceptance; do
+for pkg in sdk discovery platform host acceptance; do
 	echo "== $pkg, as uid 65534"
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR=/tmp \

@@ -1,14 +1,19 @@
 // Command procman runs a command in the foreground and makes sure that
-// neither it nor anything it starts outlives it.
+// neither it nor anything it starts outlives it. Plugins may change the
+// command's configuration before it starts.
 //
 // Usage:
 //
 //	procman run [flags] [--] COMMAND [ARGS...]
+//	procman explain [flags] [--] COMMAND [ARGS...]
+//	procman plugins [flags]
 //	procman version
 //	procman help
 //
 // Run "procman run -h" for the flags of run, the environment the command
-// gets, how signals are handled and what procman's exit status means.
+// gets, what plugins do, how signals are handled and what procman's exit
+// status means; "procman explain -h" and "procman plugins -h" for the
+// others.
 package main
 
 import (
@@ -18,15 +23,21 @@ import (
 
 const usage = `Usage:
   procman run [flags] [--] COMMAND [ARGS...]
+  procman explain [flags] [--] COMMAND [ARGS...]
+  procman plugins [flags]
   procman version
   procman help
 
 Commands:
   run      run COMMAND in the foreground; leave nothing of it behind
+  explain  show what run would start for COMMAND, and what each plugin
+           changed, without starting anything
+  plugins  list the plugins found, in the order they run, and the
+           candidates not used, with why
   version  print procman's version
   help     print this help
 
-Run 'procman run -h' for the flags of run.
+Run 'procman COMMAND -h' for the flags of a command, e.g. 'procman run -h'.
 `
 
 func main() {
@@ -43,6 +54,10 @@ func dispatch(args []string) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "run":
 		return run(rest)
+	case "explain":
+		return explain(rest)
+	case "plugins":
+		return plugins(rest)
 	case "version":
 		return printVersion(rest)
 	case "help", "-h", "-help", "--help":

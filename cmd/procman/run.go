@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,7 +26,31 @@ make sure that nothing it started is left when it ends. Flags end at the
 first argument that is not one, or at "--".
 
 Flags:
-  --env KEY=VALUE   set KEY to VALUE
+` + runFlagsHelp + `
+Environment:
+  COMMAND gets only HOME, USER, LOGNAME, PATH, LANG and TERM from procman's
+  environment (those that are set), then every --env and --env-file in the
+  order given, a later one winning. A bare COMMAND name is looked up in the
+  resulting PATH. Its stdin is /dev/null.
+
+Plugins:
+` + pluginsHelp + `
+Signals:
+  SIGINT, SIGTERM and SIGHUP go to every process of COMMAND's tree; what is
+  left after the grace period is killed. A second one of them kills the
+  tree at once. SIGQUIT, SIGUSR1 and SIGUSR2 go to
+  COMMAND alone. A signal ignored when procman starts (as under nohup) stays
+  ignored.
+
+Exit status:
+  COMMAND's exit status, or 128+N when signal N ended it; 127 when COMMAND
+  was not found, 126 when it could not be executed, 2 for bad flags or
+  configuration, 125 when procman itself failed. A plugin's failure is
+  only a warning: it never changes the exit status.
+`
+
+// runFlagsHelp describes the flags that run and explain share.
+const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
   --env KEY         copy KEY from procman's environment; if procman has no
                     KEY, neither has COMMAND
   --env-file FILE   set the variables of FILE: KEY=VALUE lines, values taken
@@ -37,37 +62,37 @@ Flags:
                     writing them to procman's stdout and stderr
   --grace DURATION  how long a stopping COMMAND may take before it is killed
                     (default 10s)
+  --no-plugins      run no plugin: COMMAND starts exactly as configured
+  --plugin NAME     run only the plugin NAME; repeat the flag to run several
+  --plugin-timeout DURATION
+                    how long each call of a plugin may take before its
+                    change is dropped and the plugin is killed (default 2s)
   --log-level LEVEL procman's own logging on stderr: trace, debug, info,
                     warn, error or off (default warn)
-
-Environment:
-  COMMAND gets only HOME, USER, LOGNAME, PATH, LANG and TERM from procman's
-  environment (those that are set), then every --env and --env-file in the
-  order given, a later one winning. A bare COMMAND name is looked up in the
-  resulting PATH. Its stdin is /dev/null.
-
-Signals:
-  SIGINT, SIGTERM and SIGHUP go to every process of COMMAND's tree; what is
-  left after the grace period is killed. A second one of them kills the
-  tree at once. SIGQUIT, SIGUSR1 and SIGUSR2 go to
-  COMMAND alone. A signal ignored when procman starts (as under nohup) stays
-  ignored.
-
-Exit status:
-  COMMAND's exit status, or 128+N when signal N ended it; 127 when COMMAND
-  was not found, 126 when it could not be executed, 2 for bad flags or
-  configuration, 125 when procman itself failed.
 `
 
-// runOptions are the flags and arguments of the run subcommand.
+// pluginsHelp says what plugins do to a command, for run and explain.
+const pluginsHelp = `  Before COMMAND starts, every plugin may change its command, arguments
+  and environment, lowest priority first. Plugins are the executables named
+  procman-plugin-NAME in the directories of procman's PROCMAN_PLUGIN_PATH,
+  then of procman's PATH ('procman plugins' lists them). A plugin that
+  fails, hangs or makes an invalid change is skipped with a warning on
+  stderr, and COMMAND gets the config from before that plugin.
+`
+
+// runOptions are the flags and arguments of the run subcommand, which
+// explain takes too.
 type runOptions struct {
-	env      []envEdit
-	cleanEnv bool
-	dir      string
-	logFile  string
-	grace    time.Duration
-	logLevel hclog.Level
-	command  []string // program and arguments
+	env           []envEdit
+	cleanEnv      bool
+	dir           string
+	logFile       string
+	grace         time.Duration
+	noPlugins     bool
+	plugins       []string // --plugin: only these run; nil: every plugin found
+	pluginTimeout time.Duration
+	logLevel      hclog.Level
+	command       []string // program and arguments
 }
 
 // run is the run subcommand.
@@ -86,43 +111,106 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "procman:", err)
 		return exitUsage
 	}
-	logger := hclog.New(&hclog.LoggerOptions{
-		Name:   "procman",
-		Level:  opts.logLevel,
-		Output: os.Stderr,
-	})
-	m := host.New(
-		host.WithLogger(logger),
-		host.WithStopGracePeriod(opts.grace),
-		host.WithSignalHandling(false),
-	)
-	return supervise(m, cfg, logger)
+	logger := opts.logger()
+	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts.plugins, logger)
 }
 
 // parseRunFlags parses the arguments of the run subcommand. It returns
 // flag.ErrHelp for -h.
 func parseRunFlags(args []string) (runOptions, error) {
-	opts := runOptions{grace: host.DefaultStopGracePeriod, logLevel: hclog.Warn}
-	fs := flag.NewFlagSet("procman run", flag.ContinueOnError)
+	opts := defaultRunOptions()
+	fs := newFlagSet("procman run")
+	opts.define(fs)
+	err := opts.parse(fs, args)
+	return opts, err
+}
+
+func defaultRunOptions() runOptions {
+	return runOptions{
+		grace:         host.DefaultStopGracePeriod,
+		pluginTimeout: host.DefaultPluginCallTimeout,
+		logLevel:      hclog.Warn,
+	}
+}
+
+// newFlagSet returns an empty flag set for the subcommand name.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line, by the caller
-	fs.Var(envFlag{edits: &opts.env}, "env", "")
-	fs.Var(envFlag{edits: &opts.env, file: true}, "env-file", "")
-	fs.BoolVar(&opts.cleanEnv, "clean-env", false, "")
-	fs.StringVar(&opts.dir, "cwd", "", "")
-	fs.StringVar(&opts.logFile, "log", "", "")
-	fs.DurationVar(&opts.grace, "grace", opts.grace, "")
-	fs.Var((*levelFlag)(&opts.logLevel), "log-level", "")
+	return fs
+}
+
+// define defines the flags of run on fs, with o's values as defaults.
+func (o *runOptions) define(fs *flag.FlagSet) {
+	fs.Var(envFlag{edits: &o.env}, "env", "")
+	fs.Var(envFlag{edits: &o.env, file: true}, "env-file", "")
+	fs.BoolVar(&o.cleanEnv, "clean-env", o.cleanEnv, "")
+	fs.StringVar(&o.dir, "cwd", o.dir, "")
+	fs.StringVar(&o.logFile, "log", o.logFile, "")
+	fs.DurationVar(&o.grace, "grace", o.grace, "")
+	fs.BoolVar(&o.noPlugins, "no-plugins", o.noPlugins, "")
+	fs.Var((*pluginFlag)(&o.plugins), "plugin", "")
+	fs.DurationVar(&o.pluginTimeout, "plugin-timeout", o.pluginTimeout, "")
+	fs.Var((*levelFlag)(&o.logLevel), "log-level", "")
+}
+
+// parse parses args with fs, on which define defined o's flags, and checks
+// what the flags cannot check one by one.
+func (o *runOptions) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return opts, err
+		return err
 	}
-	if opts.grace < 0 {
-		return opts, fmt.Errorf("invalid value %q for flag -grace: must not be negative", opts.grace)
+	switch {
+	case o.grace < 0:
+		return fmt.Errorf("invalid value %q for flag -grace: must not be negative", o.grace)
+	case o.pluginTimeout <= 0:
+		return fmt.Errorf("invalid value %q for flag -plugin-timeout: must be positive", o.pluginTimeout)
+	case o.noPlugins && o.plugins != nil:
+		return errors.New("flags -no-plugins and -plugin exclude each other")
+	case fs.NArg() == 0:
+		return errors.New("no command given")
 	}
-	if fs.NArg() == 0 {
-		return opts, errors.New("no command given")
+	o.command = fs.Args()
+	return nil
+}
+
+// logger returns procman's logger, writing to stderr at the level of
+// --log-level.
+func (o runOptions) logger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:   "procman",
+		Level:  o.logLevel,
+		Output: os.Stderr,
+	})
+}
+
+// hostOptions returns the options of the Manager that runs the command.
+// procman handles signals itself, to pass them on.
+func (o runOptions) hostOptions(logger hclog.Logger) []host.Option {
+	opts := []host.Option{
+		host.WithLogger(logger),
+		host.WithStopGracePeriod(o.grace),
+		host.WithSignalHandling(false),
+		host.WithPluginDiscovery(!o.noPlugins),
+		host.WithPluginCallTimeout(o.pluginTimeout),
 	}
-	opts.command = fs.Args()
-	return opts, nil
+	if o.plugins != nil {
+		opts = append(opts, host.WithOnlyPlugins(o.plugins...))
+	}
+	return opts
+}
+
+// pluginFlag is the flag.Value of --plugin: each use adds a name.
+type pluginFlag []string
+
+func (f *pluginFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *pluginFlag) Set(name string) error {
+	if name == "" {
+		return errors.New("must not be empty")
+	}
+	*f = append(*f, name)
+	return nil
 }
 
 // levelFlag is the flag.Value of --log-level.
@@ -165,8 +253,9 @@ func absPath(path string) (string, error) {
 }
 
 // supervise starts cfg under m, passes signals on until the command ends,
-// and makes sure nothing of it is left. It returns procman's exit status.
-func supervise(m *host.Manager, cfg sdk.ProcessConfig, logger hclog.Logger) int {
+// and makes sure nothing of it, and no plugin, is left. only are the names
+// of --plugin. It returns procman's exit status.
+func supervise(m *host.Manager, cfg sdk.ProcessConfig, only []string, logger hclog.Logger) int {
 	ctx := context.Background()
 
 	// Signals are caught before the start, so that none is lost: one that
@@ -181,9 +270,13 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, logger hclog.Logger) int 
 
 	h, err := m.Start(ctx, cfg, host.WithOutput(os.Stdout, os.Stderr))
 	if err != nil {
+		closeManager(ctx, m, logger)
 		msg, status := startFailure(err)
 		fmt.Fprintln(os.Stderr, "procman:", msg)
 		return status
+	}
+	if report, err := m.Report(h); err == nil {
+		warnMissingPlugins(logger, only, report)
 	}
 	ended := make(chan host.Status, 1)
 	go func() {
@@ -197,10 +290,8 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, logger hclog.Logger) int 
 			stopping = handleSignal(ctx, m, h, sig.(syscall.Signal), stopping, logger)
 		case st := <-ended:
 			// The command's main process is gone; Close ends whatever it
-			// left behind.
-			if err := m.Close(ctx); err != nil {
-				logger.Error("close", "error", err)
-			}
+			// left behind, and the plugins.
+			closeManager(ctx, m, logger)
 			if st.State == host.Failed {
 				fmt.Fprintln(os.Stderr, "procman:", st.Err)
 			}
@@ -237,4 +328,21 @@ func handleSignal(ctx context.Context, m *host.Manager, h host.Handle, sig sysca
 		}()
 	}
 	return true
+}
+
+// closeManager closes m: it stops what m started and kills its plugins.
+func closeManager(ctx context.Context, m *host.Manager, logger hclog.Logger) {
+	if err := m.Close(ctx); err != nil {
+		logger.Error("close", "error", err)
+	}
+}
+
+// warnMissingPlugins warns of every name of --plugin that named no plugin
+// that ran, so that a misspelt name does not go unnoticed.
+func warnMissingPlugins(logger hclog.Logger, only []string, report host.Report) {
+	for _, name := range only {
+		if !slices.ContainsFunc(report.Steps, func(s host.PluginStep) bool { return s.Plugin == name }) {
+			logger.Warn("no usable plugin of this name was found; see 'procman plugins'", "plugin", name)
+		}
+	}
 }

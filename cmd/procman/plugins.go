@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/host"
+)
+
+const pluginsUsage = `Usage: procman plugins [flags]
+
+List the plugins that run would use, lowest priority (the first to run)
+first, then every other procman-plugin-NAME file found and why it is not
+used. Every plugin is started, to ask it for its version and priority, and
+killed before procman exits.
+
+Plugins are the executables named procman-plugin-NAME in the directories of
+PROCMAN_PLUGIN_PATH, then of PATH. The first one found for a NAME is used;
+a later one of the same NAME is shadowed. A file is refused when its name is
+not a valid plugin name, when it is not an executable regular file, or when
+anyone may replace it (it, or its directory without the sticky bit, is
+writable by everyone).
+
+Flags:
+  --json            print a JSON array instead of a table: one object per
+                    plugin, with the keys name, version, priority (null
+                    when not known), path, status, reason and description
+  --log-level LEVEL procman's own logging on stderr: trace, debug, info,
+                    warn, error or off (default warn)
+
+Status:
+  ok            run by run and explain
+  failed        would not start; the reason says why
+  disabled      failed too often
+  shadowed      an earlier plugin of the same name is used instead
+  refused       cannot be used safely, or at all; the reason says why
+  not selected  left out by --plugin
+
+Exit status:
+  0, even when some plugins are refused or failed; 2 for bad flags.
+`
+
+// plugins is the plugins subcommand.
+func plugins(args []string) int {
+	asJSON, level, err := parsePluginsFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(os.Stdout, pluginsUsage)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "procman plugins:", err)
+		return exitUsage
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "procman", Level: level, Output: os.Stderr})
+	m := host.New(host.WithLogger(logger), host.WithSignalHandling(false))
+	ctx := context.Background()
+	infos := m.Plugins(ctx)
+	closeManager(ctx, m, logger)
+	if asJSON {
+		err = writePluginsJSON(os.Stdout, infos)
+	} else {
+		err = writePluginsTable(os.Stdout, infos)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "procman:", err)
+		return exitFailure
+	}
+	return 0
+}
+
+// parsePluginsFlags parses the arguments of the plugins subcommand. It
+// returns flag.ErrHelp for -h.
+func parsePluginsFlags(args []string) (asJSON bool, level hclog.Level, err error) {
+	level = hclog.Warn
+	fs := newFlagSet("procman plugins")
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.Var((*levelFlag)(&level), "log-level", "")
+	if err := fs.Parse(args); err != nil {
+		return false, level, err
+	}
+	if fs.NArg() > 0 {
+		return false, level, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return asJSON, level, nil
+}
+
+// priorityKnown reports whether info's Priority is one the plugin runs at:
+// it is not for a file that discovery found but that is not run.
+func priorityKnown(info host.PluginInfo) bool {
+	switch info.Status {
+	case "shadowed", "refused", "not selected":
+		return false
+	}
+	return true
+}
+
+func writePluginsTable(w io.Writer, infos []host.PluginInfo) error {
+	if len(infos) == 0 {
+		_, err := fmt.Fprintln(w, "No plugins found in PROCMAN_PLUGIN_PATH or PATH.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tPRIORITY\tPATH\tSTATUS\tREASON")
+	for _, info := range infos {
+		priority := "-"
+		if priorityKnown(info) {
+			priority = strconv.Itoa(info.Priority)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+			orDash(info.Name), orDash(info.Version), priority, orDash(info.Path), info.Status, orDash(info.Reason))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// pluginJSON is one element of the output of plugins --json.
+type pluginJSON struct {
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Priority    *int   `json:"priority"` // null when not known
+	Path        string `json:"path"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason"`
+	Description string `json:"description"`
+}
+
+func writePluginsJSON(w io.Writer, infos []host.PluginInfo) error {
+	list := make([]pluginJSON, 0, len(infos))
+	for _, info := range infos {
+		p := pluginJSON{
+			Name:        info.Name,
+			Version:     info.Version,
+			Path:        info.Path,
+			Status:      info.Status,
+			Reason:      info.Reason,
+			Description: info.Description,
+		}
+		if priorityKnown(info) {
+			p.Priority = &info.Priority
+		}
+		list = append(list, p)
+	}
+	return writeJSON(w, list)
+}
+
+// writeJSON writes v as indented JSON, with <, > and & as they are.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
