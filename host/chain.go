@@ -85,7 +85,7 @@ func (c *chain) load(ctx context.Context) {
 		c.socketDir = dir
 		for _, p := range c.entries {
 			if p.path != "" {
-				p.external = pluginhost.NewExternal(p.path, dir, c.logger.With("plugin", p.name))
+				p.external = pluginhost.NewExternal(p.path, dir, c.logger.Named(p.name))
 			}
 		}
 	})
@@ -172,9 +172,13 @@ func (c *chain) ordered() []*plugin {
 func (c *chain) run(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, Report) {
 	c.load(ctx)
 	running := c.startAll(ctx)
+	// A plugin is blamed only for problems it brings in: the config may be
+	// invalid before any plugin runs (say, a command that only a plugin's
+	// PATH provides), and a result with the same problem is no worse.
+	problem := cfg.Validate()
 	var report Report
 	for _, p := range c.ordered() {
-		step, next := c.step(ctx, p, running[p], cfg)
+		step, next := c.step(ctx, p, running[p], cfg, &problem)
 		if step.Warning != "" {
 			c.logger.Warn("plugin change dropped", "plugin", p.name, "reason", step.Warning)
 		}
@@ -186,7 +190,10 @@ func (c *chain) run(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConf
 
 // step runs one plugin over cfg and returns its step and the config to go
 // on with: the plugin's result if it was kept, else cfg.
-func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.ProcessConfig) (step PluginStep, next sdk.ProcessConfig) {
+//
+// problem is cfg's validation error, if any; it is updated when the step's
+// result is kept.
+func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.ProcessConfig, problem *error) (step PluginStep, next sdk.ProcessConfig) {
 	step = PluginStep{Plugin: p.name, Path: p.path, Priority: c.priority(p)}
 	begin := time.Now()
 	defer func() { step.Duration = time.Since(begin) }()
@@ -224,10 +231,12 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 		step.Warning = fmt.Sprintf("result changes %v, which the host does not let plugins change", forbidden)
 		return step, cfg
 	}
-	if err := result.Validate(); err != nil {
+	err = result.Validate()
+	if err != nil && (*problem == nil || err.Error() != (*problem).Error()) {
 		step.Warning = "result is invalid: " + err.Error()
 		return step, cfg
 	}
+	*problem = err
 	step.Changes = diff(cfg, result)
 	return step, result
 }
@@ -253,14 +262,15 @@ func call[T any](ctx context.Context, timeout time.Duration, f func(context.Cont
 	}()
 	select {
 	case r := <-done:
-		if r.err != nil && ctx.Err() != nil {
-			break // the plugin gave up because of the deadline: say so plainly
+		// The plugin's side may give up at the deadline a moment before
+		// this side sees it: say plainly that the deadline passed.
+		if r.err == nil || (ctx.Err() == nil && !errors.Is(r.err, context.DeadlineExceeded) && !errors.Is(r.err, context.Canceled)) {
+			return r.value, r.err
 		}
-		return r.value, r.err
 	case <-ctx.Done():
 	}
 	var zero T
-	return zero, fmt.Errorf("no answer within %v: %w", timeout, ctx.Err())
+	return zero, fmt.Errorf("no answer within %v: %w", timeout, context.DeadlineExceeded)
 }
 
 // callFailed accounts for a failed call and says why it failed. An error
@@ -333,13 +343,24 @@ type PluginInfo struct {
 	Version     string // empty when the plugin could not be asked
 	Priority    int    // the priority it runs at
 	Description string
-	// Status is "ok" (runs), "shadowed" (an earlier one of the same name
-	// wins), "refused" (not safe or not executable), "not selected" (left
-	// out by WithOnlyPlugins), "failed" (would not start) or "disabled"
-	// (failed too often).
-	Status string
-	Reason string // why, when Status is not "ok"
+	Status      PluginStatus
+	Reason      string // why, when Status is not PluginOK
 }
+
+// PluginStatus says whether a plugin runs, and if not, what kind of reason
+// keeps it from running.
+type PluginStatus string
+
+// The statuses of a plugin. Priority is meaningful for PluginOK,
+// PluginFailed and PluginDisabled only.
+const (
+	PluginOK          PluginStatus = "ok"           // runs
+	PluginFailed      PluginStatus = "failed"       // would not start; tried again on next use
+	PluginDisabled    PluginStatus = "disabled"     // failed too often in a row
+	PluginShadowed    PluginStatus = "shadowed"     // an earlier one of the same name wins
+	PluginRefused     PluginStatus = "refused"      // not safe, or not executable
+	PluginNotSelected PluginStatus = "not selected" // left out by WithOnlyPlugins
+)
 
 // Plugins finds and starts the plugins, if that has not happened yet, and
 // describes every one of them, and every candidate that discovery found
@@ -350,14 +371,14 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 	c.startAll(ctx)
 	var infos []PluginInfo
 	for _, p := range c.ordered() {
-		info := PluginInfo{Name: p.name, Path: p.path, Priority: c.priority(p), Status: "ok"}
+		info := PluginInfo{Name: p.name, Path: p.path, Priority: c.priority(p), Status: PluginOK}
 		p.mu.Lock()
 		info.Version, info.Description = p.info.Version, p.info.Description
 		switch {
 		case p.disabled:
-			info.Status, info.Reason = "disabled", fmt.Sprintf("failed %d times in a row: %v", maxPluginFailures, p.lastErr)
+			info.Status, info.Reason = PluginDisabled, fmt.Sprintf("failed %d times in a row: %v", maxPluginFailures, p.lastErr)
 		case !p.known:
-			info.Status, info.Reason = "failed", fmt.Sprint(p.lastErr)
+			info.Status, info.Reason = PluginFailed, fmt.Sprint(p.lastErr)
 		}
 		p.mu.Unlock()
 		infos = append(infos, info)
@@ -365,9 +386,9 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 	for _, cand := range c.discovered.Candidates {
 		switch {
 		case cand.Status != discovery.OK:
-			infos = append(infos, PluginInfo{Name: cand.Name, Path: cand.Path, Status: cand.Status.String(), Reason: cand.Reason})
+			infos = append(infos, PluginInfo{Name: cand.Name, Path: cand.Path, Status: PluginStatus(cand.Status.String()), Reason: cand.Reason})
 		case !c.allowed(cand.Name):
-			infos = append(infos, PluginInfo{Name: cand.Name, Path: cand.Path, Status: "not selected", Reason: "not among the plugins asked for"})
+			infos = append(infos, PluginInfo{Name: cand.Name, Path: cand.Path, Status: PluginNotSelected, Reason: "not among the plugins asked for"})
 		}
 	}
 	return infos

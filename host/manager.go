@@ -76,6 +76,9 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	if err != nil {
 		return Handle{}, err
 	}
+	if err := ctx.Err(); err != nil { // cancelled while the plugins ran
+		return Handle{}, err
+	}
 
 	h := newHandle()
 	p := newProcess(h, cfg, report, m.logger)

@@ -96,7 +96,7 @@ func parsePluginsFlags(args []string) (asJSON bool, level hclog.Level, err error
 // it is not for a file that discovery found but that is not run.
 func priorityKnown(info host.PluginInfo) bool {
 	switch info.Status {
-	case "shadowed", "refused", "not selected":
+	case host.PluginShadowed, host.PluginRefused, host.PluginNotSelected:
 		return false
 	}
 	return true
@@ -145,7 +145,7 @@ func writePluginsJSON(w io.Writer, infos []host.PluginInfo) error {
 			Name:        info.Name,
 			Version:     info.Version,
 			Path:        info.Path,
-			Status:      info.Status,
+			Status:      string(info.Status),
 			Reason:      info.Reason,
 			Description: info.Description,
 		}

@@ -52,7 +52,7 @@ func (e *External) Plugin(ctx context.Context) (sdk.Plugin, error) {
 	if e.client != nil && !e.client.Exited() {
 		return e.impl, nil
 	}
-	e.stopLocked()
+	e.stopLocked(true)
 	return e.launchLocked(ctx)
 }
 
@@ -85,7 +85,7 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 	e.client, e.cmd, e.lifeline = client, cmd, w
 	impl, err := dispense(ctx, client)
 	if err != nil {
-		e.stopLocked()
+		e.stopLocked(true)
 		return nil, err
 	}
 	e.impl = impl
@@ -134,30 +134,31 @@ func dispense(ctx context.Context, client *plugin.Client) (sdk.Plugin, error) {
 func (e *External) Kill() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.stopLocked()
+	e.stopLocked(true)
 }
 
-// stopLocked kills the current process, if any, and lets go-plugin clean up
-// its connections and socket in the background.
-func (e *External) stopLocked() {
+// stopLocked ends the current process, if any: by SIGKILL when force is
+// set, else by closing its connection, on which a plugin exits by itself
+// (go-plugin kills it after 2 s if it does not). go-plugin cleans up its
+// connections and socket in the background.
+func (e *External) stopLocked(force bool) {
 	if e.client == nil {
 		return
 	}
-	if e.cmd.Process != nil {
+	if force && e.cmd.Process != nil {
 		e.cmd.Process.Kill() // by pidfd: never a recycled pid
 	}
-	client := e.client
-	e.kills.Go(client.Kill)
+	e.kills.Go(e.client.Kill)
 	e.lifeline.Close()
 	e.client, e.cmd, e.impl, e.lifeline = nil, nil, nil, nil
 }
 
-// Close kills the plugin process and waits until it and its connections
-// are gone.
+// Close ends the plugin process gracefully and waits until it and its
+// connections are gone. Plugin fails after Close.
 func (e *External) Close() {
 	e.mu.Lock()
 	e.closed = true
-	e.stopLocked()
+	e.stopLocked(false)
 	e.mu.Unlock()
 	e.kills.Wait()
 }
