@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,7 +103,7 @@ func dispense(ctx context.Context, client *plugin.Client) (sdk.Plugin, error) {
 	go func() {
 		rpc, err := client.Client()
 		if err != nil {
-			done <- result{err: fmt.Errorf("start: %w", err)}
+			done <- result{err: startError(err)}
 			return
 		}
 		raw, err := rpc.Dispense(sdk.PluginKey)
@@ -126,6 +127,20 @@ func dispense(ctx context.Context, client *plugin.Client) (sdk.Plugin, error) {
 		<-done
 		return nil, fmt.Errorf("start: %w", ctx.Err())
 	}
+}
+
+// startError shortens go-plugin's start errors to their first line: the
+// rest is advice about architectures and file modes, and for output on
+// stdout before the handshake, ours is more to the point.
+func startError(err error) error {
+	first, _, more := strings.Cut(err.Error(), "\n")
+	if strings.HasPrefix(first, "Unrecognized remote plugin message") {
+		return fmt.Errorf("start: the plugin wrote to stdout before the handshake (or is no procman plugin): %s", strings.TrimPrefix(first, "Unrecognized remote plugin message: "))
+	}
+	if more {
+		return fmt.Errorf("start: %s", first)
+	}
+	return fmt.Errorf("start: %w", err)
 }
 
 // Kill ends the plugin process at once, without waiting for it to wind
