@@ -328,8 +328,10 @@ func TestExplain(t *testing.T) {
 		"",
 		"Plugins, in the order they ran:",
 		"  chain-p5-a 0.0.1-test, priority 5: applicable (*)",
+		"    note: appended chain-p5-a to CHAIN",
 		"    + CHAIN=chain-p5-a",
 		"  chain 0.0.1-test, priority 100: applicable (*)",
+		"    note: appended chain to CHAIN",
 		"    Env[CHAIN]: chain-p5-a -> chain-p5-a,chain",
 		"  dir 0.0.1-test, priority 100: applicable, change dropped (*)",
 		"    warning: result changes Dir, which the host does not let plugins change",
@@ -371,8 +373,9 @@ type explainJSON struct {
 			Added   bool   `json:"added"`
 			Removed bool   `json:"removed"`
 		} `json:"changes"`
-		Warning    string  `json:"warning"`
-		DurationMS float64 `json:"duration_ms"`
+		Notes      []string `json:"notes"`
+		Warning    string   `json:"warning"`
+		DurationMS float64  `json:"duration_ms"`
 	} `json:"plugins"`
 	Warnings []string `json:"warnings"`
 	Error    string   `json:"error"`

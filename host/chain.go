@@ -209,24 +209,19 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 	}
 	step.Version = impl.Info().Version
 
-	type outcome struct {
-		applicable bool
-		result     sdk.ProcessConfig
-	}
-	out, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (outcome, error) {
-		ok, result, err := sdk.Apply(ctx, impl, cfg.Clone())
-		return outcome{ok, result}, err
+	out, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (sdk.Outcome, error) {
+		return sdk.Apply(ctx, impl, cfg.Clone())
 	})
 	if err != nil {
 		step.Warning = c.callFailed(p, err)
 		return step, cfg
 	}
 	c.succeeded(p)
-	step.Applicable = out.applicable
-	if !out.applicable {
+	step.Applicable, step.Notes = out.Applicable, out.Notes
+	if !out.Applicable {
 		return step, cfg
 	}
-	result := out.result
+	result := out.Config
 	if forbidden := changedFields(cfg, result) &^ c.settings.fields; forbidden != 0 {
 		step.Warning = fmt.Sprintf("result changes %v, which the host does not let plugins change", forbidden)
 		return step, cfg

@@ -78,6 +78,9 @@ func TestPluginsRunByPriorityThenName(t *testing.T) {
 	if len(last.Changes) != 1 || last.Changes[0].Field != "Env[CHAIN]" || last.Changes[0].Old != "chain-p5-z,chain-p10-a,chain-p10-b" || last.Version != "0.0.1-test" {
 		t.Errorf("last step = %+v, want one change of Env[CHAIN] from the earlier plugins' value", last)
 	}
+	if len(last.Notes) != 1 || last.Notes[0] != "appended chain to CHAIN" {
+		t.Errorf("notes of the last step = %q, want the plugin's sdk.Note", last.Notes)
+	}
 }
 
 func TestHostOverridesPriorityAndLimitsPlugins(t *testing.T) {

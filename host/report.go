@@ -39,6 +39,9 @@ type PluginStep struct {
 	// Changes are the changes the plugin made and the host kept, field by
 	// field; none when Warning is set.
 	Changes []Change
+	// Notes are what the plugin said of its choice (sdk.Note): which
+	// version, from which file.
+	Notes []string
 	// Warning says why the plugin's change was dropped, if it was: an
 	// error, a crash, a missed deadline, an invalid result, a field it may
 	// not change.

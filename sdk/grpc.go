@@ -88,14 +88,18 @@ func (s *grpcServer) Enhance(ctx context.Context, req *pluginpb.EnhanceRequest) 
 }
 
 func (s *grpcServer) Apply(ctx context.Context, req *pluginpb.ApplyRequest) (*pluginpb.ApplyResponse, error) {
-	ok, cfg, err := applyDirect(ctx, s.impl, fromWire(req.Config))
+	out, err := applyDirect(ctx, s.impl, fromWire(req.Config))
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	if !ok {
-		return &pluginpb.ApplyResponse{}, nil
+	resp := &pluginpb.ApplyResponse{Applicable: out.Applicable}
+	if out.Applicable {
+		resp.Config = toWire(out.Config)
 	}
-	return &pluginpb.ApplyResponse{Applicable: true, Config: toWire(cfg)}, nil
+	for _, note := range out.Notes {
+		resp.Notes = append(resp.Notes, []byte(note))
+	}
+	return resp, nil
 }
 
 // pluginErrorCode marks, on the wire, an error the plugin itself returned.
@@ -159,12 +163,16 @@ func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessCon
 	return fromWire(resp.Config), nil
 }
 
-func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (bool, ProcessConfig, error) {
+func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, error) {
 	resp, err := c.client.Apply(ctx, &pluginpb.ApplyRequest{Config: toWire(cfg)})
 	if err != nil {
-		return false, ProcessConfig{}, fromStatus(err)
+		return Outcome{}, fromStatus(err)
 	}
-	return resp.Applicable, fromWire(resp.Config), nil
+	out := Outcome{Applicable: resp.Applicable, Config: fromWire(resp.Config)}
+	for _, note := range resp.Notes {
+		out.Notes = append(out.Notes, string(note))
+	}
+	return out, nil
 }
 
 func toWire(cfg ProcessConfig) *pluginpb.ProcessConfig {

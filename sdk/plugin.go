@@ -42,31 +42,39 @@ type Plugin interface {
 	Enhance(ctx context.Context, cfg ProcessConfig) (ProcessConfig, error)
 }
 
+// Outcome is what a plugin made of one config.
+type Outcome struct {
+	Applicable bool          // what Applicable answered
+	Config     ProcessConfig // Enhance's result, when Applicable
+	Notes      []string      // what the plugin said with Note
+}
+
 // Apply asks p whether it applies to cfg and, if it does, for its enhanced
-// config: what a host does with each plugin. For a plugin reached over the
-// protocol both questions take one round trip. An error that the plugin's
-// Applicable or Enhance returned is prefixed with the call's name
-// ("applicable: ", "enhance: "); a failure to reach the plugin is not.
-func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (applicable bool, result ProcessConfig, err error) {
+// config, collecting its notes: what a host does with each plugin. For a
+// plugin reached over the protocol this takes one round trip. An error that
+// the plugin's Applicable or Enhance returned is prefixed with the call's
+// name ("applicable: ", "enhance: "); a failure to reach the plugin is not.
+func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
 	if remote, ok := p.(*grpcClient); ok {
 		return remote.apply(ctx, cfg)
 	}
 	return applyDirect(ctx, p, cfg)
 }
 
-func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (bool, ProcessConfig, error) {
+func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
+	ctx, notes := withNotes(ctx)
 	ok, err := p.Applicable(ctx, cfg)
 	if err != nil {
-		return false, ProcessConfig{}, prefixed("applicable", err)
+		return Outcome{}, prefixed("applicable", err)
 	}
 	if !ok {
-		return false, ProcessConfig{}, nil
+		return Outcome{Notes: notes.get()}, nil
 	}
 	result, err := p.Enhance(ctx, cfg)
 	if err != nil {
-		return true, ProcessConfig{}, prefixed("enhance", err)
+		return Outcome{Applicable: true}, prefixed("enhance", err)
 	}
-	return true, result, nil
+	return Outcome{Applicable: true, Config: result, Notes: notes.get()}, nil
 }
 
 // prefixed names the call in err's message, keeping a *PluginError one.

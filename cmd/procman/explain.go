@@ -32,7 +32,8 @@ Flags:
                     {"config": {"command", "args", "dir", "env", "log_file"},
                      "plugins": [{"name", "version", "priority", "path",
                        "applicable", "changes": [{"field", "old", "new",
-                       "added", "removed"}], "warning", "duration_ms"}],
+                       "added", "removed"}], "notes", "warning",
+                       "duration_ms"}],
                      "warnings": [...], "error": "..."}
                     error is empty when run would start COMMAND
 
@@ -140,6 +141,9 @@ func writeExplanation(w io.Writer, cfg sdk.ProcessConfig, report host.Report) er
 	for _, step := range report.Steps {
 		fmt.Fprintf(&b, "  %s %s, priority %d: %s (%v)\n",
 			step.Plugin, orUnknown(step.Version), step.Priority, outcome(step), step.Duration.Round(10*time.Microsecond))
+		for _, note := range step.Notes {
+			fmt.Fprintf(&b, "    note: %s\n", display(note))
+		}
 		for _, change := range step.Changes {
 			fmt.Fprintf(&b, "    %s\n", describeChange(change))
 		}
@@ -236,6 +240,7 @@ type (
 		Path       string       `json:"path"`
 		Applicable bool         `json:"applicable"`
 		Changes    []changeJSON `json:"changes"`
+		Notes      []string     `json:"notes"`
 		Warning    string       `json:"warning"`
 		DurationMS float64      `json:"duration_ms"`
 	}
@@ -272,6 +277,7 @@ func writeExplainJSON(w io.Writer, cfg sdk.ProcessConfig, report host.Report, pr
 			Path:       step.Path,
 			Applicable: step.Applicable,
 			Changes:    make([]changeJSON, 0, len(step.Changes)),
+			Notes:      orEmpty(step.Notes),
 			Warning:    step.Warning,
 			DurationMS: math.Round(float64(step.Duration)/float64(time.Microsecond)) / 1000,
 		}

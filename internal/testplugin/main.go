@@ -3,7 +3,7 @@
 // under several names, procman-plugin-KIND[-pN][-SUFFIX], and KIND picks the
 // behaviour, pN its priority (default 100):
 //
-//	chain     applicable; appends its name to Env["CHAIN"]
+//	chain     applicable; appends its name to Env["CHAIN"], and says so with sdk.Note
 //	skip      not applicable
 //	error     Enhance logs a warning, then returns an error in the words of a version manager
 //	panic     panics in Enhance
@@ -57,6 +57,7 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 	}
 	switch p.kind {
 	case "chain":
+		sdk.Note(ctx, "appended %s to CHAIN", p.name)
 		if chain := cfg.Env["CHAIN"]; chain != "" {
 			cfg.Env["CHAIN"] = chain + "," + p.name
 		} else {

@@ -95,8 +95,8 @@ func apply(p sdk.Plugin, cfg sdk.ProcessConfig, timeout time.Duration, what stri
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return call(ctx, what, func(ctx context.Context) answer {
-		ok, out, err := sdk.Apply(ctx, p, cfg)
-		return answer{applicable: ok, config: out, err: err}
+		out, err := sdk.Apply(ctx, p, cfg)
+		return answer{applicable: out.Applicable, config: out.Config, err: err}
 	})
 }
 

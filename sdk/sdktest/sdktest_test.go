@@ -148,7 +148,7 @@ func TestConnectPluginError(t *testing.T) {
 	ctx := context.Background()
 	_, applicableErr := remote.Applicable(ctx, sdk.ProcessConfig{})
 	_, enhanceErr := remote.Enhance(ctx, sdk.ProcessConfig{})
-	_, _, applyErr := sdk.Apply(ctx, remote, sdk.ProcessConfig{})
+	_, applyErr := sdk.Apply(ctx, remote, sdk.ProcessConfig{})
 	tests := []struct {
 		call string
 		err  error

@@ -482,6 +482,7 @@ type ApplyResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Applicable    bool                   `protobuf:"varint,1,opt,name=applicable,proto3" json:"applicable,omitempty"`
 	Config        *ProcessConfig         `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"` // set when applicable
+	Notes         [][]byte               `protobuf:"bytes,3,rep,name=notes,proto3" json:"notes,omitempty"`   // what the plugin said with sdk.Note
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -530,6 +531,13 @@ func (x *ApplyResponse) GetConfig() *ProcessConfig {
 	return nil
 }
 
+func (x *ApplyResponse) GetNotes() [][]byte {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
 var File_sdk_internal_pluginpb_plugin_proto protoreflect.FileDescriptor
 
 const file_sdk_internal_pluginpb_plugin_proto_rawDesc = "" +
@@ -561,12 +569,13 @@ const file_sdk_internal_pluginpb_plugin_proto_rawDesc = "" +
 	"\x0fEnhanceResponse\x128\n" +
 	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\"H\n" +
 	"\fApplyRequest\x128\n" +
-	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\"i\n" +
+	"\x06config\x18\x01 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\"\x7f\n" +
 	"\rApplyResponse\x12\x1e\n" +
 	"\n" +
 	"applicable\x18\x01 \x01(\bR\n" +
 	"applicable\x128\n" +
-	"\x06config\x18\x02 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config2\xca\x02\n" +
+	"\x06config\x18\x02 \x01(\v2 .procman.plugin.v1.ProcessConfigR\x06config\x12\x14\n" +
+	"\x05notes\x18\x03 \x03(\fR\x05notes2\xca\x02\n" +
 	"\x06Plugin\x12G\n" +
 	"\x04Info\x12\x1e.procman.plugin.v1.InfoRequest\x1a\x1f.procman.plugin.v1.InfoResponse\x12Y\n" +
 	"\n" +
