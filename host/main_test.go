@@ -16,8 +16,9 @@ import (
 	"go.uber.org/goleak"
 )
 
-// The programs the tests start: internal/testchild and internal/testplugin.
-var testchild, testplugin string
+// The programs the tests start: internal/testchild, internal/testplugin and
+// internal/testembed.
+var testchild, testplugin, testembed string
 
 func TestMain(m *testing.M) {
 	dir, err := proctest.WorldReadableTempDir()
@@ -28,6 +29,9 @@ func TestMain(m *testing.M) {
 	testchild, err = proctest.TestChild(dir)
 	if err == nil {
 		testplugin, err = proctest.TestPlugin(dir)
+	}
+	if err == nil {
+		testembed, err = proctest.TestEmbed(dir)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -126,19 +126,10 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 // the default options and signals it, as a user's Ctrl-C or a service
 // manager would.
 func TestSignalledEmbedderStopsEverything(t *testing.T) {
-	dir, err := proctest.WorldReadableTempDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	embed, err := proctest.TestEmbed(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			marker := proctest.Marker(t)
-			cmd := exec.Command(embed, "300ms", testchild, "tree 3", "tree-ignore-term 2")
+			cmd := exec.Command(testembed, "300ms", testchild, "tree 3", "tree-ignore-term 2")
 			cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker)
 			out, err := cmd.StdoutPipe()
 			if err != nil {

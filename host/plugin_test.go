@@ -229,18 +229,9 @@ func TestPluginGetsNoHostEnvironment(t *testing.T) {
 }
 
 func TestPluginsDieWithAKilledHost(t *testing.T) {
-	dir, err := proctest.WorldReadableTempDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	embed, err := proctest.TestEmbed(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	pluginDir := proctest.InstallPlugins(t, testplugin, "chain-a", "chain-b")
 	marker := proctest.Marker(t)
-	cmd := exec.Command(embed, "1s", testchild, "exit 0")
+	cmd := exec.Command(testembed, "1s", testchild, "exit 0")
 	// Its socket directory stays behind, since nothing cleans up after a
 	// SIGKILLed host yet: keep it in the test's own directory.
 	cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_PLUGIN_PATH="+pluginDir, "TMPDIR="+t.TempDir())
