@@ -8,11 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// closeOnExecAbove2 marks every descriptor of this process above 2
+// CloseOnExecAbove2 marks every descriptor of this process above 2
 // close-on-exec. Go opens its own descriptors that way, but descriptors
 // inherited from the parent, or opened by C code, are not: without this they
-// would leak into every child.
-func closeOnExecAbove2() error {
+// would leak into every child. Start calls it; call it before starting a
+// child by other means (os/exec) that should not inherit them either.
+func CloseOnExecAbove2() error {
 	err := unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
 	if err == nil {
 		return nil

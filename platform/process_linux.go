@@ -37,7 +37,7 @@ type Process struct {
 // wants a descriptor inherited by another child must pass it explicitly (as
 // os/exec's ExtraFiles does), not by leaving it open across exec.
 func Start(spec Spec) (*Process, error) {
-	if err := closeOnExecAbove2(); err != nil {
+	if err := CloseOnExecAbove2(); err != nil {
 		return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
 	}
 	pidfd := -1

@@ -37,3 +37,6 @@ func (*Process) GroupMembers() ([]int, error) { return nil, errUnsupported }
 
 // Release returns an error wrapping errors.ErrUnsupported.
 func (*Process) Release() error { return errUnsupported }
+
+// CloseOnExecAbove2 does nothing on this operating system yet.
+func CloseOnExecAbove2() error { return nil }

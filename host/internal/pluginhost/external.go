@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/platform"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -58,6 +59,10 @@ func (e *External) Plugin(ctx context.Context) (sdk.Plugin, error) {
 }
 
 func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
+	// A plugin gets no descriptor of the host but its lifeline.
+	if err := platform.CloseOnExecAbove2(); err != nil {
+		return nil, err
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
