@@ -1,0 +1,150 @@
+// Package resolve chooses the node installation that nvm (v0.40) would use
+// for a process, by reading nvm's files: it never runs nvm's shell code.
+//
+// Its only inputs are the process's working directory and environment
+// (HOME, XDG_CONFIG_HOME, NVM_DIR), never those of the program that calls
+// it. The choice, as nvm makes it:
+//
+//  1. the nearest .nvmrc, in the working directory or any directory above
+//     it up to and including the root;
+//  2. else nvm's default alias, NVM_DIR/alias/default;
+//  3. else the system's node: nvm changes nothing.
+//
+// What was asked for is then resolved to an installed version, following
+// aliases; see Choose.
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+var (
+	// ErrInvalidNvmrc is matched by the error for a .nvmrc that breaks
+	// nvm's rules; nvm refuses such a file, and so does Choose.
+	ErrInvalidNvmrc = errors.New("invalid .nvmrc")
+
+	// ErrAliasLoop is matched by the error for aliases that name each other
+	// in a circle.
+	ErrAliasLoop = errors.New("alias loop")
+)
+
+// NotInstalledError reports, in nvm's words, that no installed version
+// matches what was asked for.
+type NotInstalledError struct {
+	// Version is what was asked for as nvm shows it: "v17", or
+	// "default -> v17" when it was reached through an alias.
+	Version string
+}
+
+func (e *NotInstalledError) Error() string {
+	return `N/A: version "` + e.Version + `" is not yet installed.`
+}
+
+// Choice is the node installation nvm would use.
+type Choice struct {
+	// Version is the chosen version as nvm names it: "v20.20.2", or
+	// "iojs-v3.3.1" for io.js.
+	Version string
+	// Dir is its installation directory, which holds bin/node.
+	Dir string
+	// Source is the file that asked for it: a .nvmrc, or NVM_DIR/alias/default.
+	Source string
+	// Requested is what Source asks for: "20", "lts/iron", "default"...
+	Requested string
+
+	nvmDir string
+}
+
+// Choose returns the node installation that nvm would use in dir, an
+// absolute path, given the environment env. ok is false when nvm would leave
+// the system's node in place: env names no nvm directory, that directory
+// does not exist, dir is relative, nothing asks for a version, or what is
+// asked for is "system".
+//
+// What a .nvmrc or alias asks for resolves as in "nvm use": aliases are
+// followed (NVM_DIR/alias/NAME, NVM_DIR/alias/lts/CODENAME, lts/* and lts/-N
+// among them); "node" and "stable" mean the newest installed node, "iojs"
+// the newest io.js; a number gets a "v"; three components must match
+// exactly, one or two match the newest installed version that starts with
+// them up to a dot ("18.1" matches v18.1.0, not v18.17.1). A version is
+// installed when its bin/node is an executable file.
+//
+// The error is a *NotInstalledError when nothing installed matches, and
+// matches ErrInvalidNvmrc or ErrAliasLoop for those faults; each says which
+// file asked.
+func Choose(ctx context.Context, dir string, env map[string]string) (c Choice, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return Choice{}, false, err
+	}
+	if !filepath.IsAbs(dir) {
+		return Choice{}, false, nil
+	}
+	nvm := nvmDir(dir, env)
+	if info, err := os.Stat(nvm); nvm == "" || err != nil || !info.IsDir() {
+		return Choice{}, false, nil
+	}
+	r := root(nvm)
+	requested, source, err := r.request(ctx, dir)
+	if err != nil || source == "" {
+		return Choice{}, false, err
+	}
+	v, system, err := r.resolve(requested)
+	switch {
+	case err != nil:
+		return Choice{}, false, fmt.Errorf("%w (asked for by %s)", err, source)
+	case system:
+		return Choice{}, false, nil
+	}
+	return Choice{Version: v.String(), Dir: r.installDir(v), Source: source, Requested: requested, nvmDir: nvm}, true, nil
+}
+
+// nvmDir returns the nvm directory that env names: NVM_DIR, else
+// $XDG_CONFIG_HOME/nvm, else $HOME/.nvm, as nvm's installer picks it (an
+// empty variable counts as unset); "" when none is set. A relative path is
+// relative to dir, as it would be for a shell there.
+func nvmDir(dir string, env map[string]string) string {
+	var nvm string
+	switch {
+	case env["NVM_DIR"] != "":
+		nvm = env["NVM_DIR"]
+	case env["XDG_CONFIG_HOME"] != "":
+		nvm = filepath.Join(env["XDG_CONFIG_HOME"], "nvm")
+	case env["HOME"] != "":
+		nvm = filepath.Join(env["HOME"], ".nvm")
+	default:
+		return ""
+	}
+	if !filepath.IsAbs(nvm) {
+		nvm = filepath.Join(dir, nvm)
+	}
+	return filepath.Clean(nvm)
+}
+
+// request returns what nvm is asked to use in dir, and the file that asks:
+// the nearest .nvmrc, else the default alias. source is "" when neither
+// exists.
+func (r root) request(ctx context.Context, dir string) (requested, source string, err error) {
+	nvmrc, err := findNvmrc(ctx, dir)
+	if err != nil {
+		return "", "", err
+	}
+	if nvmrc == "" {
+		if _, ok, err := r.alias("default"); !ok || err != nil {
+			return "", "", err
+		}
+		return "default", r.aliasPath("default"), nil
+	}
+	content, err := os.ReadFile(nvmrc)
+	if err != nil {
+		return "", "", err
+	}
+	requested, err = parseNvmrc(string(content))
+	if err != nil {
+		return "", "", fmt.Errorf("%w %s: %w", ErrInvalidNvmrc, nvmrc, err)
+	}
+	return requested, nvmrc, nil
+}

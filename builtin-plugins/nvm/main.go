@@ -1,0 +1,30 @@
+// Command procman-plugin-nvm is the procman plugin for nvm, the Node
+// Version Manager: a process that procman starts gets the node that nvm
+// would choose for its working directory, with no shell and no shell hook.
+//
+// It chooses as nvm v0.40 does, from the process's own working directory
+// and environment: the nearest .nvmrc in that directory or above it, else
+// nvm's default alias. It then puts that version's bin directory in the
+// process's PATH and sets NVM_BIN and NVM_INC, as "nvm use" does, so that
+// "node", "npm" and scripts starting with "#!/usr/bin/env node" run the
+// chosen version. When nvm would use the system's node, the plugin does not
+// apply; when the version asked for is not installed, or the .nvmrc is
+// invalid, it fails with nvm's own words and procman starts the process
+// without its change.
+//
+// nvm's directory is NVM_DIR, else $XDG_CONFIG_HOME/nvm, else $HOME/.nvm,
+// all taken from the process's environment. The plugin only reads nvm's
+// files; it never runs nvm.
+//
+// Install it where procman finds plugins, in PATH or PROCMAN_PLUGIN_PATH:
+//
+//	go build -o ~/.local/bin/procman-plugin-nvm github.com/procman-dev/procman/builtin-plugins/nvm
+//
+// The plugin is also an example of a plugin built on package sdk alone:
+// plugin.go is the whole of the plugin, and internal/resolve holds what
+// nvm would choose.
+package main
+
+import "github.com/procman-dev/procman/sdk"
+
+func main() { sdk.Serve(plugin{}) }
