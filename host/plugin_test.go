@@ -118,7 +118,7 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 		{"exit", "died during the call"},
 		{"hang", "no answer within"},
 		{"slow", "start"},
-		{"stdout", "wrote to stdout before the handshake"},
+		{"stdout", "no handshake: the plugin printed \"hello from a plugin
 		{"v2", "Plugin version: 2, Client versions: [1]"},
 		{"nul", "NUL byte"},
 		{"dir", "changes Dir"},

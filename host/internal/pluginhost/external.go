@@ -140,7 +140,7 @@ func dispense(ctx context.Context, client *plugin.Client) (sdk.Plugin, error) {
 func startError(err error) error {
 	first, _, more := strings.Cut(err.Error(), "\n")
 	if strings.HasPrefix(first, "Unrecognized remote plugin message") {
-		return fmt.Errorf("start: the plugin wrote to stdout before the handshake (or is no procman plugin): %s", strings.TrimPrefix(first, "Unrecognized remote plugin message: "))
+		return fmt.Errorf("start: no handshake: the plugin printed %q on stdout (it wrote there before the handshake, failed to start serving, or is no procman plugin)", strings.TrimPrefix(first, "Unrecognized remote plugin message: "))
 	}
 	if more {
 		return fmt.Errorf("start: %s", first)
