@@ -118,7 +118,7 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 		{"exit", "died during the call"},
 		{"hang", "no answer within"},
 		{"slow", "start"},
-		{"stdout", "no handshake: the plugin printed \"hello from a plugin
+		{"stdout", `no handshake: the plugin printed "hello from a plugin`},
 		{"v2", "Plugin version: 2, Client versions: [1]"},
 		{"nul", "NUL byte"},
 		{"dir", "changes Dir"},
