@@ -13,8 +13,12 @@ RACE_PKGS := ./host/... ./platform/... ./sdk/...
 
 all: build
 
+# The built-in plugins, built as procman-plugin-NAME.
+PLUGINS := nvm jenv pyenv
+
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/procman ./cmd/procman
+	for p in $(PLUGINS); do $(GO) build -o $(BIN)/procman-plugin-$$p ./builtin-plugins/$$p || exit 1; done
 
 demo: build
 	./scripts/demo.sh $(BIN)/procman
@@ -45,6 +49,7 @@ test-cross:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 500x ./host/
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./discovery/ $(addprefix ./builtin-plugins/,$(PLUGINS))
 
 clean:
 	rm -rf $(BIN)

@@ -23,6 +23,9 @@ $GO build -o "$dir/procman" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
 $GO build -o "$dir/testembed" ./internal/testembed
 $GO build -o "$dir/testplugin" ./internal/testplugin
+for p in nvm jenv pyenv; do
+	$GO build -o "$dir/procman-plugin-$p" "./builtin-plugins/$p"
+done
 for pkg in sdk discovery platform host acceptance; do
 	$GO test -c -o "$dir/$pkg.test" "./$pkg"
 done
@@ -34,6 +37,8 @@ for pkg in sdk discovery platform host acceptance; do
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR=/tmp \
 		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" PROCMAN_TESTPLUGIN="$dir/testplugin" \
+		PROCMAN_PLUGIN_NVM="$dir/procman-plugin-nvm" PROCMAN_PLUGIN_JENV="$dir/procman-plugin-jenv" \
+		PROCMAN_PLUGIN_PYENV="$dir/procman-plugin-pyenv" \
 		"./$pkg.test" -test.count=1) || status=1
 done
 exit $status

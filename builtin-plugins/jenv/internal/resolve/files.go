@@ -1,0 +1,90 @@
+package resolve
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// findUp returns the path of the first of names that exists in dir or in
+// one of its parents, the root directory excepted, looking in each
+// directory for every name in turn; "" when there is none.
+func findUp(ctx context.Context, dir string, names ...string) (string, error) {
+	for d := filepath.Clean(dir); filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		for _, name := range names {
+			if path := filepath.Join(d, name); exists(path) {
+				return path, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// firstExisting returns the first of paths that exists, or "".
+func firstExisting(paths ...string) string {
+	for _, path := range paths {
+		if exists(path) {
+			return path
+		}
+	}
+	return ""
+}
+
+// exists is the shell's test -e: path exists, or, for a symbolic link, what
+// it points to.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// readLimit bounds what is read of a version or options file, of which
+// jenv wants one word or one line.
+const readLimit = 64 << 10
+
+// readFirstWord returns the first word of the first line of path that is
+// not blank, '\r' removed, as jenv version-file-read reads it; "" when
+// there is none.
+func readFirstWord(path string) (string, error) {
+	data, err := readHead(path)
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(data) {
+		if words := splitWords(line); len(words) > 0 {
+			if word := strings.ReplaceAll(words[0], "\r", ""); word != "" {
+				return word, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// readFirstLine returns the first line of path, without its newline.
+func readFirstLine(path string) (string, error) {
+	data, err := readHead(path)
+	line, _, _ := strings.Cut(data, "\n")
+	return line, err
+}
+
+// readHead returns the first readLimit bytes of path, or all of it if it
+// is shorter.
+func readHead(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, readLimit))
+	return string(data), err
+}
+
+// splitWords splits s into words as the shell does with its default
+// separators: at runs of spaces, tabs and newlines.
+func splitWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' })
+}
