@@ -50,12 +50,15 @@ func New(opts ...Option) *Manager {
 	return m
 }
 
-// Start validates cfg and starts it. The child gets exactly cfg.Env, runs in
-// cfg.Dir with cfg.Args verbatim, reads stdin from /dev/null, and has no
-// descriptor of the host but 0, 1 and 2. Its stdout and stderr are both
-// appended to cfg.LogFile when set; otherwise they go where WithOutput says,
-// or are discarded. The child leads its own process group, so that Stop
-// reaches everything it starts.
+// Start passes cfg through the plugins (see WithPlugin and
+// WithPluginDiscovery; Report tells what each changed), validates the
+// result and starts it. ctx bounds the plugin calls; once the process has
+// started, cancelling ctx does not affect it. The child gets exactly the
+// config's Env, runs in its Dir with its Args verbatim, reads stdin from
+// /dev/null, and has no descriptor of the host but 0, 1 and 2. Its stdout
+// and stderr are both appended to the LogFile when set; otherwise they go
+// where WithOutput says, or are discarded. The child leads its own process
+// group, so that Stop reaches everything it starts.
 //
 // An invalid cfg is reported as a *sdk.ConfigError (errors.Is
 // sdk.ErrInvalidConfig) and no handle is made. A program the system refuses
@@ -199,8 +202,8 @@ func (m *Manager) lookup(h Handle) (*process, error) {
 	return p, nil
 }
 
-// Config returns the configuration h was started with, with Dir and LogFile
-// made absolute.
+// Config returns the configuration h was started with: Dir and LogFile made
+// absolute, and the plugins' changes applied.
 func (m *Manager) Config(h Handle) (sdk.ProcessConfig, error) {
 	p, err := m.lookup(h)
 	if err != nil {
