@@ -48,7 +48,8 @@ test-cross:
 	GOOS=windows $(GO) vet ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 500x ./host/
+	$(GO) test -run '^$$' -bench 'Start|Stop' -benchtime 500x ./host/
+	$(GO) test -run '^$$' -bench ManyProcesses -benchtime 1x ./host/
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./discovery/ $(addprefix ./builtin-plugins/,$(PLUGINS))
 
 clean:

@@ -4,8 +4,12 @@ package host_test
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -176,4 +180,48 @@ func BenchmarkFirstStartWithPlugins(b *testing.B) {
 	}
 	b.ReportMetric(float64(median(firsts).Microseconds()), "first-start-median-µs")
 	b.ReportMetric(float64(median(firsts).Nanoseconds()), "ns/op")
+}
+
+// BenchmarkManyProcesses starts 2,000 sleeping processes under one Manager
+// and reports the host's OS threads and the host's extra memory per
+// process (RSS, after a GC), with every process still waited for.
+func BenchmarkManyProcesses(b *testing.B) {
+	const n = 2000
+	marker := proctest.Marker(b)
+	cfg := child(b, marker, "sleep")
+	for b.Loop() {
+		m := benchManager(b)
+		runtime.GC()
+		rssBefore := procStatus(b, "VmRSS")
+		for range n {
+			if _, err := m.Start(context.Background(), cfg); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		b.ReportMetric(float64(procStatus(b, "Threads")), "os-threads")
+		b.ReportMetric(float64(procStatus(b, "VmRSS")-rssBefore)/n, "host-KB/process")
+		if err := m.Close(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// procStatus returns a number field of /proc/self/status (kB for sizes).
+func procStatus(b *testing.B, field string) int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if value, ok := strings.CutPrefix(line, field+":"); ok {
+			n, err := strconv.Atoi(strings.Fields(value)[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			return n
+		}
+	}
+	b.Fatalf("no %s in /proc/self/status", field)
+	return 0
 }
