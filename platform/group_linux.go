@@ -4,15 +4,79 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
 // groupMembers lists the live (not zombie) processes whose process group is
-// pgid. It asks getpgid of every pid in /proc, which is cheap, and reads the
-// costly /proc/PID/stat only of the members, for their state. A process
-// that vanishes meanwhile is simply not counted.
+// pgid. Many callers at once (a Close of thousands of processes) share
+// scans of /proc: each caller is answered by a scan that started after it
+// asked, so no answer is older than the question.
 func groupMembers(pgid int) ([]int, error) {
+	return groupCensus.members(pgid)
+}
+
+var groupCensus census
+
+// census batches the questions that arrive while a scan runs into the next
+// scan. Its goroutine runs only while there are questions.
+type census struct {
+	mu       sync.Mutex // guards waiting and scanning
+	waiting  []question
+	scanning bool
+}
+
+type question struct {
+	pgid   int
+	answer chan<- answer
+}
+
+type answer struct {
+	members []int
+	err     error
+}
+
+func (c *census) members(pgid int) ([]int, error) {
+	ch := make(chan answer, 1)
+	c.mu.Lock()
+	c.waiting = append(c.waiting, question{pgid, ch})
+	if !c.scanning {
+		c.scanning = true
+		go c.run()
+	}
+	c.mu.Unlock()
+	a := <-ch
+	return a.members, a.err
+}
+
+func (c *census) run() {
+	for {
+		c.mu.Lock()
+		batch := c.waiting
+		c.waiting = nil
+		if len(batch) == 0 {
+			c.scanning = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		wanted := make(map[int]bool, len(batch))
+		for _, q := range batch {
+			wanted[q.pgid] = true
+		}
+		groups, err := scanGroups(wanted)
+		for _, q := range batch {
+			q.answer <- answer{groups[q.pgid], err}
+		}
+	}
+}
+
+// scanGroups returns the live members of each wanted process group. It
+// asks getpgid of every pid in /proc, which is cheap, and reads the costly
+// /proc/PID/stat only of the members, for their state. A process that
+// vanishes meanwhile is simply not counted.
+func scanGroups(wanted map[int]bool) (map[int][]int, error) {
 	dir, err := os.Open("/proc")
 	if err != nil {
 		return nil, err
@@ -22,21 +86,22 @@ func groupMembers(pgid int) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	var members []int
+	groups := make(map[int][]int)
 	buf := make([]byte, 512)
 	for _, name := range names {
 		pid, err := strconv.Atoi(name)
 		if err != nil {
 			continue
 		}
-		if group, err := unix.Getpgid(pid); err != nil || group != pgid {
+		group, err := unix.Getpgid(pid)
+		if err != nil || !wanted[group] {
 			continue
 		}
 		if state, ok := readState(name, buf); ok && state != 'Z' && state != 'X' {
-			members = append(members, pid)
+			groups[group] = append(groups[group], pid)
 		}
 	}
-	return members, nil
+	return groups, nil
 }
 
 // readState returns the state letter of /proc/PID/stat. The command name
