@@ -39,7 +39,7 @@ type plugin struct {
 
 	// mu guards the fields below.
 	mu       sync.Mutex
-	impl     sdk.Plugin // an in-process plugin, or the running external one
+	impl     sdk.Plugin // an in-process plugin
 	info     sdk.Info   // what the plugin said of itself, once it was asked
 	known    bool       // info has been asked
 	failures int        // failures in a row
@@ -105,6 +105,13 @@ func (c *chain) startAll(ctx context.Context) map[*plugin]started {
 		if disabled {
 			continue
 		}
+		// Only a launch is worth a goroutine: the spawn path of a warm
+		// chain stays on this one.
+		if p.external == nil || !p.external.Exited() {
+			impl, err := c.start(ctx, p)
+			results[p] = started{impl, err}
+			continue
+		}
 		wg.Go(func() {
 			impl, err := c.start(ctx, p)
 			mu.Lock()
@@ -139,7 +146,7 @@ func (c *chain) start(ctx context.Context, p *plugin) (sdk.Plugin, error) {
 		return nil, err
 	}
 	p.mu.Lock()
-	p.impl, p.info, p.known = impl, impl.Info(), true
+	p.info, p.known = impl.Info(), true
 	p.mu.Unlock()
 	return impl, nil
 }

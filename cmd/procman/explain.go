@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -55,18 +53,9 @@ type explainOptions struct {
 // explain is the explain subcommand.
 func explain(args []string) int {
 	opts, err := parseExplainFlags(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(os.Stdout, explainUsage)
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "procman explain:", err)
-		return exitUsage
-	}
-	cfg, err := opts.config(os.LookupEnv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "procman:", err)
-		return exitUsage
+	cfg, status, ok := commandConfig("explain", explainUsage, opts.runOptions, err)
+	if !ok {
+		return status
 	}
 	logger := opts.logger()
 	m := host.New(opts.hostOptions(logger)...)
@@ -81,7 +70,7 @@ func explain(args []string) int {
 			final.Command = path
 		}
 	}
-	status := 0
+	status = 0
 	var problem string
 	if err != nil {
 		problem, status = startFailure(err)

@@ -98,21 +98,32 @@ type runOptions struct {
 // run is the run subcommand.
 func run(args []string) int {
 	opts, err := parseRunFlags(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(os.Stdout, runUsage)
-		return 0
+	cfg, status, ok := commandConfig("run", runUsage, opts, err)
+	if !ok {
+		return status
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "procman run:", err)
-		return exitUsage
+	logger := opts.logger()
+	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts.plugins, logger)
+}
+
+// commandConfig does what run and explain share once their flags are
+// parsed (into opts, with parseErr): help, one-line usage errors, and the
+// config the options describe. When ok is false, procman exits with status.
+func commandConfig(name, usage string, opts runOptions, parseErr error) (cfg sdk.ProcessConfig, status int, ok bool) {
+	if errors.Is(parseErr, flag.ErrHelp) {
+		fmt.Fprint(os.Stdout, usage)
+		return cfg, 0, false
+	}
+	if parseErr != nil {
+		fmt.Fprintf(os.Stderr, "procman %s: %v\n", name, parseErr)
+		return cfg, exitUsage, false
 	}
 	cfg, err := opts.config(os.LookupEnv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "procman:", err)
-		return exitUsage
+		return cfg, exitUsage, false
 	}
-	logger := opts.logger()
-	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts.plugins, logger)
+	return cfg, 0, true
 }
 
 // parseRunFlags parses the arguments of the run subcommand. It returns
