@@ -7,9 +7,9 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 
 # Packages whose code runs concurrently: tested again under the race detector.
-RACE_PKGS := ./host/... ./platform/... ./sdk/...
+RACE_PKGS := ./host/... ./platform/... ./reaper/... ./sdk/...
 
-.PHONY: proto all build demo test test-unit test-race test-unprivileged test-cross vet bench clean
+.PHONY: proto helpers all build demo test test-unit test-race test-unprivileged test-cross vet bench clean
 
 all: build
 
@@ -49,11 +49,20 @@ test-cross:
 
 bench:
 	$(GO) test -run '^$$' -bench 'Start|Stop' -benchtime 500x ./host/
-	$(GO) test -run '^$$' -bench ManyProcesses -benchtime 1x ./host/
+	for m in pid-namespace cgroup subreaper process-group; do \
+		$(GO) test -run '^$$' -bench "ManyProcesses/$$m\$$" -benchtime 1x ./host/ || exit 1; done
+	$(GO) test -run '^$$' -bench 'HostKillToLastGone' -benchtime 20x ./host/
+	$(GO) test -run '^$$' -bench . ./reaper/
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./discovery/ $(addprefix ./builtin-plugins/,$(PLUGINS))
 
 clean:
 	rm -rf $(BIN)
+
+# Rebuilds the C helpers procman carries inside itself (procman-init and
+# procman-reaper; the images are committed). Needs musl-gcc (Debian's
+# musl-tools).
+helpers:
+	./scripts/build-helpers.sh
 
 # Regenerates the plugin protocol's Go code (committed). Needs protoc
 # (Debian's protobuf-compiler); the Go generators come from the module proxy.

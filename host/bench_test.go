@@ -17,14 +17,39 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
+	"golang.org/x/sys/unix"
 )
 
-// BenchmarkStart compares host.Start with a raw exec.Cmd.Start of the same
-// program, alternating the two in one run so that both see the same
-// machine. It reports both medians and their ratio; ns/op is host's median.
+// BenchmarkStart compares host.Start under each containment mechanism with
+// a raw exec.Cmd.Start of the same program, alternating the two in one run
+// so that both see the same machine, with a small heap and with a 1 GB one
+// (a spawn that forks the whole host would grow with it). It reports both
+// medians and their ratio; ns/op is host's median.
 func BenchmarkStart(b *testing.B) {
+	for _, heap := range []int{0, 1 << 30} {
+		for _, mech := range mechanisms {
+			name := mech.String() + "/heap=small"
+			if heap > 0 {
+				name = mech.String() + "/heap=1GB"
+			}
+			b.Run(name, func(b *testing.B) {
+				m := benchManager(b, host.WithContainment(mech))
+				if _, err := m.Containment(); err != nil {
+					b.Skip(err)
+				}
+				ballast := make([]byte, heap)
+				for i := 0; i < len(ballast); i += 4096 {
+					ballast[i] = 1 // resident, as a real heap would be
+				}
+				benchmarkStart(b, m)
+				runtime.KeepAlive(ballast)
+			})
+		}
+	}
+}
+
+func benchmarkStart(b *testing.B, m *host.Manager) {
 	marker := proctest.Marker(b)
-	m := benchManager(b)
 	cfg := child(b, marker, "sleep")
 	var hostTimes, execTimes []time.Duration
 	for i := 0; b.Loop(); i++ {
@@ -183,33 +208,118 @@ func BenchmarkFirstStartWithPlugins(b *testing.B) {
 }
 
 // BenchmarkManyProcesses starts 2,000 sleeping processes under one Manager
-// and reports the host's OS threads and the host's extra memory per
-// process (RSS, after a GC), with every process still waited for.
+// per containment mechanism and reports the host's OS threads, the host's
+// extra memory per process (RSS, after a GC), and the summed RSS per
+// process of the host's growth and of every procman-init and the reaper.
 func BenchmarkManyProcesses(b *testing.B) {
 	const n = 2000
-	marker := proctest.Marker(b)
-	cfg := child(b, marker, "sleep")
-	for b.Loop() {
-		m := benchManager(b)
-		runtime.GC()
-		rssBefore := procStatus(b, "VmRSS")
-		for range n {
-			if _, err := m.Start(context.Background(), cfg); err != nil {
-				b.Fatal(err)
+	for _, mech := range mechanisms {
+		b.Run(mech.String(), func(b *testing.B) {
+			marker := proctest.Marker(b)
+			cfg := child(b, marker, "sleep")
+			for b.Loop() {
+				m := benchManager(b, host.WithContainment(mech))
+				if _, err := m.Containment(); err != nil {
+					b.Skip(err)
+				}
+				runtime.GC()
+				rssBefore := procStatus(b, "self", "VmRSS")
+				helpersBefore := helpersRSS(b)
+				for range n {
+					if _, err := m.Start(context.Background(), cfg); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.GC()
+				hostKB := procStatus(b, "self", "VmRSS") - rssBefore
+				helpersKB := helpersRSS(b) - helpersBefore
+				b.ReportMetric(float64(procStatus(b, "self", "Threads")), "os-threads")
+				b.ReportMetric(float64(hostKB)/n, "host-KB/process")
+				b.ReportMetric(float64(helpersKB)/n, "init+reaper-KB/process")
+				b.ReportMetric(float64(hostKB+helpersKB)/n, "total-KB/process")
+				if err := m.Close(context.Background()); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		runtime.GC()
-		b.ReportMetric(float64(procStatus(b, "Threads")), "os-threads")
-		b.ReportMetric(float64(procStatus(b, "VmRSS")-rssBefore)/n, "host-KB/process")
-		if err := m.Close(context.Background()); err != nil {
-			b.Fatal(err)
-		}
+		})
 	}
 }
 
-// procStatus returns a number field of /proc/self/status (kB for sizes).
-func procStatus(b *testing.B, field string) int {
-	data, err := os.ReadFile("/proc/self/status")
+// helpersRSS sums the RSS, in kB, of procman's helper processes (every
+// procman-init and procman-reaper) among this process's descendants.
+func helpersRSS(b *testing.B) int {
+	total := 0
+	queue := childrenOf(os.Getpid())
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		comm, _ := os.ReadFile("/proc/" + itoa(pid) + "/comm")
+		if name := strings.TrimSpace(string(comm)); name == "procman-init" || name == "procman-reaper" {
+			total += procStatus(b, itoa(pid), "VmRSS")
+			queue = append(queue, childrenOf(pid)...)
+		}
+	}
+	return total
+}
+
+// BenchmarkHostKillToLastGone SIGKILLs a program embedding host, under each
+// containment mechanism that survives it, and measures the time until the
+// last process of its trees (a three-level tree and two daemons) is gone.
+func BenchmarkHostKillToLastGone(b *testing.B) {
+	for _, mech := range mechanisms {
+		b.Run(mech.String(), func(b *testing.B) {
+			if _, err := host.New(host.WithContainment(mech), host.WithSignalHandling(false)).Containment(); err != nil {
+				b.Skip(err)
+			}
+			if !survivesHostKill(mech) {
+				b.Skip("a bare process group has nobody left to stop it")
+			}
+			var times []time.Duration
+			for b.Loop() {
+				marker := proctest.Marker(b)
+				cmd := embedder(b, mech, marker)
+				pids := proctest.WaitCount(b, marker, treeProcesses, 10*time.Second)
+				var fds []unix.PollFd
+				for _, pid := range pids {
+					fd, err := unix.PidfdOpen(pid, 0)
+					if err != nil {
+						b.Fatal(err)
+					}
+					fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+				}
+				t0 := time.Now()
+				cmd.Process.Signal(syscall.SIGKILL)
+				for left := len(fds); left > 0; {
+					if _, err := unix.Poll(fds, 10_000); err != nil && err != unix.EINTR {
+						b.Fatal(err)
+					}
+					left = 0
+					for i := range fds {
+						if fds[i].Revents == 0 {
+							left++
+						}
+						fds[i].Events = unix.POLLIN
+					}
+					if time.Since(t0) > 20*time.Second {
+						b.Fatalf("tree not gone 20s after the host's SIGKILL")
+					}
+				}
+				times = append(times, time.Since(t0))
+				for _, fd := range fds {
+					unix.Close(int(fd.Fd))
+				}
+				cmd.Wait()
+			}
+			b.ReportMetric(float64(median(times).Microseconds())/1000, "ms-to-last-gone")
+			b.ReportMetric(float64(median(times).Nanoseconds()), "ns/op")
+		})
+	}
+}
+
+// procStatus returns a number field of /proc/PID/status (kB for sizes);
+// pid may be "self".
+func procStatus(b *testing.B, pid, field string) int {
+	data, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -222,6 +332,6 @@ func procStatus(b *testing.B, field string) int {
 			return n
 		}
 	}
-	b.Fatalf("no %s in /proc/self/status", field)
+	b.Fatalf("no %s in /proc/%s/status", field, pid)
 	return 0
 }

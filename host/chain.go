@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/host/internal/pluginhost"
+	"github.com/procman-dev/procman/platform"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -28,6 +31,7 @@ type chain struct {
 	loadOnce   sync.Once
 	discovered discovery.Result
 	socketDir  string    // host-owned; the plugin processes' sockets live here
+	unguardDir func()    // ends the reaper's protection of socketDir
 	entries    []*plugin // every plugin that may run, before ordering
 }
 
@@ -76,13 +80,13 @@ func (c *chain) load(ctx context.Context) {
 		if !slices.ContainsFunc(c.entries, func(p *plugin) bool { return p.path != "" }) {
 			return
 		}
-		dir, err := os.MkdirTemp("", "procman-plugins-")
+		dir, unguard, err := makeSocketDir(c.logger)
 		if err != nil {
 			c.logger.Error("cannot make a directory for plugin sockets; plugin executables disabled", "error", err)
 			c.entries = slices.DeleteFunc(c.entries, func(p *plugin) bool { return p.path != "" })
 			return
 		}
-		c.socketDir = dir
+		c.socketDir, c.unguardDir = dir, unguard
 		for _, p := range c.entries {
 			if p.path != "" {
 				p.external = pluginhost.NewExternal(p.path, dir, c.logger.Named(p.name))
@@ -334,7 +338,39 @@ func (c *chain) close() {
 	wg.Wait()
 	if c.socketDir != "" {
 		os.RemoveAll(c.socketDir)
+		c.unguardDir()
 	}
+}
+
+// pluginSocketDirPrefix begins the name of every plugin socket directory;
+// the rest names the host ("<pid>-<start time>") and the Manager, so that
+// the reaper can remove the directories of hosts that died without doing
+// so. The name is kept short: a socket's path must fit in 107 bytes.
+func pluginSocketDirPrefix() string {
+	return filepath.Join(os.TempDir(), "procman-")
+}
+
+// socketDirs counts the plugin socket directories this process made.
+var socketDirs atomic.Int64
+
+// makeSocketDir makes a private directory for plugin sockets and has the
+// reaper remove it should the program die without doing so.
+func makeSocketDir(logger hclog.Logger) (string, func(), error) {
+	name, err := platform.HostName()
+	if err != nil {
+		return "", nil, err
+	}
+	dir := fmt.Sprintf("%s%s-p%d", pluginSocketDirPrefix(), name, socketDirs.Add(1))
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", nil, err
+	}
+	unguard := func() {}
+	if r, err := sharedReaper(logger); err == nil {
+		if reg, err := r.ProtectDir(dir); err == nil {
+			unguard = func() { reg.Release() }
+		}
+	}
+	return dir, unguard, nil
 }
 
 // PluginInfo describes one plugin, or one candidate for a plugin, as the

@@ -24,6 +24,8 @@ type Manager struct {
 	stopGracePeriod time.Duration
 	handleSignals   bool
 	chain           *chain
+	spawner         *platform.Spawner
+	spawnerErr      error // why no Spawner: the forced containment is unavailable
 
 	// mu guards procs and closed.
 	mu     sync.Mutex
@@ -43,6 +45,14 @@ func New(opts ...Option) *Manager {
 		handleSignals:   s.handleSignals,
 		procs:           make(map[Handle]*process),
 		chain:           newChain(s.plugins, s.logger),
+	}
+	m.spawner, m.spawnerErr = platform.NewSpawner(platform.SpawnerOptions{
+		Mechanism: s.containment,
+		Grace:     s.stopGracePeriod,
+		Guard:     reaperGuard{logger: s.logger},
+	})
+	if m.spawnerErr != nil {
+		m.logger.Error("no process can be started", "error", m.spawnerErr)
 	}
 	if m.handleSignals {
 		relay.add(m)
@@ -93,13 +103,15 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	m.procs[h] = p
 	m.mu.Unlock()
 
-	proc, err := spawn(path, cfg, s)
+	proc, err := m.spawn(path, cfg, s)
 	if err != nil {
 		err = &StartError{Handle: h, Command: path, Err: err}
 		p.failed(err)
 		m.logger.Debug("start failed", "handle", h, "command", path, "error", err)
 		return h, err
 	}
+	p.exitWithMain = s.exitWithMain
+	p.grace = m.stopGracePeriod
 	p.running(proc, time.Now())
 	m.logger.Debug("started", "handle", h, "pid", proc.Pid, "command", path)
 	return h, nil
@@ -150,7 +162,10 @@ func normalize(cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 	return cfg, nil
 }
 
-func spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, error) {
+func (m *Manager) spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, error) {
+	if m.spawnerErr != nil {
+		return nil, m.spawnerErr
+	}
 	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
 		return nil, err
@@ -165,7 +180,7 @@ func spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Proce
 		defer log.Close()
 		stdout, stderr = log, log
 	}
-	return platform.Start(platform.Spec{
+	return m.spawner.Start(platform.Spec{
 		Path:   path,
 		Args:   append([]string{cfg.Command}, cfg.Args...),
 		Dir:    cfg.Dir,
@@ -245,15 +260,17 @@ func (m *Manager) List() []Handle {
 	return active
 }
 
-// Wait waits until the process has ended, or ctx is done, and returns its
-// final status. Any number of goroutines may wait on the same handle.
+// Wait waits until the process and every process it started have ended
+// (through RunningDetached, when its tree outlives it), or ctx is done, and
+// returns its final status. Any number of goroutines may wait on the same
+// handle.
 func (m *Manager) Wait(ctx context.Context, h Handle) (Status, error) {
 	p, err := m.lookup(h)
 	if err != nil {
 		return Status{}, err
 	}
 	select {
-	case <-p.exited:
+	case <-p.gone:
 		return p.snapshot(), nil
 	case <-ctx.Done():
 		return p.snapshot(), ctx.Err()
@@ -351,6 +368,9 @@ func (m *Manager) Close(ctx context.Context) error {
 		p.stop(syscall.SIGTERM, m.stopGracePeriod)
 	}
 	m.chain.close()
+	if m.spawner != nil {
+		m.spawner.Close()
+	}
 	for _, p := range procs {
 		select {
 		case <-p.gone:

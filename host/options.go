@@ -18,6 +18,7 @@ type settings struct {
 	logger          hclog.Logger
 	stopGracePeriod time.Duration
 	handleSignals   bool
+	containment     Mechanism
 	plugins         pluginSettings
 }
 
@@ -63,6 +64,14 @@ type StartOption func(*startSettings)
 
 type startSettings struct {
 	stdout, stderr *os.File
+	exitWithMain   bool
+}
+
+// WithExitWithMain makes the process's tree end with the process itself:
+// when it exits while processes it started live on, they are stopped (as by
+// Stop) instead of being followed as RunningDetached until they end.
+func WithExitWithMain() StartOption {
+	return func(s *startSettings) { s.exitWithMain = true }
 }
 
 // WithOutput sends the child's stdout and stderr to the given files when its

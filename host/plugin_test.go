@@ -232,9 +232,10 @@ func TestPluginsDieWithAKilledHost(t *testing.T) {
 	pluginDir := proctest.InstallPlugins(t, testplugin, "chain-a", "chain-b")
 	marker := proctest.Marker(t)
 	cmd := exec.Command(testembed, "1s", testchild, "exit 0")
-	// Its socket directory stays behind, since nothing cleans up after a
-	// SIGKILLed host yet: keep it in the test's own directory.
-	cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_PLUGIN_PATH="+pluginDir, "TMPDIR="+t.TempDir())
+	// The reaper removes its socket directory: keep it in the test's own
+	// temporary directory to see that.
+	tmp := t.TempDir()
+	cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_PLUGIN_PATH="+pluginDir, "TMPDIR="+tmp)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +243,7 @@ func TestPluginsDieWithAKilledHost(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+	if line, _ := bufio.NewReader(out).ReadString('\n'); !strings.HasPrefix(line, "ready ") {
 		cmd.Process.Kill()
 		cmd.Wait()
 		t.Fatalf("embedder said %q, want ready", line)
@@ -254,11 +255,18 @@ func TestPluginsDieWithAKilledHost(t *testing.T) {
 		}
 	}
 
+	if dirs, _ := filepath.Glob(filepath.Join(tmp, "procman-*")); len(dirs) != 1 {
+		t.Fatalf("socket directories before the kill: %v, want one", dirs)
+	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	for _, path := range paths {
 		waitFor(t, func() bool { return len(proctest.FindExe(path)) == 0 })
 	}
+	waitFor(t, func() bool {
+		dirs, _ := filepath.Glob(filepath.Join(tmp, "procman-*"))
+		return len(dirs) == 0
+	})
 }
 
 // inProcess is a plugin run in the host's process.

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -13,8 +14,8 @@ import (
 )
 
 // process is the Manager's record of one started process and the owner of
-// its life: one goroutine waits for the main process to exit, and at most
-// one goroutine runs the stop sequence.
+// its life: one goroutine follows it from start to the end of its tree, and
+// at most one goroutine runs the stop sequence.
 type process struct {
 	handle Handle
 	config sdk.ProcessConfig
@@ -22,17 +23,19 @@ type process struct {
 	logger hclog.Logger
 
 	started chan struct{} // closed once the spawn succeeded or failed
-	exited  chan struct{} // closed once the main process has ended (or failed to start)
-	gone    chan struct{} // closed once the whole tree is gone and the leader reaped
+	exited  chan struct{} // closed once the process itself has ended (or failed to start)
+	gone    chan struct{} // closed once the whole tree is gone, the final status set and everything released
 
-	os *platform.Process // set before started is closed; nil when the spawn failed
+	os           *platform.Process // set before started is closed; nil when the spawn failed
+	exitWithMain bool              // stop the tree as soon as the process itself ends
+	grace        time.Duration     // the Manager's stop grace period
 
 	stopOnce  sync.Once
 	hurry     chan struct{} // closed by kill: the stop sequence skips what is left of the grace
 	hurryOnce sync.Once
 
-	// mu guards status and released. Signalling the group and releasing the
-	// leader both happen under mu, so no signal can reach a recycled pid.
+	// mu guards status and released. Signalling and releasing both happen
+	// under mu, so that nothing is signalled once the tree was released.
 	mu       sync.Mutex
 	status   Status
 	released bool
@@ -52,11 +55,20 @@ func newProcess(h Handle, cfg sdk.ProcessConfig, report Report, logger hclog.Log
 	}
 }
 
-// snapshot returns a copy of the current status.
+// snapshot returns a copy of the current status; for a detached tree, with
+// the descendants alive now.
 func (p *process) snapshot() Status {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.status
+	s := p.status
+	released := p.released
+	p.mu.Unlock()
+	if s.State == RunningDetached && !released {
+		if members, err := p.os.Members(); err == nil {
+			s.Descendants = members
+		}
+	}
+	s.Descendants = slices.Clone(s.Descendants)
+	return s
 }
 
 // failed records a spawn that did not happen.
@@ -72,7 +84,7 @@ func (p *process) failed(err error) {
 	close(p.gone)
 }
 
-// running records a successful spawn and starts waiting for the exit.
+// running records a successful spawn and starts following the process.
 func (p *process) running(proc *platform.Process, at time.Time) {
 	p.os = proc
 	p.mu.Lock()
@@ -81,42 +93,58 @@ func (p *process) running(proc *platform.Process, at time.Time) {
 	p.status.StartedAt = at
 	p.mu.Unlock()
 	close(p.started)
-	go p.waitExit()
+	go p.follow()
 }
 
-func (p *process) waitExit() {
+// follow waits for the process to end, records how, and, when its tree
+// lives on, records it as detached until the tree is gone.
+func (p *process) follow() {
 	exit, err := p.os.Wait()
-	// Processes the child left in its group keep the leader unreaped, so that
-	// a later Stop or Close can still signal the group safely.
-	members, membersErr := p.os.GroupMembers()
+	var members []int
+	if err == nil {
+		members, _ = p.os.Members()
+	}
 
 	p.mu.Lock()
 	p.status.EndedAt = time.Now()
+	final := Exited
 	switch {
 	case err != nil:
-		// The pidfd failed us: nothing more can be known about this process.
-		p.status.State = Failed
+		// The process's watcher failed us: nothing more can be known of it.
+		final = Failed
 		p.status.Err = fmt.Errorf("wait for pid %d: %w", p.os.Pid, err)
 	case exit.Signal != 0:
-		p.status.State = Terminated
+		final = Terminated
 		p.status.Signal = exit.Signal
 	default:
-		p.status.State = Exited
 		p.status.ExitCode = exit.Code
+	}
+	p.status.State = final
+	if len(members) > 0 {
+		p.status.State = RunningDetached
+		p.status.Descendants = members
 	}
 	status := p.status
 	p.mu.Unlock()
 	p.logger.Debug("process ended", "handle", p.handle, "pid", status.PID, "status", status)
-
-	// Release before announcing the exit, so that whoever waited for it
-	// finds the record complete.
-	if membersErr == nil && len(members) == 0 {
-		p.release()
-	}
 	close(p.exited)
+
+	if status.State == RunningDetached && p.exitWithMain {
+		p.stop(syscall.SIGTERM, p.grace)
+	}
+	<-p.os.Gone()
+	p.mu.Lock()
+	p.status.State = final
+	p.status.Descendants = nil
+	if status.State == RunningDetached {
+		p.status.EndedAt = time.Now()
+	}
+	p.mu.Unlock()
+	p.release()
 }
 
-// stop runs the stop sequence once, whoever asks first; later calls join it.
+// stop runs the stop sequence once, whoever asks first; later calls join
+// it.
 func (p *process) stop(sig syscall.Signal, grace time.Duration) {
 	p.stopOnce.Do(func() { go p.stopTree(sig, grace) })
 }
@@ -128,31 +156,35 @@ func (p *process) kill() {
 	p.stop(syscall.SIGKILL, 0)
 }
 
-// stopTree sends sig to the whole group, waits up to grace for the tree to
-// be gone, then kills what is left and waits until it is gone.
+// stopTree sends sig to the whole tree, waits up to grace for it to be
+// gone, then kills what is left.
 func (p *process) stopTree(sig syscall.Signal, grace time.Duration) {
 	<-p.started
-	if p.os == nil || !p.signalGroup(sig) {
+	if p.os == nil || !p.signalTree(sig) {
 		return
 	}
-	if p.waitTreeGone(grace) {
-		p.release()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-p.os.Gone():
 		return
+	case <-p.hurry:
+	case <-timer.C:
 	}
 	select {
+	case <-p.os.Gone():
+		return
 	case <-p.hurry:
 		p.logger.Debug("killing on request", "handle", p.handle, "pid", p.os.Pid)
 	default:
 		p.markUnresponsive(sig, grace)
 	}
-	p.signalGroup(syscall.SIGKILL)
-	p.waitTreeGone(-1)
-	p.release()
+	p.signalTree(syscall.SIGKILL)
 }
 
 // markUnresponsive records, and logs, that the tree outlived the grace.
 func (p *process) markUnresponsive(sig syscall.Signal, grace time.Duration) {
-	members, _ := p.os.GroupMembers()
+	members, _ := p.os.Members()
 	reason := fmt.Sprintf("still running %v after %v (pids %v); killed", grace, sig, members)
 	p.mu.Lock()
 	p.status.Unresponsive = true
@@ -173,21 +205,21 @@ func (p *process) waitGone(ctx context.Context, op string) error {
 	}
 }
 
-// signalGroup signals the process group unless the leader was already
+// signalTree signals every process of the tree unless it was already
 // released; it reports whether the signal could be sent.
-func (p *process) signalGroup(sig syscall.Signal) bool {
+func (p *process) signalTree(sig syscall.Signal) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.released {
 		return false
 	}
-	if err := p.os.SignalGroup(sig); err != nil {
-		p.logger.Error("cannot signal process group", "handle", p.handle, "pgid", p.os.Pid, "signal", sig, "error", err)
+	if err := p.os.SignalTree(sig); err != nil {
+		p.logger.Error("cannot signal process tree", "handle", p.handle, "pid", p.os.Pid, "signal", sig, "error", err)
 	}
 	return true
 }
 
-// signal sends sig to the main process only.
+// signal sends sig to the process itself.
 func (p *process) signal(sig syscall.Signal) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -197,50 +229,8 @@ func (p *process) signal(sig syscall.Signal) error {
 	return p.os.Signal(sig)
 }
 
-// waitTreeGone waits until the main process has exited and no process of
-// its group lives, for at most timeout, or until kill hurries it (forever,
-// and regardless of kill, when timeout is negative). It reports whether the
-// tree is gone.
-func (p *process) waitTreeGone(timeout time.Duration) bool {
-	var deadline, hurry <-chan struct{}
-	if timeout >= 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		deadline, hurry = ctx.Done(), p.hurry
-	}
-	select {
-	case <-p.exited:
-	case <-p.gone:
-		return true
-	case <-deadline:
-		return false
-	case <-hurry:
-		return false
-	}
-	// The group outlives its leader only when a child stayed in it: poll,
-	// quickly at first, since the members usually die with the leader.
-	interval := time.Millisecond
-	for {
-		members, err := p.os.GroupMembers()
-		if err == nil && len(members) == 0 {
-			return true
-		}
-		poll := time.NewTimer(interval)
-		select {
-		case <-poll.C:
-		case <-deadline:
-			poll.Stop()
-			return false
-		case <-hurry:
-			poll.Stop()
-			return false
-		}
-		interval = min(2*interval, 50*time.Millisecond)
-	}
-}
-
-// release reaps the leader once the tree is gone; after it the group can no
-// longer be signalled.
+// release frees what the tree held once it is gone; after it the tree can
+// no longer be signalled.
 func (p *process) release() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -249,7 +239,7 @@ func (p *process) release() {
 	}
 	p.released = true
 	if err := p.os.Release(); err != nil {
-		p.logger.Error("cannot reap process", "handle", p.handle, "pid", p.os.Pid, "error", err)
+		p.logger.Error("cannot release process", "handle", p.handle, "pid", p.os.Pid, "error", err)
 	}
 	close(p.gone)
 }

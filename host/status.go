@@ -14,6 +14,11 @@ const (
 	Starting State = iota
 	// Running: the process runs with Status.PID.
 	Running
+	// RunningDetached: the process itself has ended (Status.ExitCode, or
+	// Status.Signal when a signal ended it), but processes it started live
+	// on (Status.Descendants): a daemon that forked into the background.
+	// It becomes Exited or Terminated when the last of them is gone.
+	RunningDetached
 	// Exited: the process exited by itself with Status.ExitCode.
 	Exited
 	// Terminated: the process was ended by Status.Signal.
@@ -22,7 +27,7 @@ const (
 	Failed
 )
 
-var stateNames = [...]string{"starting", "running", "exited", "terminated", "failed"}
+var stateNames = [...]string{"starting", "running", "running-detached", "exited", "terminated", "failed"}
 
 func (s State) String() string {
 	if s < 0 || int(s) >= len(stateNames) {
@@ -40,11 +45,17 @@ type Status struct {
 	// logs can name the process that was.
 	PID int
 
-	// ExitCode is the code the process exited with (Exited).
+	// ExitCode is the code the process exited with (Exited, and
+	// RunningDetached when it exited).
 	ExitCode int
 
-	// Signal is the signal that ended the process (Terminated).
+	// Signal is the signal that ended the process (Terminated, and
+	// RunningDetached when a signal ended it).
 	Signal syscall.Signal
+
+	// Descendants are the pids of the processes that live on after the
+	// process itself ended (RunningDetached), as of the snapshot.
+	Descendants []int
 
 	// StartedAt is when the process started (Running and later).
 	StartedAt time.Time
@@ -71,6 +82,12 @@ func (s Status) String() string {
 	switch s.State {
 	case Running:
 		text = fmt.Sprintf("running (pid %d)", s.PID)
+	case RunningDetached:
+		how := fmt.Sprintf("exited with code %d", s.ExitCode)
+		if s.Signal != 0 {
+			how = fmt.Sprintf("terminated by signal %d (%v)", int(s.Signal), s.Signal)
+		}
+		text = fmt.Sprintf("running detached: pid %d %s, descendants %v live on", s.PID, how, s.Descendants)
 	case Exited:
 		text = fmt.Sprintf("exited with code %d", s.ExitCode)
 	case Terminated:

@@ -2,6 +2,8 @@ package platform
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 	"sync"
@@ -119,4 +121,48 @@ func readState(pid string, buf []byte) (state byte, ok bool) {
 		return 0, false
 	}
 	return data[end+2], true
+}
+
+// liveDescendants lists the live (not zombie) descendants of pid, found
+// through the children of each of their threads.
+func liveDescendants(pid int) ([]int, error) {
+	all, err := appendChildren(nil, pid)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil // pid itself is gone, and so its tree
+		}
+		return nil, err
+	}
+	for i := 0; i < len(all); i++ {
+		all, _ = appendChildren(all, all[i]) // one may exit meanwhile
+	}
+	buf := make([]byte, 512)
+	live := all[:0]
+	for _, pid := range all {
+		if state, ok := readState(strconv.Itoa(pid), buf); ok && state != 'Z' && state != 'X' {
+			live = append(live, pid)
+		}
+	}
+	return live, nil
+}
+
+// appendChildren appends the children of every thread of pid.
+func appendChildren(pids []int, pid int) ([]int, error) {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return pids, err
+	}
+	for _, task := range tasks {
+		data, err := os.ReadFile(dir + "/" + task.Name() + "/children")
+		if err != nil {
+			continue
+		}
+		for _, field := range bytes.Fields(data) {
+			if child, err := strconv.Atoi(string(field)); err == nil {
+				pids = append(pids, child)
+			}
+		}
+	}
+	return pids, nil
 }

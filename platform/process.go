@@ -17,6 +17,13 @@ type Spec struct {
 	// Stdin, Stdout and Stderr become the child's descriptors 0, 1 and 2.
 	// They must not be nil. The child gets no other descriptor of the host.
 	Stdin, Stdout, Stderr *os.File
+
+	// ExtraFiles become descriptors 3, 4, ... of the child.
+	ExtraFiles []*os.File
+
+	// NewSession starts the child in a session of its own (setsid), away
+	// from the host's terminal, instead of only a process group of its own.
+	NewSession bool
 }
 
 // ExitStatus is how a process ended: by exiting with Code, or, when Signal

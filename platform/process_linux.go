@@ -7,53 +7,219 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// Process is a started child that leads its own process group.
+// Process is a started program and the tree of processes it starts.
 //
-// The child is never reaped before Release: while it is an unreaped zombie
-// its pid, and so its process group id, cannot be given to another process,
-// which makes signalling the group race-free for as long as the Process is
-// held.
+// How the tree is held together depends on the Spawner's mechanism: a PID
+// namespace or a subreaper whose procman-init parent is the only one to
+// signal and reap its processes, a cgroup, or only a process group. In every
+// case nothing is ever signalled by a pid that could have been recycled:
+// procman-init signals only its own unreaped children and namespace, and a
+// program started directly stays an unreaped zombie until Release.
 type Process struct {
-	// Pid is the child's process id, which is also its process group id.
+	// Pid is the program's process id, as this process sees it.
 	Pid int
 
-	pidfd *os.File // pollable, owned by the Process; closed by Release
+	child *child     // the program itself, when it is the host's child
+	init  *initProc  // its procman-init, otherwise
+	cg    cgroupTree // its cgroup, if it has one
 
+	exited chan struct{} // init: closed once the program's exit is known
+	exit   ExitStatus
+	err    error
+
+	goneOnce sync.Once
+	gone     chan struct{} // closed once no process of the tree is left
+
+	cleanup     func() // undoes what was set up for the process, at Release
 	releaseOnce sync.Once
 	releaseErr  error
 }
 
-// Start starts the program described by spec in a new process group. When
-// the system refuses to run it, the error is the system's error number
-// (syscall.ENOENT, syscall.EACCES, syscall.ENOEXEC, ...).
+// cgroupTree is the part of a cgroup a Process uses.
+type cgroupTree interface {
+	Path() string
+	Procs() ([]int, error)
+	Signal(syscall.Signal) error
+	Kill() error
+	Empty() (<-chan struct{}, error)
+	Populated() (bool, error)
+}
+
+// Start starts the program described by spec directly, in a new process
+// group (or session, with spec.NewSession), with no containment beyond
+// that: a Spawner contains the trees it starts. When the system refuses to
+// run the program, the error is the system's error number (syscall.ENOENT,
+// syscall.EACCES, syscall.ENOEXEC, ...).
 //
-// So that the child gets no descriptor but its three, Start marks every
+// So that the child gets no descriptor but its own, Start marks every
 // descriptor of the calling process above 2 close-on-exec. A program that
 // wants a descriptor inherited by another child must pass it explicitly (as
 // os/exec's ExtraFiles does), not by leaving it open across exec.
 func Start(spec Spec) (*Process, error) {
+	return start(spec, -1)
+}
+
+func start(spec Spec, cgroupFD int) (*Process, error) {
+	c, err := startChild(spec, cgroupFD)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{Pid: c.pid, child: c, gone: make(chan struct{})}, nil
+}
+
+// Wait blocks until the program has exited and returns how it ended. It
+// holds no OS thread while it waits. Wait may be called by one goroutine at
+// a time.
+func (p *Process) Wait() (ExitStatus, error) {
+	if p.child != nil {
+		return p.child.wait()
+	}
+	<-p.exited
+	return p.exit, p.err
+}
+
+// Signal sends sig to the program only. Signalling a program that has
+// exited is not an error.
+func (p *Process) Signal(sig syscall.Signal) error {
+	if p.child != nil {
+		return p.child.signal(sig)
+	}
+	select {
+	case <-p.exited:
+		return nil
+	default:
+	}
+	return p.init.sendIfOpen(msgSignal, int32(sig))
+}
+
+// SignalTree sends sig to every process of the tree. A tree with no process
+// left is not an error.
+func (p *Process) SignalTree(sig syscall.Signal) error {
+	if p.init != nil {
+		return p.init.sendIfOpen(msgSignalTree, int32(sig))
+	}
+	err := p.child.signalGroup(sig)
+	if p.cg != nil {
+		var cgErr error
+		if sig == syscall.SIGKILL {
+			cgErr = p.cg.Kill()
+		} else {
+			cgErr = p.cg.Signal(sig)
+		}
+		err = errors.Join(err, cgErr)
+	}
+	return err
+}
+
+// Members returns the pids of the tree's live processes, the program
+// included while it runs; procman's own processes are not among them.
+func (p *Process) Members() ([]int, error) {
+	switch {
+	case p.init != nil:
+		return liveDescendants(p.init.pid)
+	case p.cg != nil:
+		return p.cg.Procs()
+	default:
+		return groupMembers(p.Pid)
+	}
+}
+
+// Gone returns a channel that is closed once no process of the tree is
+// left.
+func (p *Process) Gone() <-chan struct{} {
+	p.goneOnce.Do(func() {
+		if p.init != nil {
+			return // closed by the init's watcher
+		}
+		go p.watchTree()
+	})
+	return p.gone
+}
+
+// watchTree closes gone once the program has exited and its tree is
+// empty: by the cgroup's notification, or by polling the process group.
+func (p *Process) watchTree() {
+	defer close(p.gone)
+	p.child.wait()
+	if p.cg != nil {
+		if empty, err := p.cg.Empty(); err == nil {
+			<-empty
+			return
+		}
+	}
+	interval := time.Millisecond
+	for {
+		if p.cg != nil {
+			if populated, err := p.cg.Populated(); err == nil && !populated {
+				return
+			}
+		} else if members, err := groupMembers(p.Pid); err == nil && len(members) == 0 {
+			return
+		}
+		time.Sleep(interval)
+		interval = min(2*interval, 100*time.Millisecond)
+	}
+}
+
+// Release frees what the process holds once its tree is gone: it reaps the
+// program, closes descriptors, removes the cgroup. After Release the pid
+// may be reused by the system: the Process must not be signalled again.
+func (p *Process) Release() error {
+	p.releaseOnce.Do(func() {
+		if p.child != nil {
+			p.releaseErr = p.child.release()
+		} else {
+			p.init.conn.Close()
+			p.releaseErr = p.init.outer.Release()
+			if p.init.release != nil {
+				p.init.release()
+			}
+		}
+		if p.cleanup != nil {
+			p.cleanup()
+		}
+	})
+	return p.releaseErr
+}
+
+// child is a process started by this one: its pidfd is pollable, so
+// waiting parks a goroutine, not an OS thread, and it is never reaped
+// before release, so its pid and process group id cannot be recycled while
+// it is held.
+type child struct {
+	pid   int
+	pidfd *os.File
+}
+
+func startChild(spec Spec, cgroupFD int) (*child, error) {
 	if err := CloseOnExecAbove2(); err != nil {
 		return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
 	}
 	pidfd := -1
+	files := []uintptr{spec.Stdin.Fd(), spec.Stdout.Fd(), spec.Stderr.Fd()}
+	for _, f := range spec.ExtraFiles {
+		files = append(files, f.Fd())
+	}
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
-		Files: []uintptr{spec.Stdin.Fd(), spec.Stdout.Fd(), spec.Stderr.Fd()},
+		Files: files,
 		Sys: &syscall.SysProcAttr{
-			Setpgid: true,
-			PidFD:   &pidfd,
+			Setpgid:     !spec.NewSession,
+			Setsid:      spec.NewSession,
+			PidFD:       &pidfd,
+			UseCgroupFD: cgroupFD >= 0,
+			CgroupFD:    max(cgroupFD, 0),
 		},
 	}
 	pid, err := syscall.ForkExec(spec.Path, spec.Args, attr)
-	runtime.KeepAlive(spec.Stdin)
-	runtime.KeepAlive(spec.Stdout)
-	runtime.KeepAlive(spec.Stderr)
+	runtime.KeepAlive(spec)
 	if err != nil {
 		return nil, err // the errno; the caller knows which program it was
 	}
@@ -62,19 +228,15 @@ func Start(spec Spec) (*Process, error) {
 		return nil, fmt.Errorf("fork/exec %s: kernel returned no pidfd for pid %d", spec.Path, pid)
 	}
 	// Non-blocking makes os.NewFile register the pidfd with the runtime's
-	// poller, so that Wait parks a goroutine instead of an OS thread.
+	// poller, so that wait parks a goroutine instead of an OS thread.
 	if err := unix.SetNonblock(pidfd, true); err != nil {
 		return nil, fmt.Errorf("pidfd of pid %d: %w", pid, err)
 	}
-	return &Process{Pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}, nil
+	return &child{pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}, nil
 }
 
-// Wait blocks until the process has exited and returns how it ended. It
-// holds no OS thread while it waits, and leaves the process unreaped: call
-// Release once the process group is no longer needed. Wait may be called
-// by one goroutine at a time.
-func (p *Process) Wait() (ExitStatus, error) {
-	conn, err := p.pidfd.SyscallConn()
+func (c *child) wait() (ExitStatus, error) {
+	conn, err := c.pidfd.SyscallConn()
 	if err != nil {
 		return ExitStatus{}, err
 	}
@@ -102,10 +264,8 @@ func (p *Process) Wait() (ExitStatus, error) {
 	return status, waitErr
 }
 
-// Signal sends sig to the process itself (not its group). Signalling a
-// process that has exited but is not yet released is not an error.
-func (p *Process) Signal(sig syscall.Signal) error {
-	conn, err := p.pidfd.SyscallConn()
+func (c *child) signal(sig syscall.Signal) error {
+	conn, err := c.pidfd.SyscallConn()
 	if err != nil {
 		return err
 	}
@@ -114,6 +274,9 @@ func (p *Process) Signal(sig syscall.Signal) error {
 		sigErr = unix.PidfdSendSignal(int(fd), sig, nil, 0)
 	})
 	if err != nil {
+		if errors.Is(err, os.ErrClosed) {
+			return nil // released: long gone
+		}
 		return err
 	}
 	if errors.Is(sigErr, unix.ESRCH) {
@@ -122,49 +285,38 @@ func (p *Process) Signal(sig syscall.Signal) error {
 	return sigErr
 }
 
-// SignalGroup sends sig to every process of the group. A group with no
-// process left is not an error.
-func (p *Process) SignalGroup(sig syscall.Signal) error {
-	err := unix.Kill(-p.Pid, sig)
+// signalGroup signals the child's process group, whose id is the child's
+// pid: safe while the child is unreaped.
+func (c *child) signalGroup(sig syscall.Signal) error {
+	err := unix.Kill(-c.pid, sig)
 	if errors.Is(err, unix.ESRCH) {
 		return nil
 	}
 	return err
 }
 
-// GroupMembers returns the pids of the group's live processes; an exited
-// leader that is not yet released is not among them.
-func (p *Process) GroupMembers() ([]int, error) {
-	return groupMembers(p.Pid)
-}
-
-// Release reaps the exited process and frees its resources. After Release
-// the pid may be reused by the system, so neither Signal nor SignalGroup
-// may be called again. Release must only be called after Wait returned.
-func (p *Process) Release() error {
-	p.releaseOnce.Do(func() {
-		conn, err := p.pidfd.SyscallConn()
-		if err != nil {
-			p.releaseErr = err
-			return
-		}
-		err = conn.Control(func(fd uintptr) {
-			var info siginfo
-			for {
-				p.releaseErr = waitid(fd, &info, unix.WEXITED|unix.WNOHANG)
-				if !errors.Is(p.releaseErr, unix.EINTR) {
-					return
-				}
+func (c *child) release() error {
+	conn, err := c.pidfd.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var releaseErr error
+	err = conn.Control(func(fd uintptr) {
+		var info siginfo
+		for {
+			releaseErr = waitid(fd, &info, unix.WEXITED|unix.WNOHANG)
+			if !errors.Is(releaseErr, unix.EINTR) {
+				return
 			}
-		})
-		if err != nil && p.releaseErr == nil {
-			p.releaseErr = err
-		}
-		if err := p.pidfd.Close(); err != nil && p.releaseErr == nil {
-			p.releaseErr = err
 		}
 	})
-	return p.releaseErr
+	if err != nil && releaseErr == nil {
+		releaseErr = err
+	}
+	if err := c.pidfd.Close(); err != nil && releaseErr == nil {
+		releaseErr = err
+	}
+	return releaseErr
 }
 
 // siginfo is the SIGCHLD layout of the kernel's siginfo_t (128 bytes):
@@ -185,6 +337,15 @@ func (info *siginfo) exitStatus() ExitStatus {
 		return ExitStatus{Code: int(info.Status)}
 	}
 	return ExitStatus{Code: -1, Signal: syscall.Signal(info.Status)}
+}
+
+// waitStatus converts a status as from waitpid.
+func waitStatus(raw int32) ExitStatus {
+	ws := syscall.WaitStatus(raw)
+	if ws.Signaled() {
+		return ExitStatus{Code: -1, Signal: ws.Signal()}
+	}
+	return ExitStatus{Code: ws.ExitStatus()}
 }
 
 func waitid(pidfd uintptr, info *siginfo, options int) error {

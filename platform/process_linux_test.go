@@ -56,7 +56,7 @@ func TestWaitLeavesTheLeaderUnreapedUntilRelease(t *testing.T) {
 	}
 }
 
-func TestGroupMembersOutliveTheLeader(t *testing.T) {
+func TestMembersOutliveTheLeader(t *testing.T) {
 	// The shell leaves a sleep in its group and exits.
 	p := startShell(t, "sleep 600 & exit 0")
 	if _, err := p.Wait(); err != nil {
@@ -64,19 +64,19 @@ func TestGroupMembersOutliveTheLeader(t *testing.T) {
 	}
 	var members []int
 	for deadline := time.Now().Add(10 * time.Second); len(members) == 0 && time.Now().Before(deadline); {
-		members, _ = p.GroupMembers()
+		members, _ = p.Members()
 	}
 	if len(members) != 1 || slices.Contains(members, p.Pid) {
-		t.Fatalf("GroupMembers = %v, want the one sleep and not the exited leader %d", members, p.Pid)
+		t.Fatalf("Members = %v, want the one sleep and not the exited leader %d", members, p.Pid)
 	}
-	if err := p.SignalGroup(syscall.SIGKILL); err != nil {
+	if err := p.SignalTree(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); len(members) > 0; {
 		if time.Now().After(deadline) {
 			t.Fatalf("group members %v survived SIGKILL to the group", members)
 		}
-		members, _ = p.GroupMembers()
+		members, _ = p.Members()
 	}
 	if err := p.Release(); err != nil {
 		t.Fatal(err)

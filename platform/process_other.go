@@ -5,7 +5,9 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"syscall"
 )
 
@@ -13,10 +15,10 @@ import (
 // system has its own containment layer.
 var errUnsupported = fmt.Errorf("procman does not support %s yet: %w", runtime.GOOS, errors.ErrUnsupported)
 
-// Process is a started child. On this operating system none can be started
-// yet.
+// Process is a started program and its tree. On this operating system
+// none can be started yet.
 type Process struct {
-	// Pid is the child's process id.
+	// Pid is the program's process id.
 	Pid int
 }
 
@@ -29,14 +31,38 @@ func (*Process) Wait() (ExitStatus, error) { return ExitStatus{}, errUnsupported
 // Signal returns an error wrapping errors.ErrUnsupported.
 func (*Process) Signal(syscall.Signal) error { return errUnsupported }
 
-// SignalGroup returns an error wrapping errors.ErrUnsupported.
-func (*Process) SignalGroup(syscall.Signal) error { return errUnsupported }
+// SignalTree returns an error wrapping errors.ErrUnsupported.
+func (*Process) SignalTree(syscall.Signal) error { return errUnsupported }
 
-// GroupMembers returns an error wrapping errors.ErrUnsupported.
-func (*Process) GroupMembers() ([]int, error) { return nil, errUnsupported }
+// Members returns an error wrapping errors.ErrUnsupported.
+func (*Process) Members() ([]int, error) { return nil, errUnsupported }
+
+// Gone returns a channel that is never closed.
+func (*Process) Gone() <-chan struct{} { return nil }
 
 // Release returns an error wrapping errors.ErrUnsupported.
 func (*Process) Release() error { return errUnsupported }
 
 // CloseOnExecAbove2 does nothing on this operating system yet.
 func CloseOnExecAbove2() error { return nil }
+
+// Spawner starts nothing on this operating system yet.
+type Spawner struct{}
+
+// NewSpawner returns an error wrapping errors.ErrUnsupported.
+func NewSpawner(SpawnerOptions) (*Spawner, error) { return nil, errUnsupported }
+
+// DetectContainment returns an error wrapping errors.ErrUnsupported.
+func DetectContainment(Mechanism) (Containment, error) { return Containment{}, errUnsupported }
+
+// Containment reports nothing on this operating system yet.
+func (*Spawner) Containment() Containment { return Containment{} }
+
+// Start returns an error wrapping errors.ErrUnsupported.
+func (*Spawner) Start(Spec) (*Process, error) { return nil, errUnsupported }
+
+// Close does nothing.
+func (*Spawner) Close() {}
+
+// HostName is how this process names what it leaves on the system.
+func HostName() (string, error) { return strconv.Itoa(os.Getpid()), nil }

@@ -7,7 +7,7 @@
 //	procman run [flags] [--] COMMAND [ARGS...]
 //	procman explain [flags] [--] COMMAND [ARGS...]
 //	procman plugins [flags]
-//	procman version
+//	procman version [--verbose]
 //	procman help
 //
 // Run "procman run -h" for the flags of run, the environment the command
@@ -25,7 +25,7 @@ const usage = `Usage:
   procman run [flags] [--] COMMAND [ARGS...]
   procman explain [flags] [--] COMMAND [ARGS...]
   procman plugins [flags]
-  procman version
+  procman version [--verbose]
   procman help
 
 Commands:
@@ -34,7 +34,8 @@ Commands:
            changed, without starting anything
   plugins  list the plugins found, in the order they run, and the
            candidates not used, with why
-  version  print procman's version
+  version  print procman's version; with --verbose, also how processes
+           are contained on this system, and why no stronger way is used
   help     print this help
 
 Run 'procman COMMAND -h' for the flags of a command, e.g. 'procman run -h'.

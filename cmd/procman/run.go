@@ -62,6 +62,14 @@ const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
                     writing them to procman's stdout and stderr
   --grace DURATION  how long a stopping COMMAND may take before it is killed
                     (default 10s)
+  --exit-with-main  stop what COMMAND started as soon as COMMAND itself
+                    exits, instead of waiting for it (daemons, background
+                    jobs) to end
+  --containment MECHANISM
+                    hold COMMAND's tree together with MECHANISM instead of
+                    the strongest one available: pid-namespace, cgroup,
+                    subreaper or process-group ('procman version --verbose'
+                    tells which are available)
   --no-plugins      run no plugin: COMMAND starts exactly as configured
   --plugin NAME     run only the plugin NAME; repeat the flag to run several
   --plugin-timeout DURATION
@@ -92,6 +100,8 @@ type runOptions struct {
 	plugins       []string // --plugin: only these run; nil: every plugin found
 	pluginTimeout time.Duration
 	logLevel      hclog.Level
+	exitWithMain  bool
+	containment   host.Mechanism
 	command       []string // program and arguments
 }
 
@@ -103,7 +113,7 @@ func run(args []string) int {
 		return status
 	}
 	logger := opts.logger()
-	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts.plugins, logger)
+	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts, logger)
 }
 
 // commandConfig does what run and explain share once their flags are
@@ -163,6 +173,19 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.Var((*pluginFlag)(&o.plugins), "plugin", "")
 	fs.DurationVar(&o.pluginTimeout, "plugin-timeout", o.pluginTimeout, "")
 	fs.Var((*levelFlag)(&o.logLevel), "log-level", "")
+	fs.BoolVar(&o.exitWithMain, "exit-with-main", o.exitWithMain, "")
+	fs.Var((*mechanismFlag)(&o.containment), "containment", "")
+}
+
+// mechanismFlag is the flag.Value of --containment.
+type mechanismFlag host.Mechanism
+
+func (m *mechanismFlag) String() string { return host.Mechanism(*m).String() }
+
+func (m *mechanismFlag) Set(s string) error {
+	mech, err := host.ParseMechanism(s)
+	*m = mechanismFlag(mech)
+	return err
 }
 
 // parse parses args with fs, on which define defined o's flags, and checks
@@ -204,6 +227,7 @@ func (o runOptions) hostOptions(logger hclog.Logger) []host.Option {
 		host.WithSignalHandling(false),
 		host.WithPluginDiscovery(!o.noPlugins),
 		host.WithPluginCallTimeout(o.pluginTimeout),
+		host.WithContainment(o.containment),
 	}
 	if o.plugins != nil {
 		opts = append(opts, host.WithOnlyPlugins(o.plugins...))
@@ -263,10 +287,10 @@ func absPath(path string) (string, error) {
 	return filepath.Abs(path)
 }
 
-// supervise starts cfg under m, passes signals on until the command ends,
-// and makes sure nothing of it, and no plugin, is left. only are the names
-// of --plugin. It returns procman's exit status.
-func supervise(m *host.Manager, cfg sdk.ProcessConfig, only []string, logger hclog.Logger) int {
+// supervise starts cfg under m, passes signals on until the command and
+// everything it started have ended, and makes sure nothing of it, and no
+// plugin, is left. It returns procman's exit status.
+func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger hclog.Logger) int {
 	ctx := context.Background()
 
 	// Signals are caught before the start, so that none is lost: one that
@@ -279,7 +303,11 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, only []string, logger hcl
 	}
 	defer signal.Stop(sigs)
 
-	h, err := m.Start(ctx, cfg, host.WithOutput(os.Stdout, os.Stderr))
+	startOpts := []host.StartOption{host.WithOutput(os.Stdout, os.Stderr)}
+	if opts.exitWithMain {
+		startOpts = append(startOpts, host.WithExitWithMain())
+	}
+	h, err := m.Start(ctx, cfg, startOpts...)
 	if err != nil {
 		closeManager(ctx, m, logger)
 		msg, status := startFailure(err)
@@ -287,7 +315,7 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, only []string, logger hcl
 		return status
 	}
 	if report, err := m.Report(h); err == nil {
-		warnMissingPlugins(logger, only, report)
+		warnMissingPlugins(logger, opts.plugins, report)
 	}
 	ended := make(chan host.Status, 1)
 	go func() {
@@ -300,8 +328,8 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, only []string, logger hcl
 		case sig := <-sigs:
 			stopping = handleSignal(ctx, m, h, sig.(syscall.Signal), stopping, logger)
 		case st := <-ended:
-			// The command's main process is gone; Close ends whatever it
-			// left behind, and the plugins.
+			// The command and everything it started are gone (or, with
+			// --exit-with-main, being stopped); Close ends the plugins.
 			closeManager(ctx, m, logger)
 			if st.State == host.Failed {
 				fmt.Fprintln(os.Stderr, "procman:", st.Err)

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
+
+	"github.com/procman-dev/procman/host"
 )
 
 // version is procman's version. Releases set it when linking:
@@ -13,11 +16,25 @@ var version = "dev"
 
 // printVersion is the version subcommand.
 func printVersion(args []string) int {
-	if len(args) > 0 {
-		fmt.Fprintf(os.Stderr, "procman version: unexpected argument %q\n", args[0])
+	verbose := false
+	switch {
+	case len(args) == 1 && (args[0] == "--verbose" || args[0] == "-verbose" || args[0] == "-v"):
+		verbose = true
+	case len(args) > 0:
+		fmt.Fprintf(os.Stderr, "procman version: unexpected argument %q (want --verbose or nothing)\n", args[0])
 		return exitUsage
 	}
 	fmt.Println("procman", currentVersion())
+	if !verbose {
+		return 0
+	}
+	fmt.Printf("%s/%s, built with %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version())
+	c, err := host.DetectContainment()
+	if err != nil {
+		fmt.Println("containment: none:", err)
+		return 0
+	}
+	fmt.Println(c)
 	return 0
 }
 

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -236,6 +237,26 @@ func WaitCount(t testing.TB, marker string, n int, timeout time.Duration) []int 
 func WaitIgnoring(t testing.TB, pid int, sig syscall.Signal, timeout time.Duration) {
 	t.Helper()
 	waitSignalMask(t, pid, "SigIgn", sig, timeout)
+}
+
+// WaitCountIgnoring waits until exactly n processes carry marker and every
+// one of them ignores sig, and returns them; it fails the test otherwise.
+// Unlike WaitCount then WaitIgnoring, it is not misled by a process seen
+// for an instant (a child between fork and exec shows its parent's
+// command line).
+func WaitCountIgnoring(t testing.TB, marker string, n int, sig syscall.Signal, timeout time.Duration) []int {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		pids := Find(marker)
+		if len(pids) == n && !slices.ContainsFunc(pids, func(pid int) bool { return !inSignalMask(pid, "SigIgn", sig) }) {
+			return pids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want %d processes with marker %s ignoring %v, have %v", n, marker, sig, pids)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 func waitSignalMask(t testing.TB, pid int, field string, sig syscall.Signal, timeout time.Duration) {

@@ -15,6 +15,11 @@
 //	env                   print the environment, one KEY=value per line
 //	pwd                   print the working directory
 //	args                  print each argument after "args", Go-quoted, one per line
+//	daemons N CODE        start N daemons the way servers do (setsid, then fork
+//	                      again; each daemon ignores SIGHUP and waits forever),
+//	                      print "daemon PID" for each once it runs, then exit
+//	                      with CODE, or wait forever when CODE is "stay"
+//	daemonize             (internal) setsid, start one "sleep" daemon, print its pid
 //	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
 //	                      print "ready", and exit with 100+N on signal N
 package main
@@ -62,6 +67,24 @@ func main() {
 			}
 		}
 		pause()
+	case "daemons":
+		daemons(args)
+	case "daemonize":
+		// The middle process of a double fork: a session of its own, a
+		// child that stays, and exit.
+		if _, err := syscall.Setsid(); err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+		cmd := exec.Command(os.Args[0], append([]string{"daemon-sleep"}, args...)...)
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+		fmt.Println(cmd.Process.Pid)
+	case "daemon-sleep":
+		signal.Ignore(syscall.SIGHUP)
+		pause()
 	case "exit":
 		os.Exit(intArg(args, 0))
 	case "kill":
@@ -97,6 +120,28 @@ func main() {
 		fmt.Fprintf(os.Stderr, "testchild: unknown mode %q\n", mode)
 		os.Exit(2)
 	}
+}
+
+// daemons is the daemons mode: args are N, CODE, then extra arguments that
+// every daemon gets too.
+func daemons(args []string) {
+	n := intArg(args, 0)
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "testchild: daemons N CODE")
+		os.Exit(2)
+	}
+	for range n {
+		out, err := exec.Command(os.Args[0], append([]string{"daemonize"}, args[2:]...)...).Output()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("daemon %s", out)
+	}
+	if args[1] == "stay" {
+		pause()
+	}
+	os.Exit(intArg(args, 1))
 }
 
 // pause waits forever without touching any file descriptor, so that tests

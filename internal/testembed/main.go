@@ -2,11 +2,16 @@
 
 // Command testembed is a program that embeds host as a user would, with the
 // default options, for tests of what happens when such a program is
-// signalled. It starts the processes its arguments describe (each argument
-// is a testchild command line, split on spaces, with $PROCMAN_MARKER
-// appended), prints "ready" and waits to be signalled.
+// signalled or killed. It starts the processes its arguments describe (each
+// argument is a testchild command line, split on spaces, with
+// $PROCMAN_MARKER appended), prints "ready" and waits to be signalled.
 //
 //	testembed GRACE TESTCHILD "tree 3" "tree-ignore-term 2"
+//
+// PROCMAN_TEST_CONTAINMENT forces a containment mechanism. With
+// PROCMAN_TEST_CHURN set, after "ready" it goes on starting and stopping
+// the same processes as fast as it can, so that a kill finds it at a
+// random moment of a spawn or a stop.
 package main
 
 import (
@@ -23,20 +28,51 @@ import (
 func main() {
 	grace, err := time.ParseDuration(os.Args[1])
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		fail(err)
 	}
-	m := host.New(host.WithStopGracePeriod(grace))
-	for _, line := range os.Args[3:] {
-		cfg := sdk.ProcessConfig{
-			Command: os.Args[2],
-			Args:    append(strings.Fields(line), os.Getenv("PROCMAN_MARKER")),
+	opts := []host.Option{host.WithStopGracePeriod(grace)}
+	if name := os.Getenv("PROCMAN_TEST_CONTAINMENT"); name != "" {
+		mech, err := host.ParseMechanism(name)
+		if err != nil {
+			fail(err)
 		}
-		if _, err := m.Start(context.Background(), cfg); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
+		opts = append(opts, host.WithContainment(mech))
 	}
-	fmt.Println("ready")
-	time.Sleep(time.Hour)
+	m := host.New(opts...)
+	startAll := func() []host.Handle {
+		var handles []host.Handle
+		for _, line := range os.Args[3:] {
+			cfg := sdk.ProcessConfig{
+				Command: os.Args[2],
+				Args:    append(strings.Fields(line), os.Getenv("PROCMAN_MARKER")),
+			}
+			h, err := m.Start(context.Background(), cfg)
+			if err != nil {
+				fail(err)
+			}
+			handles = append(handles, h)
+		}
+		return handles
+	}
+	startAll()
+	c, err := m.Containment()
+	if err != nil {
+		fail(err)
+	}
+	fmt.Println("ready", c.Mechanism)
+	if os.Getenv("PROCMAN_TEST_CHURN") == "" {
+		time.Sleep(time.Hour)
+		return
+	}
+	for {
+		for _, h := range startAll() {
+			go m.Stop(context.Background(), h)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "testembed:", err)
+	os.Exit(1)
 }

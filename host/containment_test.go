@@ -1,0 +1,353 @@
+//go:build linux
+
+package host_test
+
+import (
+	"bufio"
+	"context"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/proctest"
+)
+
+// mechanisms are the containment mechanisms, strongest first.
+var mechanisms = []host.Mechanism{host.PIDNamespace, host.Cgroup, host.Subreaper, host.ProcessGroup}
+
+// eachMechanism runs f once per mechanism, forced, skipping those this
+// system (or this user) does not allow, with the reason.
+func eachMechanism(t *testing.T, f func(t *testing.T, mech host.Mechanism)) {
+	for _, mech := range mechanisms {
+		t.Run(mech.String(), func(t *testing.T) {
+			if _, err := host.New(host.WithContainment(mech), host.WithSignalHandling(false)).Containment(); err != nil {
+				t.Skip(err)
+			}
+			f(t, mech)
+		})
+	}
+}
+
+// holdsDaemons says whether mech keeps setsid'd, double-forked daemons in
+// the tree. A process group does not: that is why it is the last resort.
+func holdsDaemons(mech host.Mechanism) bool { return mech != host.ProcessGroup }
+
+// survivesHostKill says whether mech stops the tree when the host is
+// SIGKILLed: all but the bare process group, which has no helper process.
+func survivesHostKill(mech host.Mechanism) bool { return mech != host.ProcessGroup }
+
+// treeLines are the processes each containment test starts: a three-level
+// tree, and a program that starts two daemons and stays; 3 + 3 processes
+// carry the marker.
+var treeLines = []string{"tree 3", "daemons 2 stay"}
+
+const treeProcesses = 6
+
+func TestContainmentReportsTheMechanismInForce(t *testing.T) {
+	m := newManager(t)
+	c, err := m.Containment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mechanism == host.Automatic || c.Forced {
+		t.Fatalf("Containment = %+v, want a detected mechanism", c)
+	}
+	for _, mech := range mechanisms {
+		if mech > c.Mechanism {
+			if _, ok := c.Unavailable[mech]; !ok {
+				t.Errorf("Containment %v says nothing of why %v, a stronger one, is not used", c.Mechanism, mech)
+			}
+		}
+	}
+	forced := newManager(t, host.WithContainment(host.ProcessGroup))
+	if c, err := forced.Containment(); err != nil || c.Mechanism != host.ProcessGroup || !c.Forced {
+		t.Errorf("forced Containment = %+v, %v; want process-group, forced", c, err)
+	}
+}
+
+func TestStopEndsTreesAndDaemons(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		var handles []host.Handle
+		for _, line := range treeLines {
+			h, _ := start(t, m, child(t, marker, strings.Fields(line)[0], strings.Fields(line)[1:]...))
+			handles = append(handles, h)
+		}
+		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		for _, h := range handles {
+			stop(t, m, h)
+		}
+		checkGone(t, mech, marker, pids)
+	})
+}
+
+func TestCloseEndsTreesAndDaemons(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		for _, line := range treeLines {
+			start(t, m, child(t, marker, strings.Fields(line)[0], strings.Fields(line)[1:]...))
+		}
+		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := m.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		checkGone(t, mech, marker, pids)
+	})
+}
+
+// checkGone fails unless every process with marker is gone; under a
+// mechanism that does not hold daemons, the daemons that escaped are killed
+// by pid instead.
+func checkGone(t *testing.T, mech host.Mechanism, marker string, pids []int) {
+	t.Helper()
+	var left []int
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		left = left[:0]
+		for _, pid := range proctest.Find(marker) {
+			cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline")
+			if !holdsDaemons(mech) && strings.Contains(string(cmdline), "daemon-sleep") {
+				continue // the known escape
+			}
+			left = append(left, pid)
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, pid := range left {
+		cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline")
+		t.Errorf("pid %d (%q) of %v survived", pid, cmdline, pids)
+	}
+	if !holdsDaemons(mech) {
+		for _, pid := range proctest.Find(marker) {
+			syscall.Kill(pid, syscall.SIGKILL) // the escaped daemons: only processes this test started
+		}
+	}
+}
+
+func TestIgnoredSIGTERMIsKilledAfterTheGrace(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech), host.WithStopGracePeriod(200*time.Millisecond))
+		h, _ := start(t, m, child(t, marker, "tree-ignore-term", "2"))
+		proctest.WaitCountIgnoring(t, marker, 2, syscall.SIGTERM, 10*time.Second)
+		stop(t, m, h)
+		if pids := proctest.Find(marker); len(pids) != 0 {
+			t.Errorf("Stop returned while %v lived", pids)
+		}
+		if st, _ := m.Status(h); !st.Unresponsive {
+			t.Errorf("status = %v, want unresponsive", st)
+		}
+	})
+}
+
+func TestDetachedTreeIsRunningDetachedUntilItEnds(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		if !holdsDaemons(mech) {
+			t.Skip("a process group does not hold daemons")
+		}
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		h, st := start(t, m, child(t, marker, "daemons", "2", "5"))
+		waitFor(t, func() bool { st, _ = m.Status(h); return st.State == host.RunningDetached })
+		daemons := proctest.WaitCount(t, marker, 2, 10*time.Second)
+		slices.Sort(st.Descendants)
+		slices.Sort(daemons)
+		if st.ExitCode != 5 || !slices.Equal(st.Descendants, daemons) {
+			t.Fatalf("status = %+v, want RunningDetached with code 5 and descendants %v", st, daemons)
+		}
+		if st.Done() {
+			t.Error("RunningDetached is Done")
+		}
+		// One daemon ends by itself; the other keeps the tree alive.
+		syscall.Kill(daemons[0], syscall.SIGKILL)
+		waitFor(t, func() bool { st, _ = m.Status(h); return len(st.Descendants) == 1 })
+		if st.State != host.RunningDetached || st.Descendants[0] != daemons[1] {
+			t.Fatalf("status after one daemon ended = %+v", st)
+		}
+		syscall.Kill(daemons[1], syscall.SIGKILL)
+		if st := wait(t, m, h); st.State != host.Exited || st.ExitCode != 5 || len(st.Descendants) != 0 {
+			t.Errorf("final status = %+v, want exited 5", st)
+		}
+	})
+}
+
+func TestStopOnRunningDetachedStopsTheDescendants(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		if !holdsDaemons(mech) {
+			t.Skip("a process group does not hold daemons")
+		}
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		h, _ := start(t, m, child(t, marker, "daemons", "1", "0"))
+		proctest.WaitCount(t, marker, 1, 10*time.Second)
+		waitFor(t, func() bool { st, _ := m.Status(h); return st.State == host.RunningDetached })
+		stop(t, m, h)
+		if pids := proctest.Find(marker); len(pids) != 0 {
+			t.Errorf("Stop returned while %v lived", pids)
+		}
+		if st, _ := m.Status(h); st.State != host.Exited || st.ExitCode != 0 {
+			t.Errorf("status after Stop = %v, want exited 0 (the main process's own exit)", st)
+		}
+	})
+}
+
+func TestExitWithMainStopsTheRest(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		h, _ := start(t, m, child(t, marker, "daemons", "1", "3"), host.WithExitWithMain())
+		st := wait(t, m, h)
+		if st.State != host.Exited || st.ExitCode != 3 {
+			t.Errorf("status = %v, want exited 3", st)
+		}
+		checkGone(t, mech, marker, nil)
+	})
+}
+
+// embedder starts testembed with the processes of treeLines under mech and
+// returns it once they all run.
+func embedder(t testing.TB, mech host.Mechanism, marker string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(testembed, append([]string{"1s", testchild}, treeLines...)...)
+	cmd.Env = append(append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_TEST_CONTAINMENT="+mech.String()), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "ready "+mech.String()+"\n" {
+		t.Fatalf("embedder said %q, want ready %v", line, mech)
+	}
+	return cmd
+}
+
+func TestKilledEmbedderLeavesNothing(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		if !survivesHostKill(mech) {
+			t.Skip("a bare process group has nobody left to stop it")
+		}
+		marker := proctest.Marker(t)
+		cmd := embedder(t, mech, marker)
+		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		checkGone(t, mech, marker, pids)
+	})
+}
+
+func TestSignalledEmbedderLeavesNothing(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		cmd := embedder(t, mech, marker)
+		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		checkGone(t, mech, marker, pids)
+	})
+}
+
+// reaperOf returns the pid of the reaper that pid started, waiting for one
+// whose pid is not old.
+func reaperOf(t *testing.T, parent, old int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, pid := range childrenOf(parent) {
+			comm, _ := os.ReadFile("/proc/" + itoa(pid) + "/comm")
+			if strings.TrimSpace(string(comm)) == "procman-reaper" && pid != old && proctest.State(pid) != 'Z' {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no procman-reaper (other than %d) among the children of %d", old, parent)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func childrenOf(pid int) []int {
+	var pids []int
+	tasks, _ := os.ReadDir("/proc/" + itoa(pid) + "/task")
+	for _, task := range tasks {
+		data, _ := os.ReadFile("/proc/" + itoa(pid) + "/task/" + task.Name() + "/children")
+		for _, f := range strings.Fields(string(data)) {
+			pids = append(pids, atoi(f))
+		}
+	}
+	return pids
+}
+
+func TestKilledReaperIsRestartedAndStillProtects(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		if !survivesHostKill(mech) {
+			t.Skip("a bare process group has no reaper")
+		}
+		marker := proctest.Marker(t)
+		cmd := embedder(t, mech, marker)
+		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		first := reaperOf(t, cmd.Process.Pid, 0)
+		syscall.Kill(first, syscall.SIGKILL)
+		second := reaperOf(t, cmd.Process.Pid, first)
+		if pids := proctest.Find(marker); len(pids) != treeProcesses {
+			t.Fatalf("after the reaper was killed, %d processes carry the marker, want %d", len(pids), treeProcesses)
+		}
+		// The reaper has the tree again: kill the host and see it act.
+		time.Sleep(50 * time.Millisecond) // the host re-registers in the background
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		checkGone(t, mech, marker, pids)
+		if proctest.WaitGone("host="+itoa(cmd.Process.Pid), 5*time.Second) != nil {
+			t.Errorf("reaper %d outlived its work", second)
+		}
+	})
+}
+
+// TestRandomKillsLeaveNothing SIGKILLs, at random moments, a host that
+// keeps starting and stopping trees with daemons, 100 times.
+func TestRandomKillsLeaveNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 rounds")
+	}
+	m := newManager(t)
+	c, err := m.Containment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := proctest.Marker(t)
+	for round := range 100 {
+		cmd := embedder(t, c.Mechanism, marker, "PROCMAN_TEST_CHURN=1")
+		time.Sleep(time.Duration(rand.IntN(30_000)) * time.Microsecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		if left := proctest.WaitGone(marker, 5*time.Second); len(left) != 0 {
+			for _, pid := range left {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Fatalf("round %d: %v survived the host's SIGKILL", round, left)
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

@@ -1,0 +1,112 @@
+package platform
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Mechanism is how the processes of one managed tree are held together so
+// that all of them can be stopped, whatever they do.
+type Mechanism int
+
+const (
+	// Automatic picks the strongest mechanism the system allows.
+	Automatic Mechanism = iota
+	// ProcessGroup: the tree is the program's process group. A process that
+	// leaves the group (setsid, setpgid) escapes, and nothing survives the
+	// host to clean up after it. The last resort.
+	ProcessGroup
+	// Subreaper: a procman-init parent marked child subreaper, so that
+	// orphans (double-forked daemons) stay in its tree; it stops the tree
+	// when the host dies, and the reaper stops it if it is killed.
+	Subreaper
+	// Cgroup: the program is in a cgroup v2 of its own from birth; the tree
+	// is the cgroup, killed as one with cgroup.kill; the reaper kills it if
+	// the host dies.
+	Cgroup
+	// PIDNamespace: procman-init is PID 1 of a PID namespace holding the
+	// tree (inside a user namespace when unprivileged); when it dies, for
+	// any reason, the kernel kills every process of the namespace. The
+	// strongest: nothing escapes.
+	PIDNamespace
+)
+
+var mechanismNames = [...]string{"automatic", "process-group", "subreaper", "cgroup", "pid-namespace"}
+
+func (m Mechanism) String() string {
+	if m < 0 || int(m) >= len(mechanismNames) {
+		return fmt.Sprintf("Mechanism(%d)", int(m))
+	}
+	return mechanismNames[m]
+}
+
+// ParseMechanism returns the Mechanism named s, as String writes it.
+func ParseMechanism(s string) (Mechanism, error) {
+	for i, name := range mechanismNames {
+		if s == name {
+			return Mechanism(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown containment mechanism %q (want one of %s)", s, strings.Join(mechanismNames[:], ", "))
+}
+
+// Containment says how a Spawner contains the trees it starts, and why no
+// stronger way was used.
+type Containment struct {
+	// Mechanism is the mechanism in force.
+	Mechanism Mechanism
+
+	// Cgroup is set when each tree also gets a cgroup of its own (with
+	// PIDNamespace, when a cgroup v2 subtree is writable): CgroupDir is
+	// where they are made.
+	Cgroup    bool
+	CgroupDir string
+
+	// Forced is set when the mechanism was asked for rather than detected.
+	Forced bool
+
+	// Unavailable says, for each mechanism not in force, why: it failed
+	// when tried, or a weaker one was forced.
+	Unavailable map[Mechanism]string
+}
+
+func (c Containment) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "containment: %v", c.Mechanism)
+	if c.Cgroup {
+		fmt.Fprintf(&b, " + cgroup (%s)", c.CgroupDir)
+	}
+	if c.Forced {
+		b.WriteString(" (forced)")
+	}
+	for m := PIDNamespace; m > Automatic; m-- {
+		if reason, ok := c.Unavailable[m]; ok {
+			fmt.Fprintf(&b, "\n  %v: not used: %s", m, reason)
+		}
+	}
+	return b.String()
+}
+
+// SpawnerOptions configure NewSpawner.
+type SpawnerOptions struct {
+	// Mechanism forces a mechanism; Automatic (the zero value) picks the
+	// strongest available. A forced mechanism that is unavailable is an
+	// error.
+	Mechanism Mechanism
+
+	// Grace is how long, when the host dies, a tree gets between SIGTERM
+	// and SIGKILL.
+	Grace time.Duration
+
+	// Guard, when not nil, is told of each procman-init and cgroup before
+	// any program runs in it, so that it can stop them if the host dies
+	// without doing so (the reaper).
+	Guard Guard
+}
+
+// Guard protects what a Spawner sets up against the death of the host.
+type Guard interface {
+	ProtectProcess(pid int, startTime uint64, grace time.Duration) (release func(), err error)
+	ProtectCgroup(path string, grace time.Duration) (release func(), err error)
+}

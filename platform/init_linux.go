@@ -1,0 +1,295 @@
+package platform
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// An initProc is one procman-init process (see internal/initimage/csrc): the
+// parent of one managed tree. It is started ahead of time and waits, ready,
+// until it is asked to start a program.
+type initProc struct {
+	outer   *Process      // the host's child: the init itself, or in pidns mode the process holding PID 1's namespace open
+	conn    *net.UnixConn // the control socket
+	pid     int           // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
+	inNS    bool          // the supervisor is in a PID namespace of its own
+	release func()        // undoes what was done for this init beyond the process (cgroup, protection)
+}
+
+// Messages of the control protocol; see procman-init.c.
+const (
+	msgReady       = 'R'
+	msgStarted     = 'P'
+	msgChdirFailed = 'D'
+	msgExecFailed  = 'E'
+	msgForkFailed  = 'F'
+	msgExited      = 'Q'
+	msgStart       = 'X'
+	msgSignal      = 'S'
+	msgSignalTree  = 'T'
+)
+
+// initMessage is the 8-byte message of the control protocol.
+type initMessage struct {
+	kind  uint32
+	value int32
+	pid   int // the sender's pid in the host's namespace, from its credentials
+}
+
+// startInit starts procman-init from exe in mode and waits until it is
+// ready. cgroupFD, when not negative, puts it in that cgroup from birth.
+func startInit(exe *Executable, mode string, grace time.Duration, cgroupFD int) (*initProc, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	// With SO_PASSCRED, every message carries its sender's pid as this
+	// process sees it, whichever namespace the sender is in.
+	if err := unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+		return nil, err
+	}
+	hostEnd := os.NewFile(uintptr(fds[0]), "procman-init control")
+	initEnd := os.NewFile(uintptr(fds[1]), "procman-init control")
+	defer initEnd.Close()
+	fc, err := net.FileConn(hostEnd)
+	hostEnd.Close()
+	if err != nil {
+		return nil, err
+	}
+	conn := fc.(*net.UnixConn)
+
+	null, err := devNull()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	graceMS := strconv.FormatInt(grace.Milliseconds(), 10)
+	outer, err := start(Spec{
+		Path:       exe.Path,
+		Args:       []string{"procman-init", mode, graceMS},
+		Dir:        "/",
+		Stdin:      null,
+		Stdout:     null,
+		Stderr:     null,
+		ExtraFiles: []*os.File{initEnd},
+	}, cgroupFD)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("start procman-init: %w", err)
+	}
+	in := &initProc{outer: outer, conn: conn, inNS: mode != "subreaper"}
+	conn.SetReadDeadline(time.Now().Add(initReadyTimeout))
+	m, err := in.read()
+	conn.SetReadDeadline(time.Time{})
+	switch {
+	case err != nil:
+		err = fmt.Errorf("procman-init (%s) did not get ready: %w", mode, err)
+	case m.kind == msgForkFailed:
+		err = fmt.Errorf("procman-init (%s): %w", mode, syscall.Errno(m.value))
+	case m.kind != msgReady || m.pid <= 0:
+		err = fmt.Errorf("procman-init (%s): unexpected message %q", mode, rune(m.kind))
+	}
+	if err != nil {
+		in.close()
+		return nil, err
+	}
+	in.pid = m.pid
+	return in, nil
+}
+
+// initReadyTimeout bounds how long an init may take to get ready: a few
+// milliseconds normally.
+const initReadyTimeout = 10 * time.Second
+
+// close ends an init that runs no program, or abandons one: with its
+// control socket closed it stops its tree and exits.
+func (in *initProc) close() {
+	in.conn.Close()
+	go func() {
+		in.outer.Wait()
+		in.outer.Release()
+		if in.release != nil {
+			in.release()
+		}
+	}()
+}
+
+func (in *initProc) read() (initMessage, error) {
+	var buf [8]byte
+	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+	n, oobn, _, _, err := in.conn.ReadMsgUnix(buf[:], oob)
+	if err != nil {
+		return initMessage{}, err
+	}
+	if n == 0 {
+		return initMessage{}, io.EOF
+	}
+	if n != len(buf) {
+		return initMessage{}, fmt.Errorf("procman-init sent a %d-byte message", n)
+	}
+	m := initMessage{
+		kind:  binary.NativeEndian.Uint32(buf[0:]),
+		value: int32(binary.NativeEndian.Uint32(buf[4:])),
+	}
+	if cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+		for _, c := range cmsgs {
+			if cred, err := unix.ParseUnixCredentials(&c); err == nil {
+				m.pid = int(cred.Pid)
+			}
+		}
+	}
+	return m, nil
+}
+
+// send sends a message, with payload in the same packet and descriptors
+// along when given.
+func (in *initProc) send(kind uint32, value int32, payload []byte, rights []int) error {
+	buf := make([]byte, 8, 8+len(payload))
+	binary.NativeEndian.PutUint32(buf[0:], kind)
+	binary.NativeEndian.PutUint32(buf[4:], uint32(value))
+	var oob []byte
+	if rights != nil {
+		oob = unix.UnixRights(rights...)
+	}
+	_, _, err := in.conn.WriteMsgUnix(append(buf, payload...), oob, nil)
+	return err
+}
+
+// chunk is the largest payload message: well under the socket buffer.
+const chunk = 32 << 10
+
+// run asks the init to start the program of spec and returns its pid in
+// the host's namespace.
+func (in *initProc) run(spec Spec) (int, error) {
+	var payload []byte
+	payload = append(payload, spec.Path...)
+	payload = append(payload, 0)
+	payload = append(payload, spec.Dir...)
+	payload = append(payload, 0)
+	payload = strconv.AppendInt(payload, int64(len(spec.Args)), 10)
+	payload = append(payload, 0)
+	for _, s := range spec.Args {
+		payload = append(append(payload, s...), 0)
+	}
+	for _, s := range spec.Env {
+		payload = append(append(payload, s...), 0)
+	}
+	if len(payload) > 1<<30 {
+		return 0, syscall.E2BIG
+	}
+	rights := []int{int(spec.Stdin.Fd()), int(spec.Stdout.Fd()), int(spec.Stderr.Fd())}
+	n := min(len(payload), chunk)
+	err := in.send(msgStart, int32(len(payload)), payload[:n], rights)
+	payload = payload[n:]
+	for len(payload) > 0 && err == nil {
+		n := min(len(payload), chunk)
+		_, err = in.conn.Write(payload[:n])
+		payload = payload[n:]
+	}
+	if err != nil {
+		return 0, fmt.Errorf("send to procman-init: %w", err)
+	}
+	m, err := in.read()
+	if err != nil {
+		return 0, fmt.Errorf("procman-init: %w", err)
+	}
+	switch m.kind {
+	case msgStarted:
+		return in.programPid(m)
+	case msgChdirFailed, msgExecFailed, msgForkFailed:
+		return 0, syscall.Errno(m.value)
+	default:
+		return 0, fmt.Errorf("procman-init: unexpected message %q", rune(m.kind))
+	}
+}
+
+// programPid returns the pid, as this process sees it, of the program
+// whose start m reports.
+func (in *initProc) programPid(m initMessage) (int, error) {
+	if !in.inNS {
+		return int(m.value), nil // the same namespace: the same pid
+	}
+	if m.pid != in.pid {
+		return m.pid, nil // the program's credentials, translated by the kernel
+	}
+	// The init could not send the program's credentials, so they are its
+	// own: the program is its only child yet.
+	children, err := appendChildren(nil, in.pid)
+	if err != nil || len(children) != 1 {
+		return 0, fmt.Errorf("procman-init started the program but its pid cannot be known (children %v, %v)", children, err)
+	}
+	return children[0], nil
+}
+
+var (
+	devNullOnce sync.Once
+	devNullFile *os.File
+	devNullErr  error
+)
+
+// devNull is /dev/null, opened once for the process.
+func devNull() (*os.File, error) {
+	devNullOnce.Do(func() { devNullFile, devNullErr = os.OpenFile(os.DevNull, os.O_RDWR, 0) })
+	return devNullFile, devNullErr
+}
+
+// sendIfOpen sends a message unless the init is gone, which is not an
+// error: its tree is gone with it.
+func (in *initProc) sendIfOpen(kind uint32, value int32) error {
+	err := in.send(kind, value, nil, nil)
+	if err != nil && (errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) {
+		return nil
+	}
+	return err
+}
+
+// runProgram starts spec through in and returns the Process, watched by
+// a goroutine that reads the init's reports until it exits.
+func runProgram(in *initProc, spec Spec) (*Process, error) {
+	pid, err := in.run(spec)
+	if err != nil {
+		in.close()
+		return nil, err
+	}
+	p := &Process{Pid: pid, init: in, exited: make(chan struct{}), gone: make(chan struct{})}
+	go p.watchInit()
+	return p, nil
+}
+
+// watchInit reads the init's reports: the program's exit, then end of file
+// once the tree is gone and the init exits.
+func (p *Process) watchInit() {
+	reported := false
+	for {
+		m, err := p.init.read()
+		if err != nil {
+			break
+		}
+		if m.kind == msgExited && !reported {
+			p.exit = waitStatus(m.value)
+			reported = true
+			close(p.exited)
+		}
+	}
+	_, err := p.init.outer.Wait()
+	if !reported {
+		if err == nil {
+			err = errors.New("procman-init ended before the program did (was it killed?)")
+		}
+		p.err = err
+		close(p.exited)
+	}
+	close(p.gone)
+}

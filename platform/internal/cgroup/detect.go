@@ -1,0 +1,249 @@
+//go:build linux
+
+package cgroup
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrUnavailable is wrapped by the error [Detect] returns when no cgroup v2
+// directory can be used by this process.
+var ErrUnavailable = errors.New("no usable cgroup v2 directory")
+
+// probeProgram is what Detect starts into a probe cgroup: it does nothing,
+// quickly, and exists on every Linux system procman supports.
+const probeProgram = "/bin/true"
+
+// Detect finds a cgroup v2 directory under which this process may create
+// child cgroups and start processes into them, and returns its path: the
+// base to pass to [NewGroup].
+//
+// Detect really tries each candidate: it creates a probe cgroup, starts
+// /bin/true into it with clone3(CLONE_INTO_CGROUP), waits for it and
+// removes the probe. The candidates are, for root, "<mount>/procman" for
+// each cgroup2 mount in /proc/self/mountinfo (created if missing, and
+// removed again if it does not work), and, for any user, the cgroup this
+// process is in (from /proc/self/cgroup), which works when it was
+// delegated to the user (systemd's user@.service, Delegate=yes).
+//
+// When no candidate works the error wraps [ErrUnavailable] and says, for
+// each candidate, what failed and why.
+func Detect() (string, error) {
+	mounts, err := cgroup2Mounts()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if len(mounts) == 0 {
+		return "", fmt.Errorf("%w: no cgroup2 mount in /proc/self/mountinfo", ErrUnavailable)
+	}
+	candidates, err := detectCandidates(mounts, os.Geteuid() == 0)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	var failures errorList
+	for _, c := range candidates {
+		err := c.try()
+		if err == nil {
+			return c.dir, nil
+		}
+		failures = append(failures, err)
+	}
+	if len(failures) == 0 {
+		return "", fmt.Errorf("%w: this process's cgroup is outside every cgroup2 mount", ErrUnavailable)
+	}
+	return "", fmt.Errorf("%w: %w", ErrUnavailable, failures)
+}
+
+// candidate is a directory Detect tries.
+type candidate struct {
+	dir    string
+	create bool   // create dir if missing (procman's own directory)
+	what   string // how the error names it
+}
+
+func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
+	var cs []candidate
+	if root {
+		for _, m := range mounts {
+			cs = append(cs, candidate{dir: filepath.Join(m.point, "procman"), create: true, what: "procman's directory"})
+		}
+	}
+	own, err := ownCgroup()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mounts {
+		dir, ok := m.dirOf(own)
+		// Root does not fill the top of the hierarchy with groups: that
+		// is what <mount>/procman is for.
+		if !ok || (root && dir == m.point) {
+			continue
+		}
+		cs = append(cs, candidate{dir: dir, what: "this process's cgroup"})
+	}
+	return cs, nil
+}
+
+func (c candidate) try() error {
+	created := false
+	if c.create {
+		switch err := unix.Mkdir(c.dir, 0o755); err {
+		case nil:
+			created = true
+		case unix.EEXIST:
+		default:
+			return fmt.Errorf("%s (%s): create: %w", c.dir, c.what, err)
+		}
+	}
+	err := probe(c.dir)
+	if err != nil {
+		if created {
+			unix.Rmdir(c.dir)
+		}
+		return fmt.Errorf("%s (%s): %w", c.dir, c.what, err)
+	}
+	return nil
+}
+
+// probeSeq keeps the probes of concurrent Detect calls apart.
+var probeSeq atomic.Uint64
+
+// probe creates a child cgroup of dir, starts probeProgram into it, waits
+// for it and removes the child.
+func probe(dir string) (err error) {
+	path := filepath.Join(dir, fmt.Sprintf("probe-%d-%d", os.Getpid(), probeSeq.Add(1)))
+	if err := unix.Mkdir(path, 0o755); err != nil {
+		return fmt.Errorf("create a child cgroup: %w", err)
+	}
+	defer func() {
+		if rmErr := rmdir(path); rmErr != nil && err == nil {
+			err = fmt.Errorf("remove the probe cgroup: %w", rmErr)
+		}
+	}()
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open the probe cgroup: %w", err)
+	}
+	defer unix.Close(fd)
+	pid, err := syscall.ForkExec(probeProgram, []string{probeProgram}, &syscall.ProcAttr{
+		Sys: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd},
+	})
+	if err != nil {
+		return fmt.Errorf("start %s in a child cgroup: %w", probeProgram, err)
+	}
+	var status unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &status, 0, nil)
+		// ECHILD: a wait4(-1) elsewhere in this process took the exit.
+		if err == nil || err == unix.ECHILD {
+			return nil
+		}
+		if err != unix.EINTR {
+			return fmt.Errorf("wait for %s: %w", probeProgram, err)
+		}
+	}
+}
+
+// mount is a cgroup2 mount: the cgroup at root is seen at point.
+type mount struct {
+	point string
+	root  string
+}
+
+// dirOf returns the directory of cgroup path p (as /proc/PID/cgroup names
+// it) under m, if m shows it.
+func (m mount) dirOf(p string) (string, bool) {
+	if m.root == "/" {
+		return filepath.Join(m.point, p), true
+	}
+	if p == m.root {
+		return m.point, true
+	}
+	rest, ok := strings.CutPrefix(p, m.root+"/")
+	if !ok {
+		return "", false
+	}
+	return filepath.Join(m.point, rest), true
+}
+
+func cgroup2Mounts() ([]mount, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var mounts []mount
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		// ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
+		before, after, ok := strings.Cut(s.Text(), " - ")
+		fields := strings.Fields(before)
+		if !ok || len(fields) < 5 || !strings.HasPrefix(after, "cgroup2 ") {
+			continue
+		}
+		mounts = append(mounts, mount{point: unescapeMountField(fields[4]), root: unescapeMountField(fields[3])})
+	}
+	if err := s.Err(); err != nil {
+		return nil, fmt.Errorf("read /proc/self/mountinfo: %w", err)
+	}
+	return mounts, nil
+}
+
+// unescapeMountField undoes the kernel's octal escapes (\040 for a space)
+// in a mountinfo path.
+func unescapeMountField(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// ownCgroup returns this process's cgroup v2 path, as /proc/self/cgroup
+// names it ("0::/path").
+func ownCgroup() (string, error) {
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(data)) {
+		if p, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "0::"); ok {
+			return p, nil
+		}
+	}
+	return "", errors.New(`no cgroup v2 entry ("0::") in /proc/self/cgroup`)
+}
+
+// errorList reports several failures on one line and lets errors.Is see
+// each of them.
+type errorList []error
+
+func (l errorList) Error() string {
+	msgs := make([]string, len(l))
+	for i, err := range l {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (l errorList) Unwrap() []error { return l }

@@ -1,0 +1,640 @@
+/*
+ * procman-init: the parent of one managed process tree.
+ *
+ * The host starts it, lets it get ready ahead of time, and later asks it to
+ * start one program. It then forwards the host's signals, reaps every
+ * process of the tree, reports the program's exit, and exits itself once
+ * the whole tree is gone. When the host goes away (its end of the control
+ * socket closes) or init gets SIGTERM, SIGINT or SIGHUP, it stops the tree:
+ * SIGTERM to every process, up to grace_ms, then SIGKILL.
+ *
+ *   procman-init pidns|pidns+user|subreaper GRACE_MS     (fd 3: control socket)
+ *
+ * pidns:       unshare a PID namespace and fork; the child is PID 1 of the
+ *              namespace and the supervisor. When PID 1 dies for any reason
+ *              the kernel kills everything in the namespace: nothing can
+ *              escape, not by setsid, not by double fork. The parent stays
+ *              as the host's child, forwards SIGTERM/SIGINT/SIGHUP to PID 1
+ *              and exits with it.
+ * pidns+user:  first unshare a user namespace mapping the caller's uid and
+ *              gid to themselves (not to root), so that an unprivileged
+ *              user may create the PID namespace.
+ * subreaper:   no namespace: init marks itself a child subreaper, so that
+ *              orphans of the tree (setsid'd, double-forked daemons) are
+ *              re-parented to it rather than escaping to the system init.
+ *
+ * The control socket is SOCK_SEQPACKET; the host's end has SO_PASSCRED, so
+ * the kernel attaches to each message the sender's pid as the host sees
+ * it. Every message init sends is a struct msg (8 bytes).
+ *
+ *   init -> host
+ *     'R' 0       ready (sent by the supervisor: its credentials give the
+ *                 supervisor's pid in the host's namespace)
+ *     'P' pid     the program runs (exec succeeded); pid as init sees it.
+ *                 In a namespace it carries the program's credentials, so
+ *                 the host gets the pid it sees (see send_started).
+ *     'D' errno   chdir to the working directory failed
+ *     'E' errno   exec failed
+ *     'F' errno   fork failed
+ *     'Q' status  the program exited; status as from waitpid
+ *   host -> init
+ *     'X' len     start a program; carries SCM_RIGHTS with 3 descriptors
+ *                 (stdin, stdout, stderr) and is followed, in the same
+ *                 message and then in messages of raw bytes, by len bytes
+ *                 in total: NUL-terminated strings path, dir, argc
+ *                 (decimal), argc arguments, then the environment.
+ *     'S' sig     send sig to the program
+ *     'T' sig     send sig to every process of the tree
+ *
+ * After the program exits and the tree is empty, init exits 0 and the host
+ * reads end of file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char source_sha256[] __attribute__((used)) = "procman-source-sha256:" SOURCE_SHA256;
+
+#define CTRL 3
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+struct msg {
+	uint32_t type;
+	int32_t value;
+};
+
+enum mode { PIDNS, SUBREAPER };
+
+static enum mode mode;
+static int grace_ms;
+static int ctrl_open = 1;
+static pid_t program;       /* the program's pid, 0 before it runs */
+static int program_reaped;  /* its exit has been collected */
+static int stopping;        /* the stop sequence runs */
+static struct timespec deadline;
+
+static void on_signal(int sig) { (void)sig; }
+
+static int send_msg(uint32_t type, int32_t value)
+{
+	struct msg m = {type, value};
+	if (!ctrl_open)
+		return -1;
+	while (send(CTRL, &m, sizeof m, MSG_NOSIGNAL) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* send_started reports the program's pid. In a namespace, it sends the
+ * program's credentials along, which the kernel translates into the pid
+ * the host sees; should that be refused, the host finds the pid itself
+ * (the program is then init's only child). */
+static void send_started(pid_t pid)
+{
+	struct msg m = {'P', pid};
+	struct iovec iov = {&m, sizeof m};
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (mode == PIDNS) {
+		h.msg_control = u.buf;
+		h.msg_controllen = sizeof u.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&h);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_CREDENTIALS;
+		c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+		struct ucred cred = {pid, getuid(), getgid()};
+		memcpy(CMSG_DATA(c), &cred, sizeof cred);
+	}
+	while (sendmsg(CTRL, &h, MSG_NOSIGNAL) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (h.msg_control) {
+			h.msg_control = NULL; /* refused: without */
+			h.msg_controllen = 0;
+			continue;
+		}
+		return;
+	}
+}
+
+static int write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(data);
+	ssize_t w = write(fd, data, n);
+	close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+/* map_user enters a new user namespace in which the caller's ids map to
+ * themselves. */
+static int map_user(void)
+{
+	char buf[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -1;
+	if (write_file("/proc/self/setgroups", "deny") < 0)
+		return -1;
+	snprintf(buf, sizeof buf, "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (write_file("/proc/self/uid_map", buf) < 0)
+		return -1;
+	snprintf(buf, sizeof buf, "%u %u 1", (unsigned)gid, (unsigned)gid);
+	if (write_file("/proc/self/gid_map", buf) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the tree ---------------------------------------------------------- */
+
+struct pids {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static void pids_add(struct pids *p, pid_t pid)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		pid_t *v = realloc(p->v, cap * sizeof *v);
+		if (!v)
+			return; /* signalled on a later pass */
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = pid;
+}
+
+/* add_children appends the children of every thread of pid. */
+static void add_children(struct pids *p, pid_t pid)
+{
+	char path[320], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* The kernel writes the whole list in one read when it fits. */
+		ssize_t n;
+		size_t len = 0;
+		while ((n = read(fd, buf + len, sizeof buf - 1 - len)) > 0) {
+			len += n;
+			buf[len] = 0;
+			char *s = buf, *end;
+			for (;;) {
+				long v = strtol(s, &end, 10);
+				if (end == s || (*end != ' ' && *end != '\n'))
+					break; /* a number cut by the buffer's end: read on */
+				pids_add(p, (pid_t)v);
+				s = end + 1;
+			}
+			len = strlen(s);
+			memmove(buf, s, len + 1);
+			if (len >= sizeof buf - 16)
+				len = 0;
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* descendants lists every descendant of this process, parents first. */
+static void descendants(struct pids *p)
+{
+	p->n = 0;
+	add_children(p, getpid());
+	for (size_t i = 0; i < p->n; i++)
+		add_children(p, p->v[i]);
+}
+
+static void signal_tree(int sig)
+{
+	if (mode == PIDNS) {
+		/* From PID 1: every process of the namespace but itself. */
+		kill(-1, sig);
+		return;
+	}
+	static struct pids p;
+	/* A process forking while it is walked can add children after its
+	 * turn: walk until a pass finds nothing new to kill. */
+	for (int pass = 0; pass < 100; pass++) {
+		descendants(&p);
+		if (p.n == 0)
+			return;
+		for (size_t i = 0; i < p.n; i++)
+			kill(p.v[i], sig);
+		if (sig != SIGKILL)
+			return;
+		/* Killed processes are reaped by the main loop; only new ones
+		 * matter, and killing a zombie again is harmless. */
+		int alive = 0;
+		for (size_t i = 0; i < p.n && !alive; i++) {
+			char path[64], st[256];
+			snprintf(path, sizeof path, "/proc/%d/stat", (int)p.v[i]);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, st, sizeof st - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			st[n] = 0;
+			char *r = strrchr(st, ')');
+			if (r && r[1] == ' ' && r[2] != 'Z' && r[2] != 'X')
+				alive = 1;
+		}
+		if (!alive)
+			return;
+	}
+}
+
+/* ---- starting the program ---------------------------------------------- */
+
+static ssize_t recv_all(void *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = recv(CTRL, (char *)buf + got, len - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return got;
+}
+
+/* Set by the child of vfork, which shares this memory, when it fails. */
+static volatile uint32_t child_failure;
+static volatile int child_errno;
+
+static void child_failed(uint32_t type)
+{
+	child_errno = errno;
+	child_failure = type;
+	_exit(127);
+}
+
+static void start_program(int fds[3], char *payload, size_t len)
+{
+	/* Parse: path, dir, argc, argv..., env... */
+	char *strs[3];
+	char *s = payload, *end = payload + len;
+	if (len == 0 || payload[len - 1] != 0) {
+		send_msg('E', EINVAL);
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		strs[i] = s;
+		s = memchr(s, 0, end - s);
+		if (!s) {
+			send_msg('E', EINVAL);
+			return;
+		}
+		s++;
+	}
+	long argc = strtol(strs[2], NULL, 10);
+	size_t nstr = 0;
+	for (char *t = s; t < end; t += strlen(t) + 1)
+		nstr++;
+	if (argc < 1 || (size_t)argc > nstr) {
+		send_msg('E', EINVAL);
+		return;
+	}
+	char **argv = calloc(nstr + 2, sizeof *argv);
+	if (!argv) {
+		send_msg('F', ENOMEM);
+		return;
+	}
+	size_t slot = 0;
+	long k = 0;
+	for (char *t = s; t < end; t += strlen(t) + 1, k++) {
+		if (k == argc)
+			argv[slot++] = NULL; /* between argv and env */
+		argv[slot++] = t;
+	}
+	char **envp = argv + argc + 1;
+
+	/* The descriptors move to 0, 1 and 2 in the child: first out of the
+	 * way of those numbers, here, where a failure can be reported. */
+	int hi[3];
+	for (int j = 0; j < 3; j++) {
+		hi[j] = fcntl(fds[j], F_DUPFD_CLOEXEC, 10);
+		close(fds[j]);
+	}
+	child_failure = 0;
+	/* vfork: the child borrows this process's memory until it execs, so
+	 * starting costs no copy at all, and this process resumes only once
+	 * the exec has succeeded or failed. The child only makes system
+	 * calls and writes child_failure. */
+	pid_t pid = (hi[0] < 0 || hi[1] < 0 || hi[2] < 0) ? (errno = EMFILE, -1) : vfork();
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setpgid(0, 0);
+		for (int j = 0; j < 3; j++) {
+			if (dup2(hi[j], j) < 0)
+				child_failed('F');
+		}
+		if (chdir(strs[1]) < 0)
+			child_failed('D');
+		syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+		execve(strs[0], argv, envp);
+		child_failed('E');
+	}
+	int fork_errno = errno;
+	for (int j = 0; j < 3; j++)
+		if (hi[j] >= 0)
+			close(hi[j]);
+	free(argv);
+	if (pid < 0) {
+		send_msg('F', fork_errno);
+		return;
+	}
+	if (child_failure) {
+		send_msg(child_failure, child_errno); /* the child exits 127; reaped later */
+		return;
+	}
+	program = pid;
+	send_started(pid);
+}
+
+/* The first part of a start request's payload comes with its header. */
+static char first[64 << 10];
+
+static void receive_start(uint32_t len, size_t got, int fds[3])
+{
+	char *payload = malloc(len ? len : 1);
+	if (payload && got <= len)
+		memcpy(payload, first, got);
+	if (!payload || got > len || recv_all(payload + got, len - got) < 0) {
+		for (int k = 0; k < 3; k++)
+			close(fds[k]);
+		free(payload);
+		if (payload)
+			ctrl_open = 0; /* the host went away mid-message */
+		else
+			send_msg('F', ENOMEM);
+		return;
+	}
+	start_program(fds, payload, len);
+	free(payload);
+}
+
+/* ---- the stop sequence ------------------------------------------------- */
+
+static void begin_stop(void)
+{
+	if (stopping)
+		return;
+	stopping = 1;
+	if (!program && !program_reaped) {
+		/* Nothing was started, or it already failed. */
+		signal_tree(SIGKILL);
+		_exit(0);
+	}
+	signal_tree(SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += grace_ms / 1000;
+	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+}
+
+static int ms_until_deadline(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* reap collects every exited child; it reports whether no child is left. */
+static int reap(void)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
+		if (pid < 0)
+			return errno == ECHILD;
+		if (pid == 0)
+			return 0;
+		if (pid == program && !program_reaped) {
+			program_reaped = 1;
+			send_msg('Q', status);
+		}
+	}
+}
+
+static void handle_ctrl(void)
+{
+	struct msg m;
+	int fds[3] = {-1, -1, -1};
+	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	struct iovec iov[2] = {{&m, sizeof m}, {first, sizeof first}};
+	struct msghdr h = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+	ssize_t n = recvmsg(CTRL, &h, MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		ctrl_open = 0;
+		begin_stop();
+		return;
+	}
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (int j = 0; j < k; j++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + j * sizeof(int), sizeof fd);
+				if (nfds < 3)
+					fds[nfds++] = fd;
+				else
+					close(fd);
+			}
+		}
+	}
+	if (n < (ssize_t)sizeof m || (n > (ssize_t)sizeof m && m.type != 'X') ||
+	    (m.type == 'X' && (nfds != 3 || program || program_reaped))) {
+		for (int k = 0; k < nfds; k++)
+			close(fds[k]);
+		if (m.type == 'X')
+			send_msg('E', EINVAL);
+		return;
+	}
+	for (int k = nfds; k-- > 0 && m.type != 'X';)
+		close(fds[k]);
+	switch (m.type) {
+	case 'X':
+		receive_start((uint32_t)m.value, n - sizeof m, fds);
+		break;
+	case 'S':
+		if (program && !program_reaped)
+			kill(program, m.value);
+		break;
+	case 'T':
+		signal_tree(m.value);
+		break;
+	}
+}
+
+static void supervise(const sigset_t *mask)
+{
+	prctl(PR_SET_NAME, "procman-init");
+	int sfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		_exit(125);
+	send_msg('R', 0);
+	for (;;) {
+		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {CTRL, POLLIN, 0}};
+		int timeout = stopping ? ms_until_deadline() : -1;
+		int n = poll(pf, ctrl_open && !stopping ? 2 : 1, timeout);
+		if (n < 0 && errno != EINTR)
+			_exit(125);
+		if (n == 0 && stopping) {
+			if (mode == PIDNS)
+				_exit(0); /* the kernel kills the rest of the namespace */
+			signal_tree(SIGKILL);
+			while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+				;
+			_exit(0);
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+				if (si.ssi_signo != SIGCHLD)
+					begin_stop();
+			}
+		}
+		if (ctrl_open && !stopping && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			handle_ctrl();
+		if (reap() && program_reaped)
+			_exit(0);
+	}
+}
+
+/* outer is the host's child in pidns mode: it passes stop signals on to
+ * PID 1 and exits with it. */
+static void outer(pid_t child, const sigset_t *mask)
+{
+	prctl(PR_SET_NAME, "procman-init");
+	close(CTRL);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(mask, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		int status;
+		pid_t pid = waitpid(child, &status, WNOHANG);
+		if (pid == child)
+			_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: procman-init pidns|pidns+user|subreaper GRACE_MS\n");
+		return 2;
+	}
+	int user = 0;
+	if (!strcmp(argv[1], "pidns")) {
+		mode = PIDNS;
+	} else if (!strcmp(argv[1], "pidns+user")) {
+		mode = PIDNS;
+		user = 1;
+	} else if (!strcmp(argv[1], "subreaper")) {
+		mode = SUBREAPER;
+	} else {
+		fprintf(stderr, "procman-init: unknown mode %s\n", argv[1]);
+		return 2;
+	}
+	grace_ms = atoi(argv[2]);
+	if (fcntl(CTRL, F_SETFD, FD_CLOEXEC) < 0)
+		return 2;
+
+	/* PID 1 of a namespace receives from outside only the signals it has
+	 * a handler for, even when they are blocked: install one for each. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_signal};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		sigaddset(&mask, sigs[i]);
+		sigaction(sigs[i], &sa, NULL);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	if (user && map_user() < 0) {
+		send_msg('F', errno);
+		return 1;
+	}
+	if (mode == SUBREAPER) {
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+			send_msg('F', errno);
+			return 1;
+		}
+		supervise(&mask);
+	}
+	if (unshare(CLONE_NEWPID) < 0) {
+		send_msg('F', errno);
+		return 1;
+	}
+	pid_t child = fork();
+	if (child < 0) {
+		send_msg('F', errno);
+		return 1;
+	}
+	if (child == 0) {
+		/* Dies with the outer process, whatever kills it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		supervise(&mask);
+	}
+	outer(child, &mask);
+	return 0;
+}

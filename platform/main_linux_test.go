@@ -1,0 +1,27 @@
+package platform
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	// No reaper protects these tests' cgroups: remove their directory.
+	if detected != nil && detected.group != nil {
+		if err := detected.group.Remove(); err != nil {
+			fmt.Fprintln(os.Stderr, "remove the tests' cgroup directory:", err)
+			code = 1
+		}
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,72 @@
+package platform
+
+import "sync"
+
+// A pool keeps things made ahead of time — ready inits, cgroups — so that
+// a start takes one instead of making it; a burst of starts is served by
+// several, made in parallel.
+type pool[T any] struct {
+	make    func() (T, error)
+	discard func(T) // ends a thing that will not be used
+
+	mu     sync.Mutex
+	ready  []T
+	busy   int // goroutines making things
+	closed bool
+	making sync.WaitGroup
+}
+
+// poolSize is how many things a pool keeps ready.
+const poolSize = 2
+
+// get returns a thing made ahead of time if there is one, else a new one.
+// Call refill once it is used.
+func (p *pool[T]) get() (T, error) {
+	p.mu.Lock()
+	if n := len(p.ready); n > 0 {
+		t := p.ready[n-1]
+		p.ready = p.ready[:n-1]
+		p.mu.Unlock()
+		return t, nil
+	}
+	p.mu.Unlock()
+	return p.make()
+}
+
+// refill starts making things until the pool is full again. It is not done
+// by get, so that making them does not compete for the processor with the
+// start that needs one now.
+func (p *pool[T]) refill() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for !p.closed && len(p.ready)+p.busy < poolSize {
+		p.busy++
+		p.making.Go(func() {
+			t, err := p.make()
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.busy--
+			if err != nil {
+				return // get makes its own, and reports the error
+			}
+			if p.closed {
+				p.discard(t)
+				return
+			}
+			p.ready = append(p.ready, t)
+		})
+	}
+}
+
+// close discards the things made ahead of time; those already taken are
+// not affected.
+func (p *pool[T]) close() {
+	p.mu.Lock()
+	p.closed = true
+	for _, t := range p.ready {
+		p.discard(t)
+	}
+	p.ready = nil
+	p.mu.Unlock()
+	p.making.Wait()
+}
