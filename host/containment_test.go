@@ -153,15 +153,24 @@ func TestIgnoredSIGTERMIsKilledAfterTheGrace(t *testing.T) {
 	})
 }
 
+// startDetached starts testchild daemons N CODE under mech and waits until
+// its status is RunningDetached. It skips the test under a mechanism that
+// does not hold daemons.
+func startDetached(t *testing.T, mech host.Mechanism, n int, code string) (*host.Manager, host.Handle, host.Status, string) {
+	t.Helper()
+	if !holdsDaemons(mech) {
+		t.Skip("a process group does not hold daemons")
+	}
+	marker := proctest.Marker(t)
+	m := newManager(t, host.WithContainment(mech))
+	h, st := start(t, m, child(t, marker, "daemons", strconv.Itoa(n), code))
+	waitFor(t, func() bool { st, _ = m.Status(h); return st.State == host.RunningDetached })
+	return m, h, st, marker
+}
+
 func TestDetachedTreeIsRunningDetachedUntilItEnds(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
-		if !holdsDaemons(mech) {
-			t.Skip("a process group does not hold daemons")
-		}
-		marker := proctest.Marker(t)
-		m := newManager(t, host.WithContainment(mech))
-		h, st := start(t, m, child(t, marker, "daemons", "2", "5"))
-		waitFor(t, func() bool { st, _ = m.Status(h); return st.State == host.RunningDetached })
+		m, h, st, marker := startDetached(t, mech, 2, "5")
 		daemons := proctest.WaitCount(t, marker, 2, 10*time.Second)
 		slices.Sort(st.Descendants)
 		slices.Sort(daemons)
@@ -186,14 +195,8 @@ func TestDetachedTreeIsRunningDetachedUntilItEnds(t *testing.T) {
 
 func TestStopOnRunningDetachedStopsTheDescendants(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
-		if !holdsDaemons(mech) {
-			t.Skip("a process group does not hold daemons")
-		}
-		marker := proctest.Marker(t)
-		m := newManager(t, host.WithContainment(mech))
-		h, _ := start(t, m, child(t, marker, "daemons", "1", "0"))
+		m, h, _, marker := startDetached(t, mech, 1, "0")
 		proctest.WaitCount(t, marker, 1, 10*time.Second)
-		waitFor(t, func() bool { st, _ := m.Status(h); return st.State == host.RunningDetached })
 		stop(t, m, h)
 		if pids := proctest.Find(marker); len(pids) != 0 {
 			t.Errorf("Stop returned while %v lived", pids)
@@ -238,29 +241,25 @@ func embedder(t testing.TB, mech host.Mechanism, marker string, env ...string) *
 	return cmd
 }
 
-func TestKilledEmbedderLeavesNothing(t *testing.T) {
-	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
-		if !survivesHostKill(mech) {
-			t.Skip("a bare process group has nobody left to stop it")
-		}
-		marker := proctest.Marker(t)
-		cmd := embedder(t, mech, marker)
-		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		checkGone(t, mech, marker, pids)
-	})
-}
-
-func TestSignalledEmbedderLeavesNothing(t *testing.T) {
-	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
-		marker := proctest.Marker(t)
-		cmd := embedder(t, mech, marker)
-		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		checkGone(t, mech, marker, pids)
-	})
+// TestKilledOrSignalledEmbedderLeavesNothing ends a program embedding host
+// with SIGTERM (it stops everything itself) and with SIGKILL (the init or
+// the reaper must).
+func TestKilledOrSignalledEmbedderLeavesNothing(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+				if sig == syscall.SIGKILL && !survivesHostKill(mech) {
+					t.Skip("a bare process group has nobody left to stop it")
+				}
+				marker := proctest.Marker(t)
+				cmd := embedder(t, mech, marker)
+				pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+				cmd.Process.Signal(sig)
+				cmd.Wait()
+				checkGone(t, mech, marker, pids)
+			})
+		})
+	}
 }
 
 // reaperOf returns the pid of the reaper that pid started, waiting for one

@@ -24,7 +24,7 @@ import (
 
 // pluginManager returns a Manager that discovers the test plugins named,
 // and only those, with short deadlines, logging into logs.
-func pluginManager(t *testing.T, logs *syncBuffer, names ...string) (*host.Manager, string) {
+func pluginManager(t *testing.T, logs *proctest.Buffer, names ...string) (*host.Manager, string) {
 	t.Helper()
 	dir := proctest.InstallPlugins(t, testplugin, names...)
 	m := newManager(t,
@@ -51,7 +51,7 @@ func childEnv(t *testing.T, m *host.Manager, cfg sdk.ProcessConfig) (host.Handle
 
 func TestPluginsRunByPriorityThenName(t *testing.T) {
 	marker := proctest.Marker(t)
-	var logs syncBuffer
+	var logs proctest.Buffer
 	m, dir := pluginManager(t, &logs, "chain", "chain-p10-b", "chain-p10-a", "chain-p5-z", "skip-p1")
 	if pids := proctest.FindExe(filepath.Join(dir, "procman-plugin-chain")); len(pids) != 0 {
 		t.Errorf("plugin started before the first Start: %v", pids)
@@ -128,7 +128,7 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.plugin, func(t *testing.T) {
 			marker := proctest.Marker(t)
-			var logs syncBuffer
+			var logs proctest.Buffer
 			bad := tt.plugin + "-p1"
 			m, dir := pluginManager(t, &logs, bad, "chain-p2-good")
 			cfg := child(t, marker, "sleep")
@@ -177,7 +177,7 @@ func findStep(r host.Report, plugin string) (host.PluginStep, bool) {
 
 func TestCrashingPluginIsRestartedThenDisabled(t *testing.T) {
 	marker := proctest.Marker(t)
-	var logs syncBuffer
+	var logs proctest.Buffer
 	m, _ := pluginManager(t, &logs, "exit")
 	var warnings []string
 	for range 4 {
@@ -210,7 +210,7 @@ func TestCrashingPluginIsRestartedThenDisabled(t *testing.T) {
 func TestPluginGetsNoHostEnvironment(t *testing.T) {
 	t.Setenv("HOST_SECRET_TOKEN", "s3cr3t-value")
 	marker := proctest.Marker(t)
-	var logs syncBuffer
+	var logs proctest.Buffer
 	m, _ := pluginManager(t, &logs, "env")
 	_, env := childEnv(t, m, child(t, marker, "sleep"))
 	pluginEnv := env["PLUGIN_ENV"]
@@ -333,7 +333,7 @@ func TestPluginMayFixAnInvalidConfig(t *testing.T) {
 
 func TestExplainStartsNothing(t *testing.T) {
 	marker := proctest.Marker(t)
-	var logs syncBuffer
+	var logs proctest.Buffer
 	m, _ := pluginManager(t, &logs, "chain", "dir")
 	cfg := child(t, marker, "sleep")
 	final, report, err := m.Explain(context.Background(), cfg)

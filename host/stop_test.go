@@ -3,7 +3,6 @@
 package host_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,7 +39,7 @@ func TestStopEndsAThreeLevelTree(t *testing.T) {
 
 func TestStopKillsAnUnresponsiveTreeAfterTheGrace(t *testing.T) {
 	marker := proctest.Marker(t)
-	var logs syncBuffer
+	var logs proctest.Buffer
 	logger := hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Warn})
 	m := newManager(t, host.WithLogger(logger), host.WithStopGracePeriod(300*time.Millisecond))
 	h, _ := start(t, m, child(t, marker, "tree-ignore-term", "3"))
@@ -211,22 +210,4 @@ func mustParse(t *testing.T, s string) host.Handle {
 		t.Fatal(err)
 	}
 	return h
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -18,7 +18,7 @@ type Spawner struct {
 	containment Containment
 	opts        SpawnerOptions
 	caps        *capabilities
-	inits       *pool[*initProc]  // PIDNamespace and Subreaper
+	inits       *pool[*initProc]   // PIDNamespace and Subreaper
 	cgroups     *pool[readyCgroup] // Cgroup
 }
 

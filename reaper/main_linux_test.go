@@ -2,7 +2,6 @@ package reaper
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -294,7 +292,7 @@ func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd)
 		t.Fatal(err)
 	}
 	cmd.Env = []string{hostEnv + "=" + string(optsJSON)}
-	stderr := &syncBuffer{}
+	stderr := &proctest.Buffer{}
 	cmd.Stderr = stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -387,23 +385,6 @@ func (h *host) kill() {
 	}
 	h.cmd.Process.Kill()
 	h.cmd.Wait()
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // process is one process, for good: a pid and its start time.

@@ -17,7 +17,8 @@
 //	args                  print each argument after "args", Go-quoted, one per line
 //	daemons N CODE        start N daemons the way servers do (setsid, then fork
 //	                      again; each daemon ignores SIGHUP and waits forever),
-//	                      print "daemon PID" for each once it runs, then exit
+//	                      print "daemon PID" for each once it runs (the pid in
+//	                      its own PID namespace, if it is in one), then exit
 //	                      with CODE, or wait forever when CODE is "stay"
 //	daemonize             (internal) setsid, start one "sleep" daemon, print its pid
 //	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
