@@ -19,7 +19,7 @@ import (
 func eachMechanism(t *testing.T, f func(t *testing.T, mech host.Mechanism)) {
 	for _, mech := range []host.Mechanism{host.PIDNamespace, host.Cgroup, host.Subreaper, host.ProcessGroup} {
 		t.Run(mech.String(), func(t *testing.T) {
-			if _, err := host.New(host.WithContainment(mech), host.WithSignalHandling(false)).Containment(); err != nil {
+			if _, err := host.DetectContainment(mech); err != nil {
 				t.Skip(err)
 			}
 			f(t, mech)
@@ -101,7 +101,7 @@ func TestExitWithMainStopsTheRest(t *testing.T) {
 func TestVersionVerboseReportsContainment(t *testing.T) {
 	r := run(t, procman(t, "version", "--verbose"))
 	r.wantExit(t, 0)
-	c, err := host.DetectContainment()
+	c, err := host.DetectContainment(host.Automatic)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,10 +47,10 @@ func (m *Manager) Containment() (Containment, error) {
 	return m.spawner.Containment(), nil
 }
 
-// DetectContainment reports what a Manager with default options would
-// use, without making one.
-func DetectContainment() (Containment, error) {
-	return platform.DetectContainment(Automatic)
+// DetectContainment reports what a Manager made WithContainment(m) would
+// use (Automatic: the default), or why it cannot, without making one.
+func DetectContainment(m Mechanism) (Containment, error) {
+	return platform.DetectContainment(m)
 }
 
 // The reaper is shared by every Manager of the program: one process that

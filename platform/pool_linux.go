@@ -3,17 +3,17 @@ package platform
 import "sync"
 
 // A pool keeps things made ahead of time — ready inits, cgroups — so that
-// a start takes one instead of making it; a burst of starts is served by
-// several, made in parallel.
+// a start takes one instead of making it; a short burst of starts is
+// served by several.
 type pool[T any] struct {
 	make    func() (T, error)
 	discard func(T) // ends a thing that will not be used
 
 	mu     sync.Mutex
 	ready  []T
-	busy   int // goroutines making things
+	making bool // the maker goroutine runs
 	closed bool
-	making sync.WaitGroup
+	maker  sync.WaitGroup
 }
 
 // poolSize is how many things a pool keeps ready.
@@ -39,23 +39,30 @@ func (p *pool[T]) get() (T, error) {
 func (p *pool[T]) refill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for !p.closed && len(p.ready)+p.busy < poolSize {
-		p.busy++
-		p.making.Go(func() {
+	if p.closed || p.making || len(p.ready) >= poolSize {
+		return
+	}
+	// One goroutine makes them one after the other: in the background, the
+	// fewer processors taken from the host's own work the better.
+	p.making = true
+	p.maker.Go(func() {
+		for {
 			t, err := p.make()
 			p.mu.Lock()
-			defer p.mu.Unlock()
-			p.busy--
-			if err != nil {
-				return // get makes its own, and reports the error
-			}
-			if p.closed {
+			if err == nil && p.closed {
 				p.discard(t)
+			} else if err == nil {
+				p.ready = append(p.ready, t)
+			}
+			// On an error, get makes its own, and reports it.
+			if err != nil || p.closed || len(p.ready) >= poolSize {
+				p.making = false
+				p.mu.Unlock()
 				return
 			}
-			p.ready = append(p.ready, t)
-		})
-	}
+			p.mu.Unlock()
+		}
+	})
 }
 
 // close discards the things made ahead of time; those already taken are
@@ -68,5 +75,5 @@ func (p *pool[T]) close() {
 	}
 	p.ready = nil
 	p.mu.Unlock()
-	p.making.Wait()
+	p.maker.Wait()
 }

@@ -29,7 +29,7 @@ func printVersion(args []string) int {
 		return 0
 	}
 	fmt.Printf("%s/%s, built with %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version())
-	c, err := host.DetectContainment()
+	c, err := host.DetectContainment(host.Automatic)
 	if err != nil {
 		fmt.Println("containment: none:", err)
 		return 0
