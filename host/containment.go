@@ -82,23 +82,25 @@ type reaperGuard struct {
 }
 
 func (g reaperGuard) ProtectProcess(pid int, startTime uint64, grace time.Duration) (func(), error) {
-	r, err := sharedReaper(g.logger)
-	if err != nil {
-		return nil, err
-	}
-	reg, err := r.ProtectProcess(pid, startTime, grace)
-	if err != nil {
-		return nil, err
-	}
-	return func() { reg.Release() }, nil
+	return g.protect(func(r *reaper.Reaper) (*reaper.Registration, error) {
+		return r.ProtectProcess(pid, startTime, grace)
+	})
 }
 
 func (g reaperGuard) ProtectCgroup(path string, grace time.Duration) (func(), error) {
+	return g.protect(func(r *reaper.Reaper) (*reaper.Registration, error) {
+		return r.ProtectCgroup(path, grace)
+	})
+}
+
+// protect registers with the shared reaper, starting it if need be, and
+// returns what ends the registration.
+func (g reaperGuard) protect(register func(*reaper.Reaper) (*reaper.Registration, error)) (func(), error) {
 	r, err := sharedReaper(g.logger)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := r.ProtectCgroup(path, grace)
+	reg, err := register(r)
 	if err != nil {
 		return nil, err
 	}

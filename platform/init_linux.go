@@ -119,11 +119,19 @@ func (in *initProc) close() {
 	in.conn.Close()
 	go func() {
 		in.outer.Wait()
-		in.outer.Release()
-		if in.release != nil {
-			in.release()
-		}
+		in.free()
 	}()
+}
+
+// free frees what the init holds once it has exited: its socket, its
+// process, and what was set up for it.
+func (in *initProc) free() error {
+	in.conn.Close()
+	err := in.outer.Release()
+	if in.release != nil {
+		in.release()
+	}
+	return err
 }
 
 func (in *initProc) read() (initMessage, error) {

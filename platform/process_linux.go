@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/procman-dev/procman/platform/internal/cgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,9 +26,9 @@ type Process struct {
 	// Pid is the program's process id, as this process sees it.
 	Pid int
 
-	child *child     // the program itself, when it is the host's child
-	init  *initProc  // its procman-init, otherwise
-	cg    cgroupTree // its cgroup, if it has one
+	child *child         // the program itself, when it is the host's child
+	init  *initProc      // its procman-init, otherwise
+	cg    *cgroup.Cgroup // its cgroup, if it has one
 
 	exited chan struct{} // init: closed once the program's exit is known
 	exit   ExitStatus
@@ -39,16 +40,6 @@ type Process struct {
 	cleanup     func() // undoes what was set up for the process, at Release
 	releaseOnce sync.Once
 	releaseErr  error
-}
-
-// cgroupTree is the part of a cgroup a Process uses.
-type cgroupTree interface {
-	Path() string
-	Procs() ([]int, error)
-	Signal(syscall.Signal) error
-	Kill() error
-	Empty() (<-chan struct{}, error)
-	Populated() (bool, error)
 }
 
 // Start starts the program described by spec directly, in a new process
@@ -175,11 +166,7 @@ func (p *Process) Release() error {
 		if p.child != nil {
 			p.releaseErr = p.child.release()
 		} else {
-			p.init.conn.Close()
-			p.releaseErr = p.init.outer.Release()
-			if p.init.release != nil {
-				p.init.release()
-			}
+			p.releaseErr = p.init.free()
 		}
 		if p.cleanup != nil {
 			p.cleanup()

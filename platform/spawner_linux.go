@@ -130,12 +130,12 @@ func (s *Spawner) makeInit(mode string) (*initProc, error) {
 	}
 	in.release = releaseCgroup
 	if s.opts.Guard != nil {
-		start, err := StartTime(in.pid)
+		started, err := StartTime(in.pid)
 		var unguard func()
 		if err == nil {
 			// The init stops its own tree when the host dies; the reaper
 			// waits a little longer before it steps in.
-			unguard, err = s.opts.Guard.ProtectProcess(in.pid, start, s.opts.Grace+guardMargin)
+			unguard, err = s.opts.Guard.ProtectProcess(in.pid, started, s.opts.Grace+guardMargin)
 		}
 		if err != nil {
 			in.close()
