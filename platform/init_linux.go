@@ -216,8 +216,12 @@ func (in *initProc) run(spec Spec) (int, error) {
 	switch m.kind {
 	case msgStarted:
 		return in.programPid(m)
-	case msgChdirFailed, msgExecFailed, msgForkFailed:
-		return 0, syscall.Errno(m.value)
+	case msgChdirFailed:
+		return 0, &ProgramError{Op: "chdir", Path: spec.Dir, Err: syscall.Errno(m.value)}
+	case msgExecFailed:
+		return 0, execError(spec.Path, syscall.Errno(m.value))
+	case msgForkFailed:
+		return 0, fmt.Errorf("procman-init: fork: %w", syscall.Errno(m.value))
 	default:
 		return 0, fmt.Errorf("procman-init: unexpected message %q", rune(m.kind))
 	}

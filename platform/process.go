@@ -39,3 +39,31 @@ func (s ExitStatus) String() string {
 	}
 	return fmt.Sprintf("exited with code %d", s.Code)
 }
+
+// ProgramError reports that the program of a Spec could not be run because
+// of the program or its Spec: its working directory could not be entered
+// (Op "chdir"), or the system refused to execute it (Op "exec": not found,
+// not executable, not a program, a missing interpreter, arguments too
+// long). Err is the system's error number. Any other error of Start is a
+// failure of procman or of the system (out of descriptors, processes or
+// memory), not of the program.
+type ProgramError struct {
+	Op   string // "exec" or "chdir"
+	Path string // the program's path, or the directory for "chdir"
+	Err  error  // a syscall.Errno
+}
+
+func (e *ProgramError) Error() string { return e.Op + " " + e.Path + ": " + e.Err.Error() }
+
+func (e *ProgramError) Unwrap() error { return e.Err }
+
+// execError returns err, the failure of exec'ing path, as a *ProgramError
+// when it is the program's fault, and as it is otherwise.
+func execError(path string, err error) error {
+	switch err {
+	case syscall.ENOENT, syscall.ENOTDIR, syscall.EACCES, syscall.EPERM, syscall.ENOEXEC,
+		syscall.ELOOP, syscall.ENAMETOOLONG, syscall.ETXTBSY, syscall.EISDIR, syscall.ELIBBAD, syscall.E2BIG:
+		return &ProgramError{Op: "exec", Path: path, Err: err}
+	}
+	return err
+}

@@ -45,8 +45,9 @@ type Process struct {
 // Start starts the program described by spec directly, in a new process
 // group (or session, with spec.NewSession), with no containment beyond
 // that: a Spawner contains the trees it starts. When the system refuses to
-// run the program, the error is the system's error number (syscall.ENOENT,
-// syscall.EACCES, syscall.ENOEXEC, ...).
+// run the program, the error is a *ProgramError wrapping the system's error
+// number (syscall.ENOENT, syscall.EACCES, syscall.ENOEXEC, ...); a failure
+// to enter spec.Dir is reported the same way, as Op "exec".
 //
 // So that the child gets no descriptor but its own, Start marks every
 // descriptor of the calling process above 2 close-on-exec. A program that
@@ -208,7 +209,7 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	pid, err := syscall.ForkExec(spec.Path, spec.Args, attr)
 	runtime.KeepAlive(spec)
 	if err != nil {
-		return nil, err // the errno; the caller knows which program it was
+		return nil, execError(spec.Path, err)
 	}
 	if pidfd < 0 {
 		// Every kernel procman supports (5.3+) hands out pidfds at clone.

@@ -72,8 +72,9 @@ func DetectContainment(m Mechanism) (Containment, error) {
 // Containment reports the mechanism in force.
 func (s *Spawner) Containment() Containment { return s.containment }
 
-// Start starts the program of spec in a tree of its own. When the system
-// refuses to run the program, the error is the system's error number.
+// Start starts the program of spec in a tree of its own. When the program
+// cannot be run (exec refused, working directory not entered), the error
+// is a *ProgramError; any other error is a failure to set up the tree.
 func (s *Spawner) Start(spec Spec) (*Process, error) {
 	switch s.containment.Mechanism {
 	case PIDNamespace, Subreaper:

@@ -8,10 +8,13 @@
 #
 # Each image records the SHA-256 of its source; a test fails when the
 # committed image was not rebuilt from the committed source.
+#
+#   scripts/build-helpers.sh [SOURCE.c...]    (default: every helper)
 set -eu
 cd "$(dirname "$0")/.."
 CC=${CC:-musl-gcc}
-for src in platform/internal/initimage/csrc/procman-init.c reaper/internal/image/csrc/procman-reaper.c; do
+[ $# -gt 0 ] || set -- platform/internal/initimage/csrc/procman-init.c reaper/internal/image/csrc/procman-reaper.c
+for src in "$@"; do
 	[ -f "$src" ] || continue
 	dir=$(dirname "$(dirname "$src")")
 	name=$(basename "$src" .c)
