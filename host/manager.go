@@ -180,7 +180,7 @@ func (m *Manager) spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*p
 		defer log.Close()
 		stdout, stderr = log, log
 	}
-	return m.spawner.Start(platform.Spec{
+	return m.spawner.Start(context.TODO(), platform.Spec{
 		Path:   path,
 		Args:   append([]string{cfg.Command}, cfg.Args...),
 		Dir:    cfg.Dir,

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -269,10 +270,15 @@ func (in *initProc) sendIfOpen(kind uint32, value int32) error {
 
 // runProgram starts spec through in and returns the Process, watched by
 // a goroutine that reads the init's reports until it exits.
-func runProgram(in *initProc, spec Spec) (*Process, error) {
+func runProgram(ctx context.Context, in *initProc, spec Spec) (*Process, error) {
+	// A done ctx interrupts the wait for the init's answer.
+	stop := context.AfterFunc(ctx, func() { in.conn.SetDeadline(time.Now()) })
 	pid, err := in.run(spec)
+	if !stop() && ctx.Err() != nil {
+		err = ctx.Err()
+	}
 	if err != nil {
-		in.close()
+		in.close() // it stops whatever it had started
 		return nil, err
 	}
 	p := &Process{Pid: pid, init: in, exited: make(chan struct{}), gone: make(chan struct{})}

@@ -62,7 +62,7 @@ func (e *ProgramError) Unwrap() error { return e.Err }
 func execError(path string, err error) error {
 	switch err {
 	case syscall.ENOENT, syscall.ENOTDIR, syscall.EACCES, syscall.EPERM, syscall.ENOEXEC,
-		syscall.ELOOP, syscall.ENAMETOOLONG, syscall.ETXTBSY, syscall.EISDIR, syscall.ELIBBAD, syscall.E2BIG:
+		syscall.ELOOP, syscall.ENAMETOOLONG, syscall.ETXTBSY, syscall.EISDIR, syscall.E2BIG:
 		return &ProgramError{Op: "exec", Path: path, Err: err}
 	}
 	return err

@@ -3,6 +3,7 @@
 package platform
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -49,6 +50,7 @@ func CloseOnExecAbove2() error { return nil }
 // Spawner starts nothing on this operating system yet.
 type Spawner struct{}
 
+
 // NewSpawner returns an error wrapping errors.ErrUnsupported.
 func NewSpawner(SpawnerOptions) (*Spawner, error) { return nil, errUnsupported }
 
@@ -59,7 +61,7 @@ func DetectContainment(Mechanism) (Containment, error) { return Containment{}, e
 func (*Spawner) Containment() Containment { return Containment{} }
 
 // Start returns an error wrapping errors.ErrUnsupported.
-func (*Spawner) Start(Spec) (*Process, error) { return nil, errUnsupported }
+func (*Spawner) Start(context.Context, Spec) (*Process, error) { return nil, errUnsupported }
 
 // Close does nothing.
 func (*Spawner) Close() {}

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -75,7 +76,13 @@ func (s *Spawner) Containment() Containment { return s.containment }
 // Start starts the program of spec in a tree of its own. When the program
 // cannot be run (exec refused, working directory not entered), the error
 // is a *ProgramError; any other error is a failure to set up the tree.
-func (s *Spawner) Start(spec Spec) (*Process, error) {
+//
+// ctx bounds the start: once it is done, Start gives up, stops whatever
+// it had started, and returns ctx's error.
+func (s *Spawner) Start(ctx context.Context, spec Spec) (*Process, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	switch s.containment.Mechanism {
 	case PIDNamespace, Subreaper:
 		in, err := s.inits.get()
@@ -83,7 +90,7 @@ func (s *Spawner) Start(spec Spec) (*Process, error) {
 			return nil, err
 		}
 		defer s.inits.refill()
-		return runProgram(in, spec)
+		return runProgram(ctx, in, spec)
 	case Cgroup:
 		r, err := s.cgroups.get()
 		if err != nil {

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"context"
 	"errors"
 	"os"
 	"slices"
@@ -32,7 +33,7 @@ func spawnShell(t *testing.T, s *Spawner, script string) *Process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.Start(Spec{
+	p, err := s.Start(context.Background(), Spec{
 		Path:  "/bin/sh",
 		Args:  []string{"sh", "-c", script},
 		Dir:   "/",
@@ -93,7 +94,7 @@ func TestSpawnerPidIsTheHostsView(t *testing.T) {
 func TestSpawnerExecFailureIsTheErrno(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, s *Spawner) {
 		null, _ := devNull()
-		_, err := s.Start(Spec{Path: "/nonexistent/program", Args: []string{"x"}, Dir: "/", Stdin: null, Stdout: null, Stderr: null})
+		_, err := s.Start(context.Background(), Spec{Path: "/nonexistent/program", Args: []string{"x"}, Dir: "/", Stdin: null, Stdout: null, Stderr: null})
 		if !errors.Is(err, syscall.ENOENT) {
 			t.Fatalf("Start of a missing program = %v, want ENOENT", err)
 		}
