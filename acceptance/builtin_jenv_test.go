@@ -131,7 +131,7 @@ func (s *jenvSetup) add(t *testing.T, home string) jdkNames {
 // procman returns a command that runs procman with args and the jenv
 // plugin alone.
 func (s *jenvSetup) procman(t *testing.T, args ...string) *exec.Cmd {
-	cmd := procman(t, args...)
+	cmd := procman(t, generousPluginTimeout(args)...)
 	cmd.Env = append(os.Environ(), "PROCMAN_PLUGIN_PATH="+s.pluginDir, "PATH="+t.TempDir(), "TMPDIR="+s.tmp)
 	return cmd
 }

@@ -67,7 +67,7 @@ func setupPyenv(t *testing.T) *pyenvSetup {
 // procman returns a command that runs procman with args, finding the pyenv
 // plugin and no other.
 func (s *pyenvSetup) procman(t *testing.T, args ...string) *exec.Cmd {
-	cmd := procman(t, args...)
+	cmd := procman(t, generousPluginTimeout(args)...)
 	cmd.Env = append(os.Environ(),
 		"PROCMAN_PLUGIN_PATH="+filepath.Dir(s.plugin),
 		"PATH="+t.TempDir(),

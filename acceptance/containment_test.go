@@ -115,3 +115,31 @@ func TestUnknownContainmentIsAUsageError(t *testing.T) {
 	r.wantExit(t, 2)
 	r.wantOneLine(t, `procman run: invalid value "jail" for flag -containment: unknown containment mechanism "jail" (want one of automatic, process-group, subreaper, cgroup, pid-namespace)`)
 }
+
+// The longest grace period --grace takes is one every mechanism takes.
+func TestMaximumGraceWorksWithEveryMechanism(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		r := run(t, procman(t, "run", "--no-plugins", "--containment", mech.String(), "--grace", "24h", "--", testchildBin, "exit", "0", marker))
+		r.wantExit(t, 0)
+	})
+}
+
+func TestMinContainment(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		// What is available passes, whether chosen or forced.
+		r := run(t, procman(t, "run", "--no-plugins", "--min-containment", mech.String(), "--", testchildBin, "exit", "0", marker))
+		r.wantExit(t, 0)
+		r = run(t, procman(t, "run", "--no-plugins", "--containment", mech.String(), "--min-containment", mech.String(), "--", testchildBin, "exit", "0", marker))
+		r.wantExit(t, 0)
+		if mech == host.PIDNamespace {
+			return
+		}
+		// Anything weaker than the minimum fails closed: nothing runs.
+		stronger := (mech + 1).String()
+		r = run(t, procman(t, "run", "--no-plugins", "--containment", mech.String(), "--min-containment", stronger, "--", testchildBin, "exit", "0", marker))
+		r.wantExit(t, 125)
+		r.wantOwnLine(t, "containment "+mech.String()+" is weaker than the required "+stronger)
+	})
+}

@@ -3,11 +3,16 @@
 package acceptance
 
 import (
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
 )
 
@@ -82,4 +87,154 @@ func TestCommandNotExecutable(t *testing.T) {
 			r.wantOneLine(t, tt.message)
 		})
 	}
+}
+
+// withFileLimit makes cmd run under "ulimit -n limit".
+func withFileLimit(cmd *exec.Cmd, limit int) *exec.Cmd {
+	cmd.Args = append([]string{"sh", "-c", `ulimit -n "$0" && exec "$@"`, strconv.Itoa(limit)}, cmd.Args...)
+	cmd.Path = "/bin/sh"
+	return cmd
+}
+
+// wantOwnLine fails the test unless the last line of procman's stderr is
+// procman's one message, holding want, and no other line is (procman's
+// log lines may come before it).
+func (r result) wantOwnLine(t *testing.T, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	var own []string
+	for _, line := range lines {
+		if strings.HasPrefix(line, "procman") {
+			own = append(own, line)
+		}
+	}
+	if len(own) != 1 || own[0] != lines[len(lines)-1] || !strings.Contains(own[0], want) {
+		t.Errorf("stderr:\n%s\nwant one last line of procman's own, holding %q", r.stderr, want)
+	}
+}
+
+// procman's own failures exit 125, never 126 or 127, which tell of the
+// command. Out of descriptors at every limit from where the Go runtime
+// can start to where the command runs, procman either runs the command or
+// says why it cannot, under every mechanism.
+func TestOwnFailureIs125(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		failures := 0
+		for limit := 10; limit <= 64; limit++ {
+			cmd := procman(t, "run", "--no-plugins", "--containment", mech.String(), "--", testchildBin, "exit", "0", marker)
+			r := run(t, withFileLimit(cmd, limit))
+			if r.code == 0 {
+				break
+			}
+			failures++
+			if r.code != 125 {
+				t.Errorf("ulimit -n %d: exit code %d, want 125 or 0; stderr:\n%s", limit, r.code, r.stderr)
+				continue
+			}
+			r.wantOwnLine(t, "too many open files")
+		}
+		if failures == 0 {
+			t.Error("procman never ran out of descriptors: nothing was tested")
+		}
+	})
+}
+
+// Out of processes (ulimit -u, which binds users other than root), procman
+// either runs the command or says, with 125, that it cannot. The limit
+// counts every process of the user: it rises from 1 until the command
+// runs, skipping the limits at which the Go runtime itself cannot start.
+func TestOutOfProcessesIs125(t *testing.T) {
+	bash, err := exec.LookPath("bash") // dash's ulimit has no -u
+	if err != nil {
+		t.Skip(err)
+	}
+	marker := proctest.Marker(t)
+	failures := 0
+	for limit := 1; limit <= 500; limit++ {
+		cmd := procman(t, "run", "--no-plugins", "--", testchildBin, "exit", "0", marker)
+		cmd.Args = append([]string{"bash", "-c", `ulimit -u "$0" && exec "$@"`, strconv.Itoa(limit)}, cmd.Args...)
+		cmd.Path = bash
+		if os.Geteuid() == 0 {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		r := run(t, cmd)
+		switch {
+		case r.code == 0:
+			if failures == 0 {
+				t.Error("procman never ran out of processes: nothing was tested")
+			}
+			return
+		case r.code == 2 && (strings.Contains(r.stderr, "pthread_create failed") || strings.Contains(r.stderr, "failed to create new OS thread")):
+			continue // the Go runtime died before procman's code ran
+		case r.code != 125:
+			t.Errorf("ulimit -u %d: exit code %d, want 125 or 0; stderr:\n%s", limit, r.code, r.stderr)
+			continue
+		}
+		failures++
+		r.wantOwnLine(t, "resource temporarily unavailable")
+	}
+	t.Error("procman did not run the command with up to 500 processes")
+}
+
+// A log file that cannot be opened is a bad configuration, as a missing
+// log directory is.
+func TestUnusableLogFileIsABadConfiguration(t *testing.T) {
+	socket := filepath.Join(t.TempDir(), "log.socket")
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	marker := proctest.Marker(t)
+	r := run(t, procman(t, "run", "--no-plugins", "--log", socket, "--", testchildBin, "exit", "0", marker))
+	r.wantExit(t, 2)
+	r.wantOneLine(t, "log file: open "+socket+": no such device or address")
+}
+
+// A working directory that exists but cannot be entered is a bad
+// configuration too: not a command that cannot be executed.
+func TestUnenterableCwdIsABadConfiguration(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		closed, asNobody := closedDir(t)
+		if asNobody && mech == host.Cgroup {
+			t.Skip("procman runs as nobody here, who has no cgroup of its own")
+		}
+		cmd := procman(t, "run", "--no-plugins", "--containment", mech.String(), "--cwd", closed, "--", testchildBin, "exit", "0", marker)
+		cmd.Dir = "/"
+		if asNobody {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		}
+		r := run(t, cmd)
+		r.wantExit(t, 2)
+		r.wantOneLine(t, "chdir "+closed+": permission denied")
+	})
+}
+
+// closedDir returns a directory of root's that procman can see but not
+// enter, and whether procman must run as nobody for that. A directory of
+// the user's own would not do: in a user namespace of the user's own, as
+// under pid-namespace unprivileged, the command may enter it whatever its
+// mode.
+func closedDir(t *testing.T) (dir string, asNobody bool) {
+	if os.Geteuid() == 0 {
+		parent, err := proctest.WorldReadableTempDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(parent) })
+		dir = filepath.Join(parent, "closed")
+		if err := os.Mkdir(dir, 0o600); err != nil { // no search permission
+			t.Fatal(err)
+		}
+		return dir, true
+	}
+	for _, dir := range []string{"/root", "/var/cache/ldconfig"} {
+		if info, err := os.Stat(dir); err == nil && info.IsDir() && syscall.Access(dir, 1 /* X_OK */) != nil {
+			return dir, false
+		}
+	}
+	t.Skip("no directory of root's keeps this user out")
+	return "", false
 }

@@ -3,8 +3,13 @@
 package acceptance
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -94,4 +99,96 @@ func TestSecondStopSignalKillsAtOnce(t *testing.T) {
 	p.waitLine(t, "got-term") // the first signal reached the tree; its grace runs
 	p.signal(t, syscall.SIGTERM)
 	p.wantEnd(t, 128+int(syscall.SIGKILL), marker)
+}
+
+// A stop signal always works, even while procman waits, before the command
+// starts, for a reader of its log FIFO: the start gives up, procman exits
+// as the signal says, and leaves nothing behind.
+func TestStopSignalEndsAStartThatWaits(t *testing.T) {
+	tests := []struct {
+		name string
+		sigs []syscall.Signal
+	}{
+		{"SIGINT", []syscall.Signal{syscall.SIGINT}},
+		{"SIGTERM", []syscall.Signal{syscall.SIGTERM}},
+		{"SIGTERM twice", []syscall.Signal{syscall.SIGTERM, syscall.SIGTERM}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marker := proctest.Marker(t)
+			fifo := filepath.Join(t.TempDir(), "log.fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := procman(t, "run", "--log-level", "info", "--log", fifo, "--", testchildBin, "exit", "0", marker)
+			var stderr proctest.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			waitStderr(t, &stderr, "waiting for a reader of the log file")
+			helpers := children(cmd.Process.Pid)
+			for _, sig := range tt.sigs {
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case <-exited:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("procman still ran 30s after %v; stderr:\n%s", tt.sigs, stderr.String())
+			}
+			if want := 128 + int(tt.sigs[0]); !cmd.ProcessState.Exited() || cmd.ProcessState.ExitCode() != want {
+				t.Errorf("procman ended with %v, want exit code %d; stderr:\n%s", cmd.ProcessState, want, stderr.String())
+			}
+			if pids := proctest.Find(marker); len(pids) != 0 {
+				t.Errorf("left running: %v", pids)
+			}
+			for _, pid := range helpers {
+				waitExited(t, pid)
+			}
+		})
+	}
+}
+
+// waitStderr waits until stderr holds want.
+func waitStderr(t *testing.T, stderr *proctest.Buffer, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q on stderr after 30s:\n%s", want, stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// children returns the pids of the children of pid.
+func children(pid int) []int {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	var pids []int
+	for _, field := range strings.Fields(string(data)) {
+		if child, err := strconv.Atoi(field); err == nil {
+			pids = append(pids, child)
+		}
+	}
+	return pids
+}
+
+// waitExited waits until process pid has ended.
+func waitExited(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if state := proctest.State(pid); state == 0 || state == 'Z' {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("procman's helper %d still runs 30s after procman ended", pid)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -37,9 +38,25 @@ func WithContainment(m Mechanism) Option {
 	return func(s *settings) { s.containment = m }
 }
 
+// WithMinContainment makes m the weakest mechanism the Manager accepts:
+// should the mechanism it would use (detected, or forced with
+// WithContainment) be weaker, it starts nothing — every Start fails with a
+// *StartError (HostFault) wrapping a *WeakError that says what is missing
+// and why, and so does Containment — instead of running programs under a
+// weaker guarantee.
+func WithMinContainment(m Mechanism) Option {
+	return func(s *settings) { s.minContainment = m }
+}
+
+// WeakError is what Start (wrapped in a *StartError) and Containment
+// report when the mechanism in force would be weaker than
+// WithMinContainment allows.
+type WeakError = platform.WeakError
+
 // Containment reports how the Manager contains each process tree and why
-// no stronger mechanism is in force. It fails only when WithContainment
-// forced a mechanism this system does not allow.
+// no stronger mechanism is in force. It fails when WithContainment forced
+// a mechanism this system does not allow, or when the mechanism is weaker
+// than WithMinContainment allows.
 func (m *Manager) Containment() (Containment, error) {
 	if m.spawnerErr != nil {
 		return Containment{}, m.spawnerErr
@@ -48,37 +65,67 @@ func (m *Manager) Containment() (Containment, error) {
 }
 
 // DetectContainment reports what a Manager made WithContainment(m) would
-// use (Automatic: the default), or why it cannot, without making one.
+// use (Automatic: the default), reaper included, or why it cannot, without
+// making one. It starts the program's reaper if none runs yet.
 func DetectContainment(m Mechanism) (Containment, error) {
-	return platform.DetectContainment(m)
+	return platform.DetectContainment(platform.SpawnerOptions{Mechanism: m, Guard: reaperGuard{logger: hclog.NewNullLogger()}})
+}
+
+// warned holds the containments already warned of: each is told once per
+// process, not once per Manager.
+var warned sync.Map
+
+// warnIfWeak logs, once per process, that c was detected weaker than the
+// strongest mechanism, and why the stronger ones are not available.
+func warnIfWeak(logger hclog.Logger, c Containment) {
+	if c.Forced || c.Mechanism == PIDNamespace {
+		return
+	}
+	if _, seen := warned.LoadOrStore(c.String(), true); seen {
+		return
+	}
+	logger.Warn(fmt.Sprintf("containment is %v, weaker than %v: %s", c.Mechanism, PIDNamespace, c.Why()))
 }
 
 // The reaper is shared by every Manager of the program: one process that
 // outlives the program and stops what it protects if the program dies
-// without doing so. It is started on first need.
+// without doing so. It is started on first need; a start that failed is
+// tried again on the next need.
 var shared struct {
-	once   sync.Once
+	mu     sync.Mutex
 	reaper *reaper.Reaper
-	err    error
 }
 
 func sharedReaper(logger hclog.Logger) (*reaper.Reaper, error) {
-	shared.once.Do(func() {
-		opts := reaper.Options{
-			Logger:           logger.Named("reaper"),
-			SweepDirPrefixes: []string{pluginSocketDirPrefix()},
-		}
-		if c, err := platform.DetectContainment(Automatic); err == nil && c.CgroupDir != "" {
-			opts.SweepCgroupDirs = []string{c.CgroupDir}
-		}
-		shared.reaper, shared.err = reaper.Start(opts)
-	})
-	return shared.reaper, shared.err
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.reaper != nil {
+		return shared.reaper, nil
+	}
+	opts := reaper.Options{
+		Logger:           logger.Named("reaper"),
+		SweepDirPrefixes: []string{pluginSocketDirPrefix()},
+	}
+	// Detected without a guard: this is the guard's own start.
+	if c, err := platform.DetectContainment(platform.SpawnerOptions{}); err == nil && c.CgroupDir != "" {
+		opts.SweepCgroupDirs = []string{c.CgroupDir}
+	}
+	r, err := reaper.Start(opts)
+	if err != nil {
+		return nil, err
+	}
+	shared.reaper = r
+	return r, nil
 }
 
 // reaperGuard is the platform.Guard of a Manager: the shared reaper.
 type reaperGuard struct {
 	logger hclog.Logger
+}
+
+func (g reaperGuard) Ready() error {
+	_, err := sharedReaper(g.logger)
+	return err
 }
 
 func (g reaperGuard) ProtectProcess(pid int, startTime uint64, grace time.Duration) (func(), error) {
@@ -87,9 +134,9 @@ func (g reaperGuard) ProtectProcess(pid int, startTime uint64, grace time.Durati
 	})
 }
 
-func (g reaperGuard) ProtectCgroup(path string, grace time.Duration) (func(), error) {
+func (g reaperGuard) ReclaimCgroup(path string, wait time.Duration) (func(), error) {
 	return g.protect(func(r *reaper.Reaper) (*reaper.Registration, error) {
-		return r.ProtectCgroup(path, grace)
+		return r.ReclaimCgroup(path, wait)
 	})
 }
 

@@ -5,9 +5,11 @@ package host_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/reaper"
 )
 
 // mechanisms are the containment mechanisms, strongest first.
@@ -81,7 +84,7 @@ func TestStopEndsTreesAndDaemons(t *testing.T) {
 			h, _ := start(t, m, child(t, marker, strings.Fields(line)[0], strings.Fields(line)[1:]...))
 			handles = append(handles, h)
 		}
-		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		pids := waitTrees(t, marker)
 		for _, h := range handles {
 			stop(t, m, h)
 		}
@@ -96,7 +99,7 @@ func TestCloseEndsTreesAndDaemons(t *testing.T) {
 		for _, line := range treeLines {
 			start(t, m, child(t, marker, strings.Fields(line)[0], strings.Fields(line)[1:]...))
 		}
-		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		pids := waitTrees(t, marker)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := m.Close(ctx); err != nil {
@@ -106,13 +109,43 @@ func TestCloseEndsTreesAndDaemons(t *testing.T) {
 	})
 }
 
+// waitTrees waits until the processes of treeLines run, and returns their
+// pids: treeProcesses of them, none of them the short-lived middle process
+// of a double fork.
+func waitTrees(t *testing.T, marker string) []int {
+	t.Helper()
+	var pids []int
+	waitFor(t, func() bool {
+		pids = proctest.Find(marker)
+		for _, pid := range pids {
+			if cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline"); strings.Contains(string(cmdline), "\x00daemonize\x00") {
+				return false
+			}
+		}
+		return len(pids) == treeProcesses
+	})
+	return pids
+}
+
+// pidfds counts the pidfds process pid holds.
+func pidfds(pid int) int {
+	n := 0
+	fds, _ := os.ReadDir("/proc/" + itoa(pid) + "/fd")
+	for _, fd := range fds {
+		if target, _ := os.Readlink("/proc/" + itoa(pid) + "/fd/" + fd.Name()); target == "anon_inode:[pidfd]" {
+			n++
+		}
+	}
+	return n
+}
+
 // checkGone fails unless every process with marker is gone; under a
 // mechanism that does not hold daemons, the daemons that escaped are killed
 // by pid instead.
 func checkGone(t *testing.T, mech host.Mechanism, marker string, pids []int) {
 	t.Helper()
 	var left []int
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	for deadline := time.Now().Add(30 * time.Second); ; {
 		left = left[:0]
 		for _, pid := range proctest.Find(marker) {
 			cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline")
@@ -224,9 +257,21 @@ func TestExitWithMainStopsTheRest(t *testing.T) {
 // returns it once they all run.
 func embedder(t testing.TB, mech host.Mechanism, marker string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(testembed, append([]string{"1s", testchild}, treeLines...)...)
+	cmd, _ := embedderOf(t, mech, marker, "1s", treeLines, env...)
+	return cmd
+}
+
+// embedderOf starts testembed with grace and the testchild command lines
+// under mech, and returns it, and its stdin, once they all run.
+func embedderOf(t testing.TB, mech host.Mechanism, marker, grace string, lines []string, env ...string) (*exec.Cmd, io.WriteCloser) {
+	t.Helper()
+	cmd := exec.Command(testembed, append([]string{grace, testchild}, lines...)...)
 	cmd.Env = append(append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_TEST_CONTAINMENT="+mech.String()), env...)
 	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,10 +280,10 @@ func embedder(t testing.TB, mech host.Mechanism, marker string, env ...string) *
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	line, _ := bufio.NewReader(out).ReadString('\n')
-	if line != "ready "+mech.String()+"\n" {
+	if line != "ready "+mech.String()+"\n" && !(mech == host.Automatic && strings.HasPrefix(line, "ready ")) {
 		t.Fatalf("embedder said %q, want ready %v", line, mech)
 	}
-	return cmd
+	return cmd, in
 }
 
 // TestKilledOrSignalledEmbedderLeavesNothing ends a program embedding host
@@ -253,7 +298,7 @@ func TestKilledOrSignalledEmbedderLeavesNothing(t *testing.T) {
 				}
 				marker := proctest.Marker(t)
 				cmd := embedder(t, mech, marker)
-				pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+				pids := waitTrees(t, marker)
 				cmd.Process.Signal(sig)
 				cmd.Wait()
 				checkGone(t, mech, marker, pids)
@@ -300,46 +345,144 @@ func TestKilledReaperIsRestartedAndStillProtects(t *testing.T) {
 		}
 		marker := proctest.Marker(t)
 		cmd := embedder(t, mech, marker)
-		pids := proctest.WaitCount(t, marker, treeProcesses, 10*time.Second)
+		pids := waitTrees(t, marker)
 		first := reaperOf(t, cmd.Process.Pid, 0)
 		syscall.Kill(first, syscall.SIGKILL)
 		second := reaperOf(t, cmd.Process.Pid, first)
 		if pids := proctest.Find(marker); len(pids) != treeProcesses {
 			t.Fatalf("after the reaper was killed, %d processes carry the marker, want %d", len(pids), treeProcesses)
 		}
-		// The reaper has the tree again: kill the host and see it act.
-		time.Sleep(50 * time.Millisecond) // the host re-registers in the background
+		// The host registers its inits again with the new reaper, which
+		// holds a pidfd of each: one per tree at least.
+		waitFor(t, func() bool { return pidfds(second) >= len(treeLines) })
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		checkGone(t, mech, marker, pids)
-		if proctest.WaitGone("host="+itoa(cmd.Process.Pid), 5*time.Second) != nil {
+		if proctest.WaitGone("host="+itoa(cmd.Process.Pid), 30*time.Second) != nil {
 			t.Errorf("reaper %d outlived its work", second)
 		}
 	})
 }
 
-// TestRandomKillsLeaveNothing SIGKILLs, at random moments, a host that
-// keeps starting and stopping trees with daemons, 100 times.
+// TestRandomKillsLeaveNothing SIGKILLs hosts at random moments, 100 times
+// per mechanism: a host in its first 50 ms (detecting, making its helpers,
+// starting trees, then starting and stopping them as fast as it can), and a
+// host whose reaper was SIGKILLed just before it. Nothing the hosts started
+// may survive, and once their reapers are done and a sweep has run, nothing
+// they made — cgroups, probes, socket and helper directories — may be left.
 func TestRandomKillsLeaveNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("100 rounds")
+		t.Skip("100 rounds per mechanism")
 	}
-	m := newManager(t)
-	c, err := m.Containment()
+	for _, reaperFirst := range []bool{false, true} {
+		name := "Host"
+		if reaperFirst {
+			name = "ReaperThenHost"
+		}
+		t.Run(name, func(t *testing.T) {
+			eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+				if !survivesHostKill(mech) {
+					t.Skip("a bare process group has nobody left to stop it")
+				}
+				marker := proctest.Marker(t)
+				var killed []killedHost
+				for round := range 100 {
+					killed = append(killed, killRandomly(t, mech, marker, reaperFirst))
+					if left := proctest.WaitGone(marker, 10*time.Second); len(left) != 0 {
+						for _, pid := range left {
+							syscall.Kill(pid, syscall.SIGKILL)
+						}
+						t.Fatalf("round %d: %v survived the host's SIGKILL", round, left)
+					}
+				}
+				checkNoLeftovers(t, killed)
+			})
+		})
+	}
+}
+
+// killedHost is a host a test killed: its pid, and its name, which names
+// everything it made.
+type killedHost struct {
+	pid  int
+	name string
+}
+
+// killRandomly starts a churning embedder under mech and SIGKILLs it within
+// 50 ms; with reaperFirst, once it runs, its reaper and then, within a
+// millisecond, the embedder itself.
+func killRandomly(t *testing.T, mech host.Mechanism, marker string, reaperFirst bool) killedHost {
+	t.Helper()
+	cmd := exec.Command(testembed, append([]string{"1s", testchild}, treeLines...)...)
+	cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_TEST_CONTAINMENT="+mech.String(), "PROCMAN_TEST_CHURN=1")
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	marker := proctest.Marker(t)
-	for round := range 100 {
-		cmd := embedder(t, c.Mechanism, marker, "PROCMAN_TEST_CHURN=1")
-		time.Sleep(time.Duration(rand.IntN(30_000)) * time.Microsecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
-		if left := proctest.WaitGone(marker, 5*time.Second); len(left) != 0 {
-			for _, pid := range left {
-				syscall.Kill(pid, syscall.SIGKILL)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	start, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(start[strings.LastIndexByte(string(start), ')')+1:]))
+	victim := killedHost{pid: pid, name: itoa(pid) + "-" + fields[22-3]}
+	if reaperFirst {
+		if line, _ := bufio.NewReader(out).ReadString('\n'); !strings.HasPrefix(line, "ready") {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("embedder said %q, want ready", line)
+		}
+	}
+	time.Sleep(time.Duration(rand.IntN(50_000)) * time.Microsecond)
+	if reaperFirst {
+		syscall.Kill(reaperOf(t, pid, 0), syscall.SIGKILL)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	return victim
+}
+
+// checkNoLeftovers waits for the reapers of the killed hosts to finish,
+// sweeps as a new host's reaper would, and fails if anything named after a
+// killed host is left.
+func checkNoLeftovers(t *testing.T, killed []killedHost) {
+	t.Helper()
+	for _, h := range killed {
+		if left := proctest.WaitGone("host="+itoa(h.pid), 30*time.Second); len(left) != 0 {
+			t.Errorf("reaper %v of killed host %d still runs", left, h.pid)
+		}
+	}
+	c, err := host.DetectContainment(host.Automatic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweeper, err := reaper.Start(reaper.Options{
+		SweepDirPrefixes: []string{filepath.Join(os.TempDir(), "procman-")},
+		SweepCgroupDirs:  slices.DeleteFunc([]string{c.CgroupDir}, func(d string) bool { return d == "" }),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweeper.Close()
+	for _, h := range killed {
+		var left []string
+		for _, pattern := range []string{
+			filepath.Join(os.TempDir(), "procman-"+h.name+"-*"),
+			filepath.Join(c.CgroupDir, h.name),
+			filepath.Join(c.CgroupDir, h.name+"-*"),
+			filepath.Join(c.CgroupDir, "probe-"+itoa(h.pid)+"-*"), // as probes were once named
+		} {
+			if c.CgroupDir == "" && !strings.HasPrefix(pattern, os.TempDir()) {
+				continue
 			}
-			t.Fatalf("round %d: %v survived the host's SIGKILL", round, left)
+			found, _ := filepath.Glob(pattern)
+			left = append(left, found...)
+		}
+		if len(left) != 0 {
+			t.Errorf("killed host %s left %v", h.name, left)
 		}
 	}
 }

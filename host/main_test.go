@@ -13,7 +13,6 @@ import (
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
 	"github.com/procman-dev/procman/sdk"
-	"go.uber.org/goleak"
 )
 
 // The programs the tests start: internal/testchild, internal/testplugin and
@@ -43,7 +42,7 @@ func TestMain(m *testing.M) {
 	if code == 0 {
 		// The reaper is shared by the whole program and watched for as long
 		// as it runs.
-		if err := goleak.Find(goleak.IgnoreAnyFunction("github.com/procman-dev/procman/reaper.(*Reaper).watch")); err != nil {
+		if err := findLeaks(ignoreReaper); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
 			code = 1
 		}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -25,7 +26,11 @@ type Manager struct {
 	handleSignals   bool
 	chain           *chain
 	spawner         *platform.Spawner
-	spawnerErr      error // why no Spawner: the forced containment is unavailable
+	spawnerErr      error // why no Spawner: the forced containment is unavailable, the grace too long
+
+	// closing is cancelled by Close, to end the Starts under way.
+	closing      context.Context
+	cancelStarts context.CancelFunc
 
 	// mu guards procs and closed.
 	mu     sync.Mutex
@@ -46,13 +51,20 @@ func New(opts ...Option) *Manager {
 		procs:           make(map[Handle]*process),
 		chain:           newChain(s.plugins, s.logger),
 	}
-	m.spawner, m.spawnerErr = platform.NewSpawner(platform.SpawnerOptions{
-		Mechanism: s.containment,
-		Grace:     s.stopGracePeriod,
-		Guard:     reaperGuard{logger: s.logger},
-	})
+	m.closing, m.cancelStarts = context.WithCancel(context.Background())
+	if m.spawnerErr = s.check(); m.spawnerErr == nil {
+		m.spawner, m.spawnerErr = platform.NewSpawner(platform.SpawnerOptions{
+			Mechanism: s.containment,
+			Minimum:   s.minContainment,
+			Grace:     s.stopGracePeriod,
+			Guard:     reaperGuard{logger: s.logger},
+		})
+	}
 	if m.spawnerErr != nil {
-		m.logger.Error("no process can be started", "error", m.spawnerErr)
+		// Every Start returns it; Containment too.
+		m.logger.Debug("no process can be started", "error", m.spawnerErr)
+	} else {
+		warnIfWeak(m.logger, m.spawner.Containment())
 	}
 	if m.handleSignals {
 		relay.add(m)
@@ -62,18 +74,25 @@ func New(opts ...Option) *Manager {
 
 // Start passes cfg through the plugins (see WithPlugin and
 // WithPluginDiscovery; Report tells what each changed), validates the
-// result and starts it. ctx bounds the plugin calls; once the process has
-// started, cancelling ctx does not affect it. The child gets exactly the
-// config's Env, runs in its Dir with its Args verbatim, reads stdin from
-// /dev/null, and has no descriptor of the host but 0, 1 and 2. Its stdout
-// and stderr are both appended to the LogFile when set; otherwise they go
-// where WithOutput says, or are discarded. The child leads its own process
-// group, so that Stop reaches everything it starts.
+// result and starts it. The child gets exactly the config's Env, runs in
+// its Dir with its Args verbatim, reads stdin from /dev/null, and has no
+// descriptor of the host but 0, 1 and 2. Its stdout and stderr are both
+// appended to the LogFile when set (a FIFO is first waited on until it has
+// a reader); otherwise they go where WithOutput says, or are discarded. The
+// child's tree is contained as Containment reports, so that Stop reaches
+// everything it starts.
+//
+// ctx bounds the whole start: the plugin calls, the wait for the log file
+// and the spawn. Close cuts a Start under way short as a done ctx does.
+// Once the process has started, cancelling ctx does not affect it.
 //
 // An invalid cfg is reported as a *sdk.ConfigError (errors.Is
-// sdk.ErrInvalidConfig) and no handle is made. A program the system refuses
-// to run is reported as a *StartError; the handle it names is returned too,
-// and its Status is Failed. After Close, Start returns ErrClosed.
+// sdk.ErrInvalidConfig) and no handle is made. Once the handle is made,
+// every failure is a *StartError, whose Fault says whether the program,
+// the config or the host is to blame; the handle is returned too, and its
+// Status is Failed. A start cut short returns ctx's error, or ErrClosed
+// after Close: as it is before the handle is made, wrapped in the
+// *StartError after.
 func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...StartOption) (Handle, error) {
 	if err := ctx.Err(); err != nil {
 		return Handle{}, err
@@ -85,12 +104,14 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	if m.isClosed() {
 		return Handle{}, ErrClosed
 	}
-	cfg, report, path, err := m.prepare(ctx, cfg)
+	startCtx, stop := m.startContext(ctx)
+	defer stop()
+	cfg, report, path, err := m.prepare(startCtx, cfg)
 	if err != nil {
 		return Handle{}, err
 	}
-	if err := ctx.Err(); err != nil { // cancelled while the plugins ran
-		return Handle{}, err
+	if startCtx.Err() != nil { // cancelled while the plugins ran
+		return Handle{}, m.startAbort(ctx)
 	}
 
 	h := newHandle()
@@ -103,9 +124,12 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	m.procs[h] = p
 	m.mu.Unlock()
 
-	proc, err := m.spawn(path, cfg, s)
+	proc, fault, err := m.spawn(startCtx, path, cfg, s)
 	if err != nil {
-		err = &StartError{Handle: h, Command: path, Err: err}
+		if cause := startCtx.Err(); cause != nil && errors.Is(err, cause) {
+			fault, err = HostFault, m.startAbort(ctx)
+		}
+		err = &StartError{Handle: h, Command: path, Fault: fault, Err: err}
 		p.failed(err)
 		m.logger.Debug("start failed", "handle", h, "command", path, "error", err)
 		return h, err
@@ -115,6 +139,23 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	p.running(proc, time.Now())
 	m.logger.Debug("started", "handle", h, "pid", proc.Pid, "command", path)
 	return h, nil
+}
+
+// startContext returns the context of the blocking steps of a Start with
+// ctx: it is done once ctx is, or once Close is called.
+func (m *Manager) startContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(m.closing, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// startAbort returns the error of a Start with ctx that its start context
+// cut short: ErrClosed when Close did, ctx's error otherwise.
+func (m *Manager) startAbort(ctx context.Context) error {
+	if m.closing.Err() != nil {
+		return ErrClosed
+	}
+	return ctx.Err()
 }
 
 // prepare makes cfg what will run: normalized, enhanced by the plugins,
@@ -162,25 +203,29 @@ func normalize(cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 	return cfg, nil
 }
 
-func (m *Manager) spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, error) {
+// spawn starts the program at path as cfg says, within ctx. When it
+// fails, it says whose fault that is.
+func (m *Manager) spawn(ctx context.Context, path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, Fault, error) {
 	if m.spawnerErr != nil {
-		return nil, m.spawnerErr
+		return nil, HostFault, m.spawnerErr
 	}
 	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return nil, err
+		return nil, HostFault, err
 	}
 	defer devNull.Close()
 	stdout, stderr := orDefault(s.stdout, devNull), orDefault(s.stderr, devNull)
 	if cfg.LogFile != "" {
-		log, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		log, err := openLogFile(ctx, cfg.LogFile, func() {
+			m.logger.Info("waiting for a reader of the log file, a FIFO", "path", cfg.LogFile)
+		})
 		if err != nil {
-			return nil, err
+			return nil, logFileFault(err), fmt.Errorf("log file: %w", err)
 		}
 		defer log.Close()
 		stdout, stderr = log, log
 	}
-	return m.spawner.Start(context.TODO(), platform.Spec{
+	proc, err := m.spawner.Start(ctx, platform.Spec{
 		Path:   path,
 		Args:   append([]string{cfg.Command}, cfg.Args...),
 		Dir:    cfg.Dir,
@@ -189,6 +234,32 @@ func (m *Manager) spawn(path string, cfg sdk.ProcessConfig, s startSettings) (*p
 		Stdout: stdout,
 		Stderr: stderr,
 	})
+	return proc, spawnFault(err), err
+}
+
+// logFileFault says whose fault err, the failure to open a log file, is:
+// the config's, unless the system ran short of something.
+func logFileFault(err error) Fault {
+	for _, shortage := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOMEM, syscall.ENOSPC} {
+		if errors.Is(err, shortage) {
+			return HostFault
+		}
+	}
+	return ConfigFault
+}
+
+// spawnFault says whose fault err, a failure of the Spawner, is: the
+// program's when it could not be executed, the config's when its Dir
+// could not be entered, the host's otherwise.
+func spawnFault(err error) Fault {
+	var programErr *platform.ProgramError
+	switch {
+	case !errors.As(err, &programErr):
+		return HostFault
+	case programErr.Op == "chdir":
+		return ConfigFault
+	}
+	return ProgramFault
 }
 
 func orDefault(f, def *os.File) *os.File {
@@ -352,15 +423,18 @@ func (m *Manager) Forget(h Handle) error {
 }
 
 // Close stops every process, all at once rather than one after another, and
-// makes later calls of Start fail with ErrClosed. It returns when every tree
-// is gone, or with ctx's error when ctx is done first (the stops go on
-// regardless). Calling Close again waits for the same stops.
+// makes later calls of Start fail with ErrClosed; a Start under way, still
+// waiting for its plugins or its log file, or still spawning, gives up
+// with ErrClosed. It returns when every tree is gone, or with ctx's error
+// when ctx is done first (the stops go on regardless). Calling Close again
+// waits for the same stops.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	wasClosed := m.closed
 	m.closed = true
 	procs := slices.Collect(maps.Values(m.procs))
 	m.mu.Unlock()
+	m.cancelStarts()
 	if !wasClosed && m.handleSignals {
 		relay.remove(m)
 	}

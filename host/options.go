@@ -1,6 +1,7 @@
 package host
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -11,6 +12,9 @@ import (
 // before it kills a process tree, unless WithStopGracePeriod says otherwise.
 const DefaultStopGracePeriod = 10 * time.Second
 
+// MaxStopGracePeriod is the longest stop grace period a Manager takes.
+const MaxStopGracePeriod = 24 * time.Hour
+
 // An Option configures a Manager in New.
 type Option func(*settings)
 
@@ -19,7 +23,16 @@ type settings struct {
 	stopGracePeriod time.Duration
 	handleSignals   bool
 	containment     Mechanism
+	minContainment  Mechanism
 	plugins         pluginSettings
+}
+
+// check reports what in s keeps a Manager from starting anything.
+func (s settings) check() error {
+	if s.stopGracePeriod > MaxStopGracePeriod {
+		return fmt.Errorf("stop grace period %v is longer than the maximum, %v", s.stopGracePeriod, MaxStopGracePeriod)
+	}
+	return nil
 }
 
 func defaultSettings() settings {
@@ -42,8 +55,11 @@ func WithLogger(logger hclog.Logger) Option {
 }
 
 // WithStopGracePeriod sets how long Stop and Close wait after the graceful
-// signal before they kill what is left of a process tree. The default is
-// DefaultStopGracePeriod; zero kills at once.
+// signal before they kill what is left of a process tree, and how long the
+// tree gets when the program dies without stopping it. The default is
+// DefaultStopGracePeriod; zero kills at once. A period longer than
+// MaxStopGracePeriod makes a Manager that starts nothing: New logs why, and
+// every Start fails with a *StartError saying so.
 func WithStopGracePeriod(d time.Duration) Option {
 	return func(s *settings) { s.stopGracePeriod = max(d, 0) }
 }

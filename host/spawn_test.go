@@ -3,19 +3,24 @@
 package host_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
 	"github.com/procman-dev/procman/sdk"
@@ -246,8 +251,8 @@ func TestRefusedExecIsFailed(t *testing.T) {
 	if !errors.As(err, &se) || !errors.Is(err, syscall.ENOEXEC) {
 		t.Fatalf("Start = %v, want a *StartError matching ENOEXEC", err)
 	}
-	if se.Handle != h || se.Command != garbage {
-		t.Errorf("StartError = %+v, want handle %v and command %s", se, h, garbage)
+	if se.Handle != h || se.Command != garbage || se.Fault != host.ProgramFault {
+		t.Errorf("StartError = %+v, want handle %v, command %s, the program's fault", se, h, garbage)
 	}
 	st, err := m.Status(h)
 	if err != nil || st.State != host.Failed || !errors.Is(st.Err, syscall.ENOEXEC) {
@@ -300,5 +305,256 @@ func TestStartRejectsInvalidConfig(t *testing.T) {
 	}
 	if len(m.List()) != 0 {
 		t.Errorf("List after rejected starts = %v", m.List())
+	}
+}
+
+// mkfifo makes a FIFO in dir and returns its path.
+func mkfifo(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "log.fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startInBackground calls Start in a goroutine, so that a test can tell a
+// Start that gives up from one that blocks for good. Should Start not
+// return within 30 seconds, the test fails, after opening fifo for reading
+// to free it.
+type startResult struct {
+	h   host.Handle
+	err error
+}
+
+func startInBackground(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig) <-chan startResult {
+	done := make(chan startResult, 1)
+	go func() {
+		h, err := m.Start(ctx, cfg)
+		done <- startResult{h, err}
+	}()
+	return done
+}
+
+func awaitStart(t *testing.T, done <-chan startResult, fifo, why string) startResult {
+	t.Helper()
+	select {
+	case r := <-done:
+		return r
+	case <-time.After(30 * time.Second):
+		if reader, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			defer reader.Close()
+		}
+		t.Fatalf("Start still blocked after 30s: %s", why)
+		return startResult{}
+	}
+}
+
+// waitLog waits until logs holds want.
+func waitLog(t *testing.T, logs *proctest.Buffer, want string) {
+	t.Helper()
+	waitFor(t, func() bool { return strings.Contains(logs.String(), want) })
+}
+
+func TestLogFIFOGetsTheOutputOnceItHasAReader(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	cfg := child(t, marker, "term-exit", "0")
+	cfg.LogFile = mkfifo(t, cfg.Dir)
+	// The reader comes after the Start has begun: opening a FIFO for
+	// reading waits for a writer.
+	done := startInBackground(context.Background(), m, cfg)
+	opened := make(chan *os.File, 1)
+	go func() {
+		reader, _ := os.Open(cfg.LogFile)
+		opened <- reader
+	}()
+	r := awaitStart(t, done, cfg.LogFile, "the FIFO had a reader")
+	if r.err != nil {
+		// Free the reader, which waits for a writer.
+		if w, err := os.OpenFile(cfg.LogFile, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatal(r.err)
+	}
+	reader := <-opened
+	if reader == nil {
+		t.Fatal("the FIFO could not be opened for reading")
+	}
+	defer reader.Close()
+	lines := bufio.NewReader(reader)
+	if line, err := lines.ReadString('\n'); line != "ready\n" {
+		t.Fatalf("read %q, %v from the log FIFO; want ready", line, err)
+	}
+	// The child's stdout and stderr are what a program expects: blocking.
+	st, _ := m.Status(r.h)
+	for _, fd := range []string{"1", "2"} {
+		info := string(proctest.ReadProc(t, st.PID, "fdinfo/"+fd))
+		var flags uint64
+		for _, line := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(line, "flags:"); ok {
+				flags, _ = strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			}
+		}
+		if flags&syscall.O_NONBLOCK != 0 || flags&syscall.O_APPEND == 0 {
+			t.Errorf("fd %s of the child has flags %o: want O_APPEND, not O_NONBLOCK", fd, flags)
+		}
+	}
+	stop(t, m, r.h)
+	if rest, err := io.ReadAll(lines); err != nil || len(rest) != 0 {
+		t.Errorf("after the stop, the FIFO gave %q, %v; want end of file", rest, err)
+	}
+}
+
+func TestStartHonoursItsDeadlineWhileTheLogFIFOHasNoReader(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs proctest.Buffer
+	m := newManager(t, host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info})))
+	cfg := child(t, marker, "sleep")
+	cfg.LogFile = mkfifo(t, cfg.Dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r := awaitStart(t, startInBackground(ctx, m, cfg), cfg.LogFile, "it ignores its ctx's deadline")
+	if !errors.Is(r.err, context.DeadlineExceeded) {
+		t.Fatalf("Start = %v, want an error matching context.DeadlineExceeded", r.err)
+	}
+	if !strings.Contains(logs.String(), "waiting for a reader of the log file") {
+		t.Skip("the deadline passed before the start got to the log file: nothing was tested")
+	}
+	var se *host.StartError
+	if !errors.As(r.err, &se) || se.Handle != r.h || se.Fault != host.HostFault {
+		t.Errorf("Start = %#v, want a *StartError naming the handle, the host's fault", r.err)
+	}
+	if st, err := m.Status(r.h); err != nil || st.State != host.Failed {
+		t.Errorf("Status = %v, %v; want failed", st, err)
+	}
+	if pids := proctest.Find(marker); len(pids) != 0 {
+		t.Errorf("a Start that gave up left %v", pids)
+	}
+}
+
+func TestCloseEndsAStartWaitingForItsLogFIFO(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs proctest.Buffer
+	m := newManager(t, host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info})))
+	cfg := child(t, marker, "sleep")
+	cfg.LogFile = mkfifo(t, cfg.Dir)
+	done := startInBackground(context.Background(), m, cfg)
+	waitLog(t, &logs, "waiting for a reader of the log file")
+
+	closed := make(chan error, 1)
+	go func() { closed <- m.Close(context.Background()) }()
+	r := awaitStart(t, done, cfg.LogFile, "Close did not end it")
+	var se *host.StartError
+	if !errors.Is(r.err, host.ErrClosed) || !errors.As(r.err, &se) || se.Handle != r.h {
+		t.Errorf("Start = %v, want a *StartError matching ErrClosed", r.err)
+	}
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Errorf("Close = %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close still blocked 30s after the Start it waits for returned")
+	}
+	if st, err := m.Status(r.h); err != nil || st.State != host.Failed {
+		t.Errorf("Status = %v, %v; want failed", st, err)
+	}
+}
+
+func TestStartErrorSaysWhoseFaultItIs(t *testing.T) {
+	dir := t.TempDir()
+	socket := filepath.Join(dir, "log.socket")
+	ln, err := net.Listen("unix", socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	garbage := filepath.Join(dir, "garbage")
+	if err := os.WriteFile(garbage, []byte("not a program\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	closed := closedDir()
+
+	tests := []struct {
+		name  string
+		cfg   sdk.ProcessConfig
+		fault host.Fault
+		cause error
+		root  bool // whether root can see this failure too
+	}{
+		{"not a program", sdk.ProcessConfig{Command: garbage, Dir: dir}, host.ProgramFault, syscall.ENOEXEC, true},
+		{"log file that cannot be opened", sdk.ProcessConfig{Command: testchild, Args: []string{"exit", "0"}, Dir: dir, LogFile: socket}, host.ConfigFault, syscall.ENXIO, true},
+		{"dir that cannot be entered", sdk.ProcessConfig{Command: testchild, Args: []string{"exit", "0"}, Dir: closed}, host.ConfigFault, syscall.EACCES, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.root && closed == "" {
+				t.Skip("no directory of the system keeps this user out (root, or none of root's own)")
+			}
+			m := newManager(t)
+			h, err := m.Start(context.Background(), tt.cfg)
+			var se *host.StartError
+			if !errors.As(err, &se) || se.Fault != tt.fault || !errors.Is(err, tt.cause) {
+				t.Fatalf("Start = %v, want a *StartError, the %v's fault, matching %v", err, tt.fault, tt.cause)
+			}
+			if st, _ := m.Status(h); st.State != host.Failed {
+				t.Errorf("status = %v, want failed", st)
+			}
+		})
+	}
+}
+
+// closedDir returns a directory of root's that this user can see but not
+// enter, or "" when there is none (as for root). A directory of the user's
+// own would not do: in a user namespace of the user's own, as under
+// PIDNamespace unprivileged, the child may enter it whatever its mode.
+func closedDir() string {
+	if os.Geteuid() == 0 {
+		return ""
+	}
+	for _, dir := range []string{"/root", "/var/cache/ldconfig"} {
+		if info, err := os.Stat(dir); err == nil && info.IsDir() && syscall.Access(dir, 1 /* X_OK */) != nil {
+			return dir
+		}
+	}
+	return ""
+}
+
+func TestGracePeriodBeyondTheMaximumStartsNothing(t *testing.T) {
+	marker := proctest.Marker(t)
+	var logs proctest.Buffer
+	m := newManager(t,
+		host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Debug})),
+		host.WithStopGracePeriod(host.MaxStopGracePeriod+time.Second))
+	if !strings.Contains(logs.String(), "longer than the maximum") {
+		t.Errorf("New logged %q, want why it cannot start anything", logs.String())
+	}
+	h, err := m.Start(context.Background(), child(t, marker, "sleep"))
+	var se *host.StartError
+	if !errors.As(err, &se) || se.Fault != host.HostFault || !strings.Contains(err.Error(), "stop grace period 24h0m1s is longer than the maximum, 24h0m0s") {
+		t.Fatalf("Start = %v, want a *StartError, the host's fault, naming the grace period and the maximum", err)
+	}
+	if st, _ := m.Status(h); st.State != host.Failed {
+		t.Errorf("status = %v, want failed", st)
+	}
+}
+
+// The longest grace period is one that every mechanism, and the reaper
+// that backs it, takes.
+func TestMaximumGracePeriodWorksWithEveryMechanism(t *testing.T) {
+	for _, mech := range []host.Mechanism{host.PIDNamespace, host.Cgroup, host.Subreaper, host.ProcessGroup} {
+		t.Run(mech.String(), func(t *testing.T) {
+			if _, err := host.DetectContainment(mech); err != nil {
+				t.Skip(err)
+			}
+			marker := proctest.Marker(t)
+			m := newManager(t, host.WithContainment(mech), host.WithStopGracePeriod(host.MaxStopGracePeriod))
+			h, _ := start(t, m, child(t, marker, "sleep"))
+			stop(t, m, h) // testchild sleep ends on SIGTERM: no need to wait out the grace
+			if st, _ := m.Status(h); st.State != host.Terminated || st.Signal != syscall.SIGTERM {
+				t.Errorf("status = %v, want terminated by SIGTERM", st)
+			}
+		})
 	}
 }

@@ -25,7 +25,7 @@ func TestStopEndsAThreeLevelTree(t *testing.T) {
 	marker := proctest.Marker(t)
 	m := newManager(t)
 	h, _ := start(t, m, child(t, marker, "tree", "3"))
-	proctest.WaitCount(t, marker, 3, 10*time.Second)
+	proctest.WaitCount(t, marker, 3, 30*time.Second)
 
 	stop(t, m, h)
 	if pids := proctest.Find(marker); len(pids) != 0 {
@@ -43,7 +43,7 @@ func TestStopKillsAnUnresponsiveTreeAfterTheGrace(t *testing.T) {
 	logger := hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Warn})
 	m := newManager(t, host.WithLogger(logger), host.WithStopGracePeriod(300*time.Millisecond))
 	h, _ := start(t, m, child(t, marker, "tree-ignore-term", "3"))
-	proctest.WaitCountIgnoring(t, marker, 3, syscall.SIGTERM, 10*time.Second)
+	proctest.WaitCountIgnoring(t, marker, 3, syscall.SIGTERM, 30*time.Second)
 
 	stop(t, m, h)
 	if pids := proctest.Find(marker); len(pids) != 0 {
@@ -65,7 +65,7 @@ func TestKillCutsTheGraceShort(t *testing.T) {
 	marker := proctest.Marker(t)
 	m := newManager(t, host.WithStopGracePeriod(time.Hour))
 	h, _ := start(t, m, child(t, marker, "tree-ignore-term", "3"))
-	proctest.WaitCountIgnoring(t, marker, 3, syscall.SIGTERM, 10*time.Second)
+	proctest.WaitCountIgnoring(t, marker, 3, syscall.SIGTERM, 30*time.Second)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -155,7 +155,7 @@ func TestChildrenLeftBehindAreStopped(t *testing.T) {
 	h, _ := start(t, m, cfg)
 	var st host.Status
 	waitFor(t, func() bool { st, _ = m.Status(h); return st.State == host.RunningDetached })
-	pids := proctest.WaitCount(t, marker, 1, 10*time.Second)
+	pids := proctest.WaitCount(t, marker, 1, 30*time.Second)
 	if st.ExitCode != 4 || !slices.Equal(st.Descendants, pids) {
 		t.Fatalf("status = %+v, want running detached, exit code 4, descendants %v", st, pids)
 	}

@@ -66,6 +66,10 @@ type Containment struct {
 	// Forced is set when the mechanism was asked for rather than detected.
 	Forced bool
 
+	// Guarded is set when a Guard (the reaper) stands ready to stop what
+	// procman-init leaves, should the init itself die.
+	Guarded bool
+
 	// Unavailable says, for each mechanism not in force, why: it failed
 	// when tried, or a weaker one was forced.
 	Unavailable map[Mechanism]string
@@ -76,6 +80,9 @@ func (c Containment) String() string {
 	fmt.Fprintf(&b, "containment: %v", c.Mechanism)
 	if c.Cgroup {
 		fmt.Fprintf(&b, " + cgroup (%s)", c.CgroupDir)
+	}
+	if c.Guarded {
+		b.WriteString(" + reaper")
 	}
 	if c.Forced {
 		b.WriteString(" (forced)")
@@ -95,18 +102,68 @@ type SpawnerOptions struct {
 	// error.
 	Mechanism Mechanism
 
+	// Minimum is the weakest mechanism acceptable: a weaker choice (forced
+	// or detected) makes NewSpawner fail with a *WeakError instead.
+	Minimum Mechanism
+
 	// Grace is how long, when the host dies, a tree gets between SIGTERM
 	// and SIGKILL.
 	Grace time.Duration
 
 	// Guard, when not nil, is told of each procman-init and cgroup before
 	// any program runs in it, so that it can stop them if the host dies
-	// without doing so (the reaper).
+	// without doing so (the reaper). With a Guard, mechanisms that need
+	// one are available only while it is Ready.
 	Guard Guard
 }
 
-// Guard protects what a Spawner sets up against the death of the host.
+// Guard protects what a Spawner sets up against the death of the host and
+// of procman-init.
 type Guard interface {
+	// Ready makes the guard ready, if need be, and says why it cannot
+	// protect anything if so.
+	Ready() error
+
+	// ProtectProcess has process pid (of this process's namespace; its
+	// start time as StartTime gives it) sent SIGTERM when the host dies,
+	// and SIGKILL after grace.
 	ProtectProcess(pid int, startTime uint64, grace time.Duration) (release func(), err error)
-	ProtectCgroup(path string, grace time.Duration) (release func(), err error)
+
+	// ReclaimCgroup has the cgroup at path emptied with SIGKILL and removed
+	// once the host is dead, what ProtectProcess protects is gone, and
+	// wait has passed: it sends no graceful signal of its own.
+	ReclaimCgroup(path string, wait time.Duration) (release func(), err error)
+}
+
+// WeakError is NewSpawner's error when the mechanism it would use is
+// weaker than SpawnerOptions.Minimum.
+type WeakError struct {
+	Containment Containment // what would be used
+	Minimum     Mechanism
+}
+
+func (e *WeakError) Error() string {
+	return fmt.Sprintf("containment %v is weaker than the required %v: %s", e.Containment.Mechanism, e.Minimum, e.Containment.Why())
+}
+
+// Why says on one line why each mechanism stronger than the one in force
+// is not used; mechanisms that share a reason share its mention.
+func (c Containment) Why() string {
+	var reasons []string
+	named := make(map[string][]string)
+	for m := PIDNamespace; m > c.Mechanism; m-- {
+		reason, ok := c.Unavailable[m]
+		if !ok {
+			continue
+		}
+		if named[reason] == nil {
+			reasons = append(reasons, reason)
+		}
+		named[reason] = append(named[reason], m.String())
+	}
+	parts := make([]string, len(reasons))
+	for i, reason := range reasons {
+		parts[i] = strings.Join(named[reason], ", ") + ": " + reason
+	}
+	return strings.Join(parts, "; ")
 }

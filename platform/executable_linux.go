@@ -83,7 +83,14 @@ func memExecutable(name string, image []byte) (*Executable, error) {
 }
 
 func fileExecutable(name string, image []byte) (*Executable, error) {
-	dir, err := os.MkdirTemp("", "procman-helper-*")
+	// Named after this process, like its socket directories, so that a
+	// reaper sweeps the directory should the process die before it is
+	// removed, a few lines below.
+	host, err := HostName()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "procman-"+host+"-helper-*")
 	if err != nil {
 		return nil, err
 	}

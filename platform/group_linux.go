@@ -91,9 +91,13 @@ func scanGroups(wanted map[int]bool) (map[int][]int, error) {
 	groups := make(map[int][]int)
 	buf := make([]byte, 512)
 	for _, name := range names {
-		pid, err := strconv.Atoi(name)
+		id, err := strconv.Atoi(name)
 		if err != nil {
 			continue
+		}
+		pid, err := nsPid(id)
+		if err != nil {
+			continue // gone, or outside this namespace
 		}
 		group, err := unix.Getpgid(pid)
 		if err != nil || !wanted[group] {
@@ -126,10 +130,17 @@ func readState(pid string, buf []byte) (state byte, ok bool) {
 // liveDescendants lists the live (not zombie) descendants of pid, found
 // through the children of each of their threads.
 func liveDescendants(pid int) ([]int, error) {
-	all, err := appendChildren(nil, pid)
+	id, err := procPid(pid)
+	if errors.Is(err, unix.ESRCH) {
+		return nil, nil // pid itself is gone, and so its tree
+	}
+	if err != nil {
+		return nil, err
+	}
+	all, err := appendChildren(nil, id)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil // pid itself is gone, and so its tree
+			return nil, nil
 		}
 		return nil, err
 	}
@@ -138,17 +149,40 @@ func liveDescendants(pid int) ([]int, error) {
 	}
 	buf := make([]byte, 512)
 	live := all[:0]
-	for _, pid := range all {
-		if state, ok := readState(strconv.Itoa(pid), buf); ok && state != 'Z' && state != 'X' {
-			live = append(live, pid)
+	for _, id := range all {
+		if state, ok := readState(strconv.Itoa(id), buf); ok && state != 'Z' && state != 'X' {
+			if pid, err := nsPid(id); err == nil {
+				live = append(live, pid)
+			}
 		}
 	}
 	return live, nil
 }
 
-// appendChildren appends the children of every thread of pid.
-func appendChildren(pids []int, pid int) ([]int, error) {
-	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+// children returns the pids of pid's children; both in this process's
+// namespace.
+func children(pid int) ([]int, error) {
+	id, err := procPid(pid)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := appendChildren(nil, id)
+	if err != nil {
+		return nil, err
+	}
+	pids := ids[:0]
+	for _, id := range ids {
+		if pid, err := nsPid(id); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// appendChildren appends the children of every thread of the process /proc
+// names id (pids as /proc names them).
+func appendChildren(pids []int, id int) ([]int, error) {
+	dir := "/proc/" + strconv.Itoa(id) + "/task"
 	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		return pids, err

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/procman-dev/procman/platform/internal/cgroup"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,8 +49,10 @@ type initMessage struct {
 }
 
 // startInit starts procman-init from exe in mode and waits until it is
-// ready. cgroupFD, when not negative, puts it in that cgroup from birth.
-func startInit(exe *Executable, mode string, grace time.Duration, cgroupFD int) (*initProc, error) {
+// ready. With cg, it is born in that cgroup and holds it (descriptor 4,
+// locked shared for its whole life, so that no sweep of another host's
+// reaper touches the cgroup while its init still stops the tree).
+func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgroup) (*initProc, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -77,7 +80,7 @@ func startInit(exe *Executable, mode string, grace time.Duration, cgroupFD int) 
 		return nil, err
 	}
 	graceMS := strconv.FormatInt(grace.Milliseconds(), 10)
-	outer, err := start(Spec{
+	spec := Spec{
 		Path:       exe.Path,
 		Args:       []string{"procman-init", mode, graceMS},
 		Dir:        "/",
@@ -85,7 +88,13 @@ func startInit(exe *Executable, mode string, grace time.Duration, cgroupFD int) 
 		Stdout:     null,
 		Stderr:     null,
 		ExtraFiles: []*os.File{initEnd},
-	}, cgroupFD)
+	}
+	cgroupFD := -1
+	if cg != nil {
+		cgroupFD = cg.FD()
+		spec.inherit = []int{cgroupFD}
+	}
+	outer, err := start(spec, cgroupFD)
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("start procman-init: %w", err)
@@ -239,11 +248,11 @@ func (in *initProc) programPid(m initMessage) (int, error) {
 	}
 	// The init could not send the program's credentials, so they are its
 	// own: the program is its only child yet.
-	children, err := appendChildren(nil, in.pid)
-	if err != nil || len(children) != 1 {
-		return 0, fmt.Errorf("procman-init started the program but its pid cannot be known (children %v, %v)", children, err)
+	kids, err := children(in.pid)
+	if err != nil || len(kids) != 1 {
+		return 0, fmt.Errorf("procman-init started the program but its pid cannot be known (children %v, %v)", kids, err)
 	}
-	return children[0], nil
+	return kids[0], nil
 }
 
 var (
@@ -290,8 +299,15 @@ func runProgram(ctx context.Context, in *initProc, spec Spec) (*Process, error) 
 // once the tree is gone and the init exits.
 func (p *Process) watchInit() {
 	reported := false
+	reset := false
 	for {
 		m, err := p.init.read()
+		if errors.Is(err, syscall.ECONNRESET) && !reset {
+			// The init exited with messages of ours unread: the reset
+			// comes once, ahead of the reports it had sent, still to read.
+			reset = true
+			continue
+		}
 		if err != nil {
 			break
 		}

@@ -11,8 +11,8 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	// No reaper protects these tests' cgroups: remove their directory.
-	if detected != nil && detected.group != nil {
-		if err := detected.group.Remove(); err != nil {
+	if host.group != nil {
+		if err := host.group.Remove(); err != nil {
 			fmt.Fprintln(os.Stderr, "remove the tests' cgroup directory:", err)
 			code = 1
 		}

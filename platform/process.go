@@ -24,6 +24,8 @@ type Spec struct {
 	// NewSession starts the child in a session of its own (setsid), away
 	// from the host's terminal, instead of only a process group of its own.
 	NewSession bool
+
+	inherit []int // descriptors that follow ExtraFiles, not owned by the Spec
 }
 
 // ExitStatus is how a process ended: by exiting with Code, or, when Signal

@@ -10,25 +10,24 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/procman-dev/procman/platform/internal/cgroup"
 	"golang.org/x/sys/unix"
 )
 
 // Process is a started program and the tree of processes it starts.
 //
-// How the tree is held together depends on the Spawner's mechanism: a PID
-// namespace or a subreaper whose procman-init parent is the only one to
-// signal and reap its processes, a cgroup, or only a process group. In every
-// case nothing is ever signalled by a pid that could have been recycled:
-// procman-init signals only its own unreaped children and namespace, and a
-// program started directly stays an unreaped zombie until Release.
+// How the tree is held together depends on the Spawner's mechanism: a
+// procman-init parent that alone signals and reaps the tree's processes (PID
+// 1 of a PID namespace, or a subreaper, in a cgroup of its own or not), or
+// only a process group. In every case nothing is ever signalled by a pid
+// that could have been recycled: procman-init signals only its own
+// descendants and namespace, and a program started directly stays an
+// unreaped zombie until Release.
 type Process struct {
 	// Pid is the program's process id, as this process sees it.
 	Pid int
 
-	child *child         // the program itself, when it is the host's child
-	init  *initProc      // its procman-init, otherwise
-	cg    *cgroup.Cgroup // its cgroup, if it has one
+	child *child    // the program itself, when it is the host's child
+	init  *initProc // its procman-init, otherwise
 
 	exited chan struct{} // init: closed once the program's exit is known
 	exit   ExitStatus
@@ -37,7 +36,6 @@ type Process struct {
 	goneOnce sync.Once
 	gone     chan struct{} // closed once no process of the tree is left
 
-	cleanup     func() // undoes what was set up for the process, at Release
 	releaseOnce sync.Once
 	releaseErr  error
 }
@@ -45,9 +43,9 @@ type Process struct {
 // Start starts the program described by spec directly, in a new process
 // group (or session, with spec.NewSession), with no containment beyond
 // that: a Spawner contains the trees it starts. When the system refuses to
-// run the program, the error is a *ProgramError wrapping the system's error
-// number (syscall.ENOENT, syscall.EACCES, syscall.ENOEXEC, ...); a failure
-// to enter spec.Dir is reported the same way, as Op "exec".
+// run the program or enter spec.Dir, the error is a *ProgramError wrapping
+// the system's error number (syscall.ENOENT, syscall.EACCES,
+// syscall.ENOEXEC, ...).
 //
 // So that the child gets no descriptor but its own, Start marks every
 // descriptor of the calling process above 2 close-on-exec. A program that
@@ -91,35 +89,25 @@ func (p *Process) Signal(sig syscall.Signal) error {
 }
 
 // SignalTree sends sig to every process of the tree. A tree with no process
-// left is not an error.
+// left is not an error. It is how a stop begins, and each stop signals each
+// process once: under a procman-init, the first signal other than SIGKILL
+// is the tree's stop signal, and once it was sent (or the init began a stop
+// of its own, its host gone) any later one is dropped; SIGKILL always goes
+// through.
 func (p *Process) SignalTree(sig syscall.Signal) error {
 	if p.init != nil {
 		return p.init.sendIfOpen(msgSignalTree, int32(sig))
 	}
-	err := p.child.signalGroup(sig)
-	if p.cg != nil {
-		var cgErr error
-		if sig == syscall.SIGKILL {
-			cgErr = p.cg.Kill()
-		} else {
-			cgErr = p.cg.Signal(sig)
-		}
-		err = errors.Join(err, cgErr)
-	}
-	return err
+	return p.child.signalGroup(sig)
 }
 
 // Members returns the pids of the tree's live processes, the program
 // included while it runs; procman's own processes are not among them.
 func (p *Process) Members() ([]int, error) {
-	switch {
-	case p.init != nil:
+	if p.init != nil {
 		return liveDescendants(p.init.pid)
-	case p.cg != nil:
-		return p.cg.Procs()
-	default:
-		return groupMembers(p.Pid)
 	}
+	return groupMembers(p.Pid)
 }
 
 // Gone returns a channel that is closed once no process of the tree is
@@ -134,24 +122,14 @@ func (p *Process) Gone() <-chan struct{} {
 	return p.gone
 }
 
-// watchTree closes gone once the program has exited and its tree is
-// empty: by the cgroup's notification, or by polling the process group.
+// watchTree closes gone once the program has exited and its process
+// group is empty, by polling.
 func (p *Process) watchTree() {
 	defer close(p.gone)
 	p.child.wait()
-	if p.cg != nil {
-		if empty, err := p.cg.Empty(); err == nil {
-			<-empty
-			return
-		}
-	}
 	interval := time.Millisecond
 	for {
-		if p.cg != nil {
-			if populated, err := p.cg.Populated(); err == nil && !populated {
-				return
-			}
-		} else if members, err := groupMembers(p.Pid); err == nil && len(members) == 0 {
+		if members, err := groupMembers(p.Pid); err == nil && len(members) == 0 {
 			return
 		}
 		time.Sleep(interval)
@@ -168,9 +146,6 @@ func (p *Process) Release() error {
 			p.releaseErr = p.child.release()
 		} else {
 			p.releaseErr = p.init.free()
-		}
-		if p.cleanup != nil {
-			p.cleanup()
 		}
 	})
 	return p.releaseErr
@@ -194,6 +169,9 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	for _, f := range spec.ExtraFiles {
 		files = append(files, f.Fd())
 	}
+	for _, fd := range spec.inherit {
+		files = append(files, uintptr(fd))
+	}
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
@@ -209,7 +187,7 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	pid, err := syscall.ForkExec(spec.Path, spec.Args, attr)
 	runtime.KeepAlive(spec)
 	if err != nil {
-		return nil, execError(spec.Path, err)
+		return nil, forkExecError(spec, err)
 	}
 	if pidfd < 0 {
 		// Every kernel procman supports (5.3+) hands out pidfds at clone.
@@ -221,6 +199,20 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 		return nil, fmt.Errorf("pidfd of pid %d: %w", pid, err)
 	}
 	return &child{pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}, nil
+}
+
+// forkExecError returns err, a failure of syscall.ForkExec for spec, as a
+// *ProgramError when the program or its directory is at fault. ForkExec
+// reports the errno of whichever step of the child failed; the directory,
+// entered before the exec, is the culprit when it cannot be entered now
+// for the same reason.
+func forkExecError(spec Spec, err error) error {
+	if errno, ok := err.(syscall.Errno); ok && spec.Dir != "" {
+		if dirErr := unix.Faccessat(unix.AT_FDCWD, spec.Dir, unix.X_OK, unix.AT_EACCESS); dirErr == errno {
+			return &ProgramError{Op: "chdir", Path: spec.Dir, Err: errno}
+		}
+	}
+	return execError(spec.Path, err)
 }
 
 func (c *child) wait() (ExitStatus, error) {

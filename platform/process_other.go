@@ -50,12 +50,11 @@ func CloseOnExecAbove2() error { return nil }
 // Spawner starts nothing on this operating system yet.
 type Spawner struct{}
 
-
 // NewSpawner returns an error wrapping errors.ErrUnsupported.
 func NewSpawner(SpawnerOptions) (*Spawner, error) { return nil, errUnsupported }
 
 // DetectContainment returns an error wrapping errors.ErrUnsupported.
-func DetectContainment(Mechanism) (Containment, error) { return Containment{}, errUnsupported }
+func DetectContainment(SpawnerOptions) (Containment, error) { return Containment{}, errUnsupported }
 
 // Containment reports nothing on this operating system yet.
 func (*Spawner) Containment() Containment { return Containment{} }

@@ -2,11 +2,13 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/procman-dev/procman/platform/internal/cgroup"
@@ -18,56 +20,40 @@ import (
 type Spawner struct {
 	containment Containment
 	opts        SpawnerOptions
-	caps        *capabilities
-	inits       *pool[*initProc]   // PIDNamespace and Subreaper
-	cgroups     *pool[readyCgroup] // Cgroup
-}
-
-// readyCgroup is a cgroup made, and protected, ahead of time.
-type readyCgroup struct {
-	cg      *cgroup.Cgroup
-	release func()
+	exe         *Executable      // procman-init
+	mode        string           // procman-init's mode; "" for ProcessGroup
+	inits       *pool[*initProc] // ready inits; nil for ProcessGroup
 }
 
 // NewSpawner returns a Spawner using the mechanism opts ask for, or the
-// strongest one available. Detection (by really trying each mechanism, once
-// per process) takes a few milliseconds the first time.
+// strongest one available. Detection (by really trying each mechanism)
+// takes a few milliseconds the first time; what it finds is kept for the
+// life of the process, except failures that may pass (out of descriptors,
+// processes or memory), which are tried again by the next NewSpawner.
 func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
-	caps := detect()
-	c, err := caps.choose(opts.Mechanism)
+	caps := detect(opts.Guard)
+	c, err := caps.choose(opts.Mechanism, opts.Minimum)
 	if err != nil {
 		return nil, err
 	}
-	s := &Spawner{containment: c, opts: opts, caps: caps}
-	discardInit := func(in *initProc) { in.close() }
+	s := &Spawner{containment: c, opts: opts, exe: caps.exe}
 	switch c.Mechanism {
 	case PIDNamespace:
-		s.inits = &pool[*initProc]{make: func() (*initProc, error) { return s.makeInit(caps.pidnsMode) }, discard: discardInit}
-	case Subreaper:
-		s.inits = &pool[*initProc]{make: func() (*initProc, error) { return s.makeInit("subreaper") }, discard: discardInit}
-	case Cgroup:
-		s.cgroups = &pool[readyCgroup]{
-			make: func() (readyCgroup, error) {
-				cg, release, err := s.makeCgroup()
-				return readyCgroup{cg, release}, err
-			},
-			discard: func(r readyCgroup) { r.release() },
-		}
+		s.mode = caps.pidnsMode
+	case Cgroup, Subreaper:
+		s.mode = "subreaper"
+	default:
+		return s, nil
 	}
-	// Ready before the first Start.
-	if s.inits != nil {
-		s.inits.refill()
-	}
-	if s.cgroups != nil {
-		s.cgroups.refill()
-	}
+	s.inits = &pool[*initProc]{make: s.makeInit, discard: func(in *initProc) { in.close() }}
+	s.inits.refill() // ready before the first Start
 	return s, nil
 }
 
-// DetectContainment reports what a Spawner with opts would use, and why no
-// stronger mechanism.
-func DetectContainment(m Mechanism) (Containment, error) {
-	return detect().choose(m)
+// DetectContainment reports what a Spawner made with opts would use, and
+// why no stronger mechanism, without making one.
+func DetectContainment(opts SpawnerOptions) (Containment, error) {
+	return detect(opts.Guard).choose(opts.Mechanism, opts.Minimum)
 }
 
 // Containment reports the mechanism in force.
@@ -83,55 +69,38 @@ func (s *Spawner) Start(ctx context.Context, spec Spec) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	switch s.containment.Mechanism {
-	case PIDNamespace, Subreaper:
-		in, err := s.inits.get()
-		if err != nil {
-			return nil, err
-		}
-		defer s.inits.refill()
-		return runProgram(ctx, in, spec)
-	case Cgroup:
-		r, err := s.cgroups.get()
-		if err != nil {
-			return nil, err
-		}
-		defer s.cgroups.refill()
-		p, err := start(spec, r.cg.FD())
-		if err != nil {
-			r.release()
-			return nil, err
-		}
-		p.cg, p.cleanup = r.cg, r.release
-		return p, nil
-	default:
+	if s.inits == nil {
 		return start(spec, -1)
 	}
+	in, err := s.inits.get()
+	if err != nil {
+		return nil, err
+	}
+	defer s.inits.refill()
+	return runProgram(ctx, in, spec)
 }
 
-// Close ends the procman-inits, and removes the cgroups, kept ready for
-// the next Start. Processes already started are not affected.
+// Close ends the procman-inits kept ready for the next Start. Processes
+// already started are not affected.
 func (s *Spawner) Close() {
 	if s.inits != nil {
 		s.inits.close()
 	}
-	if s.cgroups != nil {
-		s.cgroups.close()
-	}
 }
 
-// makeInit starts a procman-init (in its own cgroup when cgroups are in
-// use) and has it protected by the guard before it can run anything.
-func (s *Spawner) makeInit(mode string) (*initProc, error) {
-	cgroupFD, releaseCgroup := -1, func() {}
+// makeInit starts a procman-init, in a cgroup of its own when the
+// containment has them, and has it protected by the guard before it can
+// run anything.
+func (s *Spawner) makeInit() (*initProc, error) {
+	var cg *cgroup.Cgroup
+	releaseCgroup := func() {}
 	if s.containment.Cgroup {
-		cg, release, err := s.makeCgroup()
-		if err != nil {
+		var err error
+		if cg, releaseCgroup, err = s.makeCgroup(); err != nil {
 			return nil, err
 		}
-		cgroupFD, releaseCgroup = cg.FD(), release
 	}
-	in, err := startInit(s.caps.exe, mode, s.opts.Grace, cgroupFD)
+	in, err := startInit(s.exe, s.mode, s.opts.Grace, cg)
 	if err != nil {
 		releaseCgroup()
 		return nil, err
@@ -143,7 +112,7 @@ func (s *Spawner) makeInit(mode string) (*initProc, error) {
 		if err == nil {
 			// The init stops its own tree when the host dies; the reaper
 			// waits a little longer before it steps in.
-			unguard, err = s.opts.Guard.ProtectProcess(in.pid, started, s.opts.Grace+guardMargin)
+			unguard, err = s.opts.Guard.ProtectProcess(in.pid, started, s.opts.Grace+GuardMargin)
 		}
 		if err != nil {
 			in.close()
@@ -154,43 +123,61 @@ func (s *Spawner) makeInit(mode string) (*initProc, error) {
 	return in, nil
 }
 
-// guardMargin is how much longer than a procman-init's own grace the
+// GuardMargin is how much longer than a procman-init's own grace the
 // reaper waits before it kills the init.
-const guardMargin = time.Second
+const GuardMargin = time.Second
 
-// makeCgroup makes a cgroup for one tree, protected by the guard; release
-// removes it.
+// makeCgroup makes a cgroup for one tree in the host's directory, which
+// the guard empties and removes should the host die; release removes it.
 func (s *Spawner) makeCgroup() (*cgroup.Cgroup, func(), error) {
-	group, err := s.caps.hostCgroup()
+	group, err := hostGroup(s.containment.CgroupDir, s.opts.Guard)
 	if err != nil {
 		return nil, nil, err
-	}
-	if s.opts.Guard != nil {
-		// The process's directory of cgroups goes when the process does.
-		s.caps.guardOnce.Do(func() {
-			_, s.caps.guardErr = s.opts.Guard.ProtectCgroup(group.Path(), s.opts.Grace)
-		})
-		if s.caps.guardErr != nil {
-			return nil, nil, fmt.Errorf("protect cgroup: %w", s.caps.guardErr)
-		}
 	}
 	cg, err := group.New()
 	if err != nil {
 		return nil, nil, err
 	}
-	unguard := func() {}
-	if s.opts.Guard != nil {
-		unguard, err = s.opts.Guard.ProtectCgroup(cg.Path(), s.opts.Grace)
-		if err != nil {
-			cg.Remove()
-			return nil, nil, fmt.Errorf("protect cgroup: %w", err)
-		}
-	}
-	return cg, func() { cg.Remove(); unguard() }, nil
+	return cg, func() { cg.Remove() }, nil
 }
 
-// capabilities is what this system allows, found once per process by
-// trying.
+// The host's directory of cgroups: made on first use, named after the
+// process so that a reaper can tell whether its owner still lives, and
+// handed to the first guard to use it, which removes it once the process
+// is gone.
+var host struct {
+	mu    sync.Mutex
+	group *cgroup.Group
+}
+
+func hostGroup(base string, guard Guard) (*cgroup.Group, error) {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	if host.group != nil {
+		return host.group, nil
+	}
+	name, err := HostName()
+	if err != nil {
+		return nil, err
+	}
+	group, err := cgroup.NewGroup(base, name)
+	if err != nil {
+		return nil, err
+	}
+	if guard != nil {
+		// The inits give the graceful signal and the guard protects them
+		// too: once they are gone, it kills what is left in every tree's
+		// cgroup and removes them all.
+		if _, err := guard.ReclaimCgroup(group.Path(), 0); err != nil {
+			group.Remove()
+			return nil, fmt.Errorf("protect cgroup: %w", err)
+		}
+	}
+	host.group = group
+	return group, nil
+}
+
+// capabilities is what this system allows, as found by trying.
 type capabilities struct {
 	exe       *Executable
 	exeErr    error
@@ -201,44 +188,106 @@ type capabilities struct {
 	cgroupBase string
 	cgroupErr  error
 
-	groupOnce sync.Once
-	group     *cgroup.Group
-	groupErr  error
-	guardOnce sync.Once // the group is protected by the first Guard to use it
-	guardErr  error
+	guarded  bool  // a guard is ready
+	guardErr error // why the guard cannot protect anything
 }
 
-var (
-	detectOnce sync.Once
-	detected   *capabilities
-)
+// settled reports whether nothing found may change on a second try.
+func (c *capabilities) settled() bool {
+	return !transient(c.exeErr) && !transient(c.pidnsErr) && !transient(c.subErr) && !transient(c.cgroupErr)
+}
 
-func detect() *capabilities {
-	detectOnce.Do(func() {
-		c := &capabilities{pidnsMode: "pidns"}
-		if os.Geteuid() != 0 {
-			c.pidnsMode = "pidns+user"
+// transient reports whether err is a failure that may pass: the process
+// or the system ran out of something for a moment.
+func transient(err error) bool {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.EAGAIN, syscall.ENOMEM, syscall.ENOBUFS, syscall.EINTR} {
+		if errors.Is(err, errno) {
+			return true
 		}
-		if initimage.Image == nil {
-			c.exeErr = fmt.Errorf("procman-init is not built for %s/%s", runtime.GOOS, runtime.GOARCH)
+	}
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, errUntried)
+}
+
+// detected holds what detect found; once settled, it is not tried again.
+var detected struct {
+	mu   sync.Mutex
+	caps *capabilities
+}
+
+// detect returns what this system allows, trying again whatever failed
+// for a reason that may pass; the guard, if any, is asked every time.
+func detect(guard Guard) *capabilities {
+	detected.mu.Lock()
+	c := detected.caps
+	if c == nil {
+		c = untried
+	}
+	if !c.settled() {
+		c = tryAll(c)
+		detected.caps = c
+	}
+	detected.mu.Unlock()
+	out := *c
+	if guard != nil {
+		if err := guard.Ready(); err != nil {
+			out.guardErr = err
 		} else {
-			c.exe, c.exeErr = NewExecutable("procman-init", initimage.Image)
+			out.guarded = true
 		}
-		if c.exeErr != nil {
-			c.pidnsErr, c.subErr = c.exeErr, c.exeErr
+	}
+	return &out
+}
+
+// untried is what is known before anything was tried.
+var untried = &capabilities{exeErr: errUntried, pidnsErr: errUntried, subErr: errUntried, cgroupErr: errUntried}
+
+// errUntried is the failure of what was never tried: like a transient
+// one, it is tried.
+var errUntried = errors.New("not tried yet")
+
+// tryAll tries every mechanism that last could not settle.
+func tryAll(last *capabilities) *capabilities {
+	c := &capabilities{pidnsMode: "pidns"}
+	if os.Geteuid() != 0 {
+		c.pidnsMode = "pidns+user"
+	}
+	if last.exeErr == nil {
+		c.exe = last.exe
+	} else if initimage.Image == nil {
+		c.exeErr = fmt.Errorf("procman-init is not built for %s/%s", runtime.GOOS, runtime.GOARCH)
+	} else {
+		c.exe, c.exeErr = NewExecutable("procman-init", initimage.Image)
+	}
+	// kept says whether what last found, with err, stands.
+	kept := func(err error) bool { return !transient(err) }
+	switch {
+	case c.exeErr != nil:
+		c.pidnsErr, c.subErr = c.exeErr, c.exeErr
+	default:
+		if kept(last.pidnsErr) {
+			c.pidnsErr = last.pidnsErr
 		} else {
 			c.pidnsErr = tryInit(c.exe, c.pidnsMode)
+		}
+		if kept(last.subErr) {
+			c.subErr = last.subErr
+		} else {
 			c.subErr = tryInit(c.exe, "subreaper")
 		}
-		c.cgroupBase, c.cgroupErr = cgroup.Detect()
-		detected = c
-	})
-	return detected
+	}
+	if kept(last.cgroupErr) {
+		c.cgroupBase, c.cgroupErr = last.cgroupBase, last.cgroupErr
+	} else if name, err := HostName(); err != nil {
+		c.cgroupErr = err
+	} else {
+		c.cgroupBase, c.cgroupErr = cgroup.Detect(name + "-probe")
+	}
+	return c
 }
 
 // tryInit starts a procman-init in mode and ends it.
 func tryInit(exe *Executable, mode string) error {
-	in, err := startInit(exe, mode, 0, -1)
+	in, err := startInit(exe, mode, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -246,23 +295,58 @@ func tryInit(exe *Executable, mode string) error {
 	return nil
 }
 
+// errFor says why m cannot be used, or nil.
 func (c *capabilities) errFor(m Mechanism) error {
 	switch m {
 	case PIDNamespace:
-		return c.pidnsErr
+		return joinErrors(c.pidnsErr, c.guardErr)
 	case Cgroup:
-		return c.cgroupErr
+		if c.cgroupErr != nil {
+			return c.cgroupErr
+		}
+		return joinErrors(c.subErr, c.guardErr)
 	case Subreaper:
-		return c.subErr
+		return joinErrors(c.subErr, c.guardErr)
 	}
 	return nil
 }
 
+// joinErrors is errors.Join on one line: the reasons are shown on one line
+// of a report or of procman's stderr.
+func joinErrors(errs ...error) error {
+	var list errorList
+	for _, err := range errs {
+		if err != nil {
+			list = append(list, err)
+		}
+	}
+	if list == nil {
+		return nil
+	}
+	return list
+}
+
+// errorList is several errors on one line, each seen by errors.Is.
+type errorList []error
+
+func (l errorList) Error() string {
+	msgs := make([]string, len(l))
+	for i, err := range l {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (l errorList) Unwrap() []error { return l }
+
 // choose picks want, or the strongest available mechanism when want is
-// Automatic.
-func (c *capabilities) choose(want Mechanism) (Containment, error) {
+// Automatic; either must be at least min.
+func (c *capabilities) choose(want, min Mechanism) (Containment, error) {
 	if want < Automatic || want > PIDNamespace {
 		return Containment{}, fmt.Errorf("unknown containment mechanism %d", int(want))
+	}
+	if min < Automatic || min > PIDNamespace {
+		return Containment{}, fmt.Errorf("unknown containment mechanism %d", int(min))
 	}
 	out := Containment{Mechanism: want, Forced: want != Automatic, Unavailable: make(map[Mechanism]string)}
 	if want != Automatic {
@@ -284,41 +368,20 @@ func (c *capabilities) choose(want Mechanism) (Containment, error) {
 			out.Unavailable[m] = "available, but " + out.Mechanism.String() + " was forced"
 		}
 	}
-	if out.Mechanism == PIDNamespace && c.cgroupErr == nil && !out.Forced {
+	if out.Mechanism < min {
+		return Containment{}, &WeakError{Containment: out, Minimum: min}
+	}
+	switch out.Mechanism {
+	case PIDNamespace:
+		// A cgroup too, where one can be had, unless the mechanism was
+		// forced: what is left of a tree can then be found, and removed,
+		// by cgroup.
+		if c.cgroupErr == nil && !out.Forced {
+			out.Cgroup, out.CgroupDir = true, c.cgroupBase
+		}
+	case Cgroup:
 		out.Cgroup, out.CgroupDir = true, c.cgroupBase
 	}
-	if out.Mechanism == Cgroup {
-		out.CgroupDir = c.cgroupBase
-	}
+	out.Guarded = out.Mechanism != ProcessGroup && c.guarded
 	return out, nil
-}
-
-// hostCgroup is this process's directory of cgroups, made on first use
-// and named after the process, so that the reaper can tell whether its
-// owner still lives.
-func (c *capabilities) hostCgroup() (*cgroup.Group, error) {
-	c.groupOnce.Do(func() {
-		if c.cgroupErr != nil {
-			c.groupErr = c.cgroupErr
-			return
-		}
-		name, err := HostName()
-		if err != nil {
-			c.groupErr = err
-			return
-		}
-		c.group, c.groupErr = cgroup.NewGroup(c.cgroupBase, name)
-	})
-	return c.group, c.groupErr
-}
-
-// HostName is how this process names what it leaves on the system (socket
-// directories, cgroups): "<pid>-<start time>", so that a reaper can tell
-// leftovers of a dead host from those of a live one.
-func HostName() (string, error) {
-	start, err := StartTime(os.Getpid())
-	if err != nil {
-		return "", err
-	}
-	return strconv.Itoa(os.Getpid()) + "-" + strconv.FormatUint(start, 10), nil
 }

@@ -19,12 +19,14 @@ import (
 	"github.com/procman-dev/procman/internal/proctest"
 	"github.com/procman-dev/procman/platform"
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
 )
 
 // The test binary plays three parts, chosen by environment variables:
 // the tests; a fake host (hostEnv), which starts a reaper, registers what
 // the test tells it to on stdin and is then SIGKILLed; and the processes
-// that get registered (childEnv).
+// that get registered (childEnv). A fake host started as pid 1 of a PID
+// namespace is that namespace's init, and runs the fake host as its child.
 const (
 	hostEnv  = "PROCMAN_REAPER_TEST_HOST"
 	childEnv = "PROCMAN_REAPER_TEST_CHILD"
@@ -38,6 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(child(mode, os.Args[1:]))
 	}
 	if opts := os.Getenv(hostEnv); opts != "" {
+		if os.Getpid() == 1 {
+			os.Exit(namespaceInit())
+		}
 		os.Exit(fakeHost(opts))
 	}
 	var err error
@@ -66,6 +71,9 @@ func TestMain(m *testing.M) {
 //	term-note-stay   note SIGTERM, and go on
 //	trap             exit 100+N on signal N (SIGHUP, SIGINT, SIGTERM, SIGUSR1)
 //	tree             start two ignore-term children, one in a session of its own
+//	cleanup          on SIGTERM, clean up: append "term" to the file
+//	                 args[len-2] (and again for every SIGTERM), wait for
+//	                 the file args[len-1] to exist, append "cleaned", exit 0
 func child(mode string, args []string) int {
 	switch mode {
 	case "sleep":
@@ -84,6 +92,24 @@ func child(mode string, args []string) int {
 					os.Exit(0)
 				}
 			}
+		}()
+	case "cleanup":
+		terms := make(chan os.Signal, 4)
+		signal.Notify(terms, syscall.SIGTERM)
+		note, proceed := args[len(args)-2], args[len(args)-1]
+		go func() {
+			<-terms
+			appendLine(note, "term")
+			go func() {
+				for range terms {
+					appendLine(note, "term")
+				}
+			}()
+			for !exists(proceed) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			appendLine(note, "cleaned")
+			os.Exit(0)
 		}()
 	case "trap":
 		sigs := make(chan os.Signal, 1)
@@ -118,23 +144,65 @@ func child(mode string, args []string) int {
 	}
 }
 
+// appendLine appends line to the file at path, or exits 3.
+func appendLine(path, line string) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = f.WriteString(line + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		os.Exit(3)
+	}
+}
+
+// namespaceInit is pid 1 of a PID namespace made for a fake host: it runs
+// the fake host as its child and reaps every process of the namespace
+// until none is left (the reaper acts after the host's death), for the
+// namespace ends with its init. It exits as the fake host did.
+func namespaceInit() int {
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "namespace init:", err)
+		return 2
+	}
+	code := 2
+	for {
+		var status syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &status, 0, nil)
+		if errors.Is(err, syscall.ECHILD) {
+			return code
+		}
+		if pid == cmd.Process.Pid {
+			code = status.ExitStatus()
+		}
+	}
+}
+
 // hostOptions is what the fake host passes to Start.
 type hostOptions struct {
 	SweepDirPrefixes []string
 	SweepCgroupDirs  []string
 }
 
-// fakeHost starts a reaper, prints "ready <reaper pid>", then answers
-// each command (a JSON array of strings on a line of stdin) with a line
-// "ok ..." or "error ...":
+// fakeHost starts a reaper, prints "ready <reaper pid> <own pid>", then
+// answers each command (a JSON array of strings on a line of stdin) with
+// a line "ok ..." or "error ...". The pids it tells are those of /proc,
+// which the tests share, but for NSPID: the pid in the host's own PID
+// namespace, which those it is told are too.
 //
 //	spawn GRACE_MS MODE ARGS...        start a child in its own process group, protect it
-//	                                   → ok PID STARTTIME REG
+//	                                   → ok PID STARTTIME REG NSPID
+//	start MODE ARGS...                 start a child, unprotected → ok PID NSPID
 //	spawn-cgroup PATH MODE ARGS...     start a child in the cgroup, unprotected → ok PID
-//	spawn-exec N GRACE_MS PATH ARGS... start and protect N programs → ok PID...
-//	protect PID STARTTIME GRACE_MS     → ok REG
+//	spawn-exec N GRACE_MS PATH ARGS... start and protect N programs → ok NSPID...
+//	protect NSPID STARTTIME GRACE_MS   → ok REG
 //	dir PATH                           → ok REG
 //	cgroup PATH GRACE_MS               → ok REG
+//	reclaim PATH WAIT_MS               → ok REG
 //	release REG                        → ok
 //	pid                                → ok PID of the current reaper (0 while none)
 func fakeHost(optsJSON string) int {
@@ -152,7 +220,13 @@ func fakeHost(optsJSON string) int {
 		fmt.Fprintln(os.Stderr, "fake host:", err)
 		return 2
 	}
-	fmt.Println("ready", r.Pid())
+	reaper, err := procPid(r.Pid())
+	self, err2 := os.Readlink("/proc/self")
+	if err = errors.Join(err, err2); err != nil {
+		fmt.Fprintln(os.Stderr, "fake host:", err)
+		return 2
+	}
+	fmt.Println("ready", reaper, self)
 	var regs []*Registration
 	protected := func(reg *Registration, err error) (string, error) {
 		if err != nil {
@@ -189,12 +263,23 @@ func hostCommand(r *Reaper, cmd []string, protected func(*Registration, error) (
 		if err != nil {
 			return "", err
 		}
+		id, err := procPid(pid)
+		if err != nil {
+			return "", err
+		}
 		start, err := platform.StartTime(pid)
 		if err != nil {
 			return "", err
 		}
 		reg, err := protected(r.ProtectProcess(pid, start, ms(1)))
-		return fmt.Sprintf("%d %d %s", pid, start, reg), err
+		return fmt.Sprintf("%d %d %s %d", id, start, reg, pid), err
+	case "start":
+		pid, err := startChild(cmd[1], cmd[2:], nil)
+		if err != nil {
+			return "", err
+		}
+		id, err := procPid(pid)
+		return fmt.Sprintf("%d %d", id, pid), err
 	case "spawn-cgroup":
 		dir, err := os.Open(cmd[1])
 		if err != nil {
@@ -202,7 +287,11 @@ func hostCommand(r *Reaper, cmd []string, protected func(*Registration, error) (
 		}
 		defer dir.Close()
 		pid, err := startChild(cmd[2], cmd[3:], &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(dir.Fd())})
-		return strconv.Itoa(pid), err
+		if err != nil {
+			return "", err
+		}
+		id, err := procPid(pid)
+		return strconv.Itoa(id), err
 	case "spawn-exec":
 		var pids []string
 		for range arg(1) {
@@ -227,10 +316,13 @@ func hostCommand(r *Reaper, cmd []string, protected func(*Registration, error) (
 		return protected(r.ProtectDir(cmd[1]))
 	case "cgroup":
 		return protected(r.ProtectCgroup(cmd[1], ms(2)))
+	case "reclaim":
+		return protected(r.ReclaimCgroup(cmd[1], ms(2)))
 	case "release":
 		return "", regs[arg(1)].Release()
 	case "pid":
-		return strconv.Itoa(r.Pid()), nil
+		id, err := procPid(r.Pid())
+		return strconv.Itoa(id), err
 	}
 	return "", fmt.Errorf("unknown command %q", cmd[0])
 }
@@ -259,14 +351,41 @@ func startChild(mode string, args []string, attr *syscall.SysProcAttr) (int, err
 	return cmd.Process.Pid, nil
 }
 
+// procPid returns the pid by which /proc names process pid of this
+// process's PID namespace: the "Pid:" line of a pidfd's fdinfo, which the
+// kernel writes in /proc's namespace. The two differ for a fake host in a
+// PID namespace of its own that kept the outer /proc. 0 stays 0.
+func procPid(pid int) (int, error) {
+	if pid == 0 {
+		return 0, nil
+	}
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return 0, fmt.Errorf("pidfd of %d: %w", pid, err)
+	}
+	defer unix.Close(fd)
+	data, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(fd))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, "Pid:"); ok {
+			return strconv.Atoi(strings.TrimSpace(rest))
+		}
+	}
+	return 0, fmt.Errorf("pid %d: no Pid line in its pidfd's fdinfo", pid)
+}
+
 // ---- the tests' side ----
 
 // host is a running fake host.
 type host struct {
 	t      testing.TB
-	cmd    *exec.Cmd
+	cmd    *exec.Cmd // the host, or what runs it in a PID namespace
 	in     io.Writer
 	out    *bufio.Reader
+	pid    int // the host's pid
+	pidfd  int // the host's pidfd, -1 until it is ready
 	reaper int // the reaper's pid when the host started
 	// expected are the processes that must be gone once the host is.
 	expected []expectation
@@ -283,8 +402,8 @@ func startHost(t testing.TB, marker string, opts hostOptions) *host {
 	return startHostWith(t, marker, opts, exec.Command(testBinary, marker))
 }
 
-// startHostWith starts cmd, a command running this test binary, as a fake
-// host.
+// startHostWith starts cmd, a command running this test binary (or
+// running it as pid 1 of a new PID namespace), as a fake host.
 func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd) *host {
 	t.Helper()
 	optsJSON, err := json.Marshal(opts)
@@ -305,12 +424,17 @@ func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	h := &host{t: t, cmd: cmd, in: in, out: bufio.NewReader(out)}
+	// Once the host has gone, what runs it in a namespace ends with the
+	// namespace's last process; its output may stay open that long.
+	cmd.WaitDelay = 10 * time.Second
+	h := &host{t: t, cmd: cmd, in: in, out: bufio.NewReader(out), pidfd: -1}
 	t.Cleanup(func() {
 		h.kill()
 		for _, e := range h.expected {
 			checkGone(t, e.process, e.what)
 		}
+		h.cmd.Process.Kill() // ends a namespace that still runs
+		h.cmd.Wait()
 		if t.Failed() {
 			t.Logf("fake host's log:\n%s", stderr.String())
 		}
@@ -319,8 +443,12 @@ func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd)
 	if line, err = h.out.ReadString('\n'); err != nil {
 		t.Fatalf("fake host did not start: %v\n%s", err, stderr.String())
 	}
-	if _, err := fmt.Sscanf(line, "ready %d", &h.reaper); err != nil {
+	if _, err := fmt.Sscanf(line, "ready %d %d", &h.reaper, &h.pid); err != nil {
 		t.Fatalf("fake host said %q", line)
+	}
+	// The host waits for commands: its pid cannot have been recycled.
+	if h.pidfd, err = unix.PidfdOpen(h.pid, 0); err != nil {
+		t.Fatal(err)
 	}
 	h.expectGone(h.reaper, "the reaper (it must exit once its host is gone)")
 	return h
@@ -378,13 +506,23 @@ func (h *host) spawn(grace time.Duration, mode string, args ...string) int {
 	return pid
 }
 
-// kill SIGKILLs the host and reaps it.
+// kill SIGKILLs the host and waits until it is gone (reaped, if it is
+// the test's child).
 func (h *host) kill() {
-	if h.cmd.ProcessState != nil {
+	if h.pidfd < 0 {
+		if h.cmd.ProcessState == nil {
+			h.cmd.Process.Kill()
+			h.cmd.Wait()
+		}
 		return
 	}
-	h.cmd.Process.Kill()
-	h.cmd.Wait()
+	unix.PidfdSendSignal(h.pidfd, unix.SIGKILL, nil, 0)
+	unix.Poll([]unix.PollFd{{Fd: int32(h.pidfd), Events: unix.POLLIN}}, 10_000)
+	unix.Close(h.pidfd)
+	h.pidfd = -1
+	if h.pid == h.cmd.Process.Pid {
+		h.cmd.Wait()
+	}
 }
 
 // process is one process, for good: a pid and its start time.
@@ -461,10 +599,10 @@ func startOwnChild(t testing.TB, marker, mode string) *exec.Cmd {
 	return startOwnChildIn(t, marker, mode, &syscall.SysProcAttr{Setpgid: true})
 }
 
-// startOwnChildIn is startOwnChild with attr.
-func startOwnChildIn(t testing.TB, marker, mode string, attr *syscall.SysProcAttr) *exec.Cmd {
+// startOwnChildIn is startOwnChild with attr, and args after the marker.
+func startOwnChildIn(t testing.TB, marker, mode string, attr *syscall.SysProcAttr, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(testBinary, marker)
+	cmd := exec.Command(testBinary, append([]string{marker}, args...)...)
 	cmd.Env = []string{childEnv + "=" + mode}
 	cmd.SysProcAttr = attr
 	out, err := cmd.StdoutPipe()

@@ -1,6 +1,7 @@
 package reaper
 
 import (
+	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestReaperAnswersEveryMessage(t *testing.T) {
 		{proc("P 3 %d %d 1000 "), "err 3 malformed process message"},
 		{proc("P 3 %d  %d 1000"), "err 3 malformed process message"},
 		{"P 4 1 1 1", "err 4 invalid pid"},
-		{proc("P 5 %d %d 86400001"), "err 5 grace period too long"},
+		{proc("P 5 %d %d 172800001"), "err 5 grace period too long"},
 		{fmt.Sprintf("P 6 %d 18446744073709551616 1", own.pid), "err 6 malformed process message"},
 		{proc("P 7 %d %d 1000"), "ok 7"},
 		{"U 8", "ok 8"},
@@ -51,9 +52,39 @@ func TestReaperAnswersEveryMessage(t *testing.T) {
 		{"D 18 " + tmp + "\x00x", "err 18 message holds a NUL byte"},
 		{"P 19 " + strings.Repeat("1", 5000), "err 19 message too long"},
 		{"U 12", "ok 12"},
+		{"K 20 relative 10", "err 20 path is not absolute"},
+		{"K 21 " + tmp + " 10", "err 21 not a cgroup v2 directory"},
+		{"K 22 10", "err 22 malformed cgroup message"},
+		{"K 23 " + tmp, "err 23 malformed cgroup message"},
+		{"K 24 " + tmp + " 172800001", "err 24 grace period too long"},
 	} {
 		if got := rawExchange(t, r, c.message); got != c.want {
 			t.Errorf("%q answered %q, want %q", c.message, got, c.want)
+		}
+	}
+}
+
+// The longest grace a reaper accepts is MaxGrace; a longer one is refused
+// before it is sent.
+func TestGraceUpToMaxGrace(t *testing.T) {
+	marker := proctest.Marker(t)
+	r := startReaper(t, Options{})
+	own := identify(t, startOwnChild(t, marker, "sleep").Process.Pid)
+	reg, err := r.ProtectProcess(own.pid, own.start, MaxGrace)
+	if err != nil {
+		t.Fatalf("grace MaxGrace (%v): %v", MaxGrace, err)
+	}
+	if err := reg.Release(); err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	for what, register := range map[string]func(time.Duration) (*Registration, error){
+		"ProtectProcess": func(d time.Duration) (*Registration, error) { return r.ProtectProcess(own.pid, own.start, d) },
+		"ProtectCgroup":  func(d time.Duration) (*Registration, error) { return r.ProtectCgroup(tmp, d) },
+		"ReclaimCgroup":  func(d time.Duration) (*Registration, error) { return r.ReclaimCgroup(tmp, d) },
+	} {
+		if _, err := register(MaxGrace + time.Millisecond); !errors.Is(err, ErrGraceTooLong) {
+			t.Errorf("%s with grace MaxGrace+1ms: %v, want ErrGraceTooLong", what, err)
 		}
 	}
 }

@@ -7,21 +7,34 @@
 // Registering is synchronous: once ProtectProcess returns, the process is
 // protected. A process is named by its pid and start time, so a pid that
 // the system has given to another process is never signalled. When the
-// host dies, every protected process gets SIGTERM and, after its grace
-// period, SIGKILL; all of them share one wait.
+// host dies, every protected process, and every process in a cgroup
+// registered with ProtectCgroup, gets SIGTERM and, after its grace
+// period, SIGKILL; all of them share one wait. A cgroup registered with
+// ReclaimCgroup gets no signal: what is still in it once those stops are
+// over is killed. A tree whose procman-init is protected and whose cgroup
+// is reclaimed thus gets one SIGTERM: the init's.
+//
+// Pids are those of the host's PID namespace, which its reaper shares,
+// even where /proc belongs to an ancestor namespace (procman run inside a
+// procman tree); start times are read from /proc (platform.StartTime).
 //
 // The Reaper watches its process. Should it die while the host lives, a new
 // one is started and everything still registered is registered again, so
 // that Registrations stay valid; requests made meanwhile wait for it.
 //
-// Each reaper also sweeps, when it starts, what hosts that died unprotected
-// left behind: the directories and cgroups named in Options whose owner
-// process is gone.
+// Each reaper also sweeps, when it starts, what other hosts left behind:
+// the directories and cgroups named in Options whose owner process is
+// gone and on which no reaper acts any more. A reaper holds a shared
+// flock(2) on each registered directory or cgroup named after a host
+// until it has finished with it, and a sweep only acts on what it can
+// lock exclusively, so that a dead host's tree gets its whole grace
+// period from that host's reaper.
 package reaper
 
 import (
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -33,17 +46,30 @@ type Options struct {
 	Logger hclog.Logger
 
 	// SweepDirPrefixes are path prefixes like "/tmp/procman-plugins-" of
-	// the directories hosts create as PREFIX<pid>-<starttime>[-...]. When a
+	// the directories hosts create as PREFIX<pid>-<starttime>[-...], pid
+	// and start time as /proc shows them (platform.HostName). When a
 	// reaper starts, each such directory owned by its user whose owner
-	// process is gone loses its files and sockets (not its subdirectories)
-	// and is removed if that leaves it empty.
+	// process is gone, and which no reaper holds locked, loses its files
+	// and sockets (not its subdirectories) and is removed if that leaves
+	// it empty.
 	SweepDirPrefixes []string
 
 	// SweepCgroupDirs are cgroup v2 directories in which hosts create their
-	// cgroups as <pid>-<starttime>. When a reaper starts, each such cgroup
-	// owned by its user whose owner process is gone is killed and removed.
+	// cgroups as <pid>-<starttime>[-...] (a host's directory of trees, a
+	// probe). When a reaper starts, each such cgroup owned by its user
+	// whose owner process is gone, and which no reaper holds locked, is
+	// killed and removed. A cgroup below it that another process holds
+	// locked (a procman-init still stopping its tree) is left alone, and
+	// so is the swept cgroup then, but for the processes directly in it.
 	SweepCgroupDirs []string
 }
+
+// MaxGrace is the longest grace period, or wait, a reaper accepts.
+const MaxGrace = 48 * time.Hour
+
+// ErrGraceTooLong is returned, wrapped, by a request whose grace period or
+// wait exceeds MaxGrace; such a request is not sent to the reaper.
+var ErrGraceTooLong = errors.New("grace period longer than reaper.MaxGrace, " + MaxGrace.String())
 
 // ErrClosed is returned by requests made after Close.
 var ErrClosed = errors.New("reaper closed")
@@ -60,8 +86,9 @@ type Registration struct {
 }
 
 // Release makes the reaper forget the registration: when the host dies,
-// the process, cgroup or directory is left alone. Once Release has
-// returned, the reaper will not act on it. Release is idempotent and safe
+// the process, cgroup or directory is left alone, and the reaper's lock on
+// a directory is dropped. Once Release has returned, the reaper will not
+// act on it. Release is idempotent and safe
 // for concurrent use; after Close it returns ErrClosed, as the reaper has
 // then already acted.
 func (g *Registration) Release() error {

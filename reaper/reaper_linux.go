@@ -69,8 +69,10 @@ type registered struct {
 
 // Start starts a reaper process and returns once it answers. The process
 // runs in a session of its own, so that neither the host's terminal nor
-// signals to the host's process group reach it. It sweeps what dead hosts
-// left behind (see Options) before it answers.
+// signals to the host's process group reach it, and ignores SIGTERM,
+// SIGINT, SIGHUP and SIGQUIT (a stop of a tree the host runs in sends
+// those to every process of it): only the host's death or SIGKILL end it.
+// It sweeps what dead hosts left behind (see Options) before it answers.
 func Start(opts Options) (*Reaper, error) {
 	if len(image.Image) == 0 {
 		return nil, fmt.Errorf("reaper: not built for %s/%s: %w", runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
@@ -117,16 +119,18 @@ func Start(opts Options) (*Reaper, error) {
 	return r, nil
 }
 
-// ProtectProcess registers the process pid that started at startTime
-// (platform.StartTime): when the host dies, it gets SIGTERM and, if it is
-// still there after grace, SIGKILL. A process that is already gone, or a
-// pid that now belongs to a process with another start time, is accepted
-// and never signalled. A process the reaper may not signal is refused.
+// ProtectProcess registers the process pid (of the host's PID namespace)
+// that started at startTime (platform.StartTime): when the host dies, it
+// gets SIGTERM and, if it is still there after grace, SIGKILL. A process
+// that is already gone, or a pid that now belongs to a process with
+// another start time, is accepted and never signalled. A process the
+// reaper may not signal is refused, and so is a grace beyond MaxGrace
+// (ErrGraceTooLong).
 func (r *Reaper) ProtectProcess(pid int, startTime uint64, grace time.Duration) (*Registration, error) {
 	if pid <= 0 {
 		return nil, fmt.Errorf("reaper: protect process: invalid pid %d", pid)
 	}
-	return r.protect("process "+strconv.Itoa(pid), grace, func(id string) string {
+	return r.register("protect process "+strconv.Itoa(pid), grace, func(id string) string {
 		return "P " + id + " " + strconv.Itoa(pid) + " " + strconv.FormatUint(startTime, 10) + " " + milliseconds(grace)
 	})
 }
@@ -135,27 +139,61 @@ func (r *Reaper) ProtectProcess(pid int, startTime uint64, grace time.Duration) 
 // every process in it or below gets SIGTERM, and what is left after grace
 // is killed with cgroup.kill; then the cgroup and those below it are
 // removed, and so is its parent if that is empty and named like a host's
-// cgroup ("<pid>-<starttime>").
+// cgroup ("<pid>-<starttime>"). A grace beyond MaxGrace is refused
+// (ErrGraceTooLong). A cgroup named after a host is held locked while
+// registered (see ReclaimCgroup).
 func (r *Reaper) ProtectCgroup(path string, grace time.Duration) (*Registration, error) {
 	if err := checkPath(path); err != nil {
 		return nil, fmt.Errorf("reaper: protect cgroup: %w", err)
 	}
 	path = filepath.Clean(path)
-	return r.protect("cgroup "+path, grace, func(id string) string {
+	return r.register("protect cgroup "+path, grace, func(id string) string {
 		return "C " + id + " " + path + " " + milliseconds(grace)
+	})
+}
+
+// ReclaimCgroup registers the cgroup v2 directory path to be reclaimed
+// when the host dies, without a graceful signal: once every process
+// registered with ProtectProcess and every cgroup registered with
+// ProtectCgroup has stopped or been killed, and wait has passed since the
+// host's death, whatever is still in the cgroup or below it is killed
+// with cgroup.kill (SIGKILL where the kernel has none). Then the cgroup
+// and those below it are removed, and so is its parent if that is empty
+// and named like a host's cgroup ("<pid>-<starttime>"). An empty cgroup
+// is removed without waiting.
+//
+// It is for cgroups whose processes another registration stops: a
+// procman-init registered with ProtectProcess sends its tree the one
+// SIGTERM it gets, and its cgroup is reclaimed after. A wait beyond
+// MaxGrace is refused (ErrGraceTooLong).
+//
+// While registered, a cgroup whose name holds a host's name
+// ("<pid>-<starttime>", alone or followed by "-...") is held with a
+// shared flock(2): the sweep of another reaper (Options.SweepCgroupDirs)
+// leaves it alone until this reaper has finished with it. The reaper
+// refuses the registration when it has no descriptor left for the lock.
+func (r *Reaper) ReclaimCgroup(path string, wait time.Duration) (*Registration, error) {
+	if err := checkPath(path); err != nil {
+		return nil, fmt.Errorf("reaper: reclaim cgroup: %w", err)
+	}
+	path = filepath.Clean(path)
+	return r.register("reclaim cgroup "+path, wait, func(id string) string {
+		return "K " + id + " " + path + " " + milliseconds(wait)
 	})
 }
 
 // ProtectDir registers the directory path (a directory of sockets, say):
 // when the host dies, the files, sockets and symbolic links in it are
 // removed (not what the links point to, not its subdirectories), and the
-// directory too if that leaves it empty.
+// directory too if that leaves it empty. A directory named after a host
+// is held locked while registered (see ReclaimCgroup), against the sweeps
+// of Options.SweepDirPrefixes.
 func (r *Reaper) ProtectDir(path string) (*Registration, error) {
 	if err := checkPath(path); err != nil {
 		return nil, fmt.Errorf("reaper: protect directory: %w", err)
 	}
 	path = filepath.Clean(path)
-	return r.protect("directory "+path, 0, func(id string) string {
+	return r.register("protect directory "+path, 0, func(id string) string {
 		return "D " + id + " " + path
 	})
 }
@@ -210,7 +248,12 @@ func (r *Reaper) Close() error {
 	return err
 }
 
-func (r *Reaper) protect(what string, grace time.Duration, message func(id string) string) (*Registration, error) {
+// register sends the message that registers what, with an id of its own,
+// unless grace is beyond MaxGrace.
+func (r *Reaper) register(what string, grace time.Duration, message func(id string) string) (*Registration, error) {
+	if grace > MaxGrace {
+		return nil, fmt.Errorf("reaper: %s: %v: %w", what, grace, ErrGraceTooLong)
+	}
 	r.mu.Lock()
 	r.nextID++
 	id := r.nextID
@@ -218,7 +261,7 @@ func (r *Reaper) protect(what string, grace time.Duration, message func(id strin
 	msg := message(strconv.FormatUint(id, 10))
 	err := r.call(id, msg, func() { r.regs[id] = registered{msg, grace} })
 	if err != nil {
-		return nil, fmt.Errorf("reaper: protect %s: %w", what, err)
+		return nil, fmt.Errorf("reaper: %s: %w", what, err)
 	}
 	return &Registration{reaper: r, id: id}, nil
 }

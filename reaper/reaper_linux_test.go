@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/procman-dev/procman/internal/proctest"
+	"golang.org/x/sys/unix"
 )
 
 func TestHostDeathStopsProtectedProcessesAndRemovesTheDir(t *testing.T) {
@@ -99,15 +100,21 @@ func TestReaperIsRestartedAndKeepsItsRegistrations(t *testing.T) {
 	releasedLater := h.do("spawn", "10000", "sleep", marker)
 	survivor := killAtEnd(t, atoi(t, releasedLater[0]))
 
-	// SIGTERM: the reaper exits without acting, and a new one takes over.
+	// SIGTERM, as a stop of a tree the host runs in sends it: ignored.
 	first := identify(t, h.reaper)
 	syscall.Kill(first.pid, syscall.SIGTERM)
+	proctest.WaitIgnoring(t, first.pid, syscall.SIGTERM, 10*time.Second)
+	if !first.alive() || !protected.alive() || !survivor.alive() {
+		t.Fatal("a reaper sent SIGTERM ended, or acted on its registrations")
+	}
+	// SIGKILL: the reaper ends without acting, and a new one takes over;
+	// twice.
+	syscall.Kill(first.pid, syscall.SIGKILL)
 	second := h.nextReaper(first.pid)
 	if !protected.alive() || !survivor.alive() {
-		t.Fatal("a reaper stopped by SIGTERM acted on its registrations")
+		t.Fatal("a reaper killed by SIGKILL acted on its registrations")
 	}
 	checkName(t, second)
-	// SIGKILL: the same.
 	syscall.Kill(second, syscall.SIGKILL)
 	third := h.nextReaper(second)
 	checkName(t, third)
@@ -187,10 +194,16 @@ func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
 		name(self, "-x"), // its owner lives
 		name(dead, "x"),  // not a host's name
 		filepath.Join(base, "other-"+strings.TrimPrefix(name(dead, "-x"), prefix)),
+		name(dead, "-locked"),     // held locked by another process
+		name(dead, "-registered"), // registered with a live reaper, which locks it
 	}
 	for _, dir := range append(removed, kept...) {
 		mkdir(t, dir)
 		writeFile(t, filepath.Join(dir, "file"))
+	}
+	lockDir(t, name(dead, "-locked"))
+	if _, err := startReaper(t, Options{}).ProtectDir(name(dead, "-registered")); err != nil {
+		t.Fatal(err)
 	}
 	listenUnix(t, filepath.Join(removed[0], "socket"))
 	if err := os.Symlink(filepath.Join(removed[0], "file"), filepath.Join(removed[0], "link")); err != nil {
@@ -380,6 +393,25 @@ func deadProcess(t *testing.T) process {
 	cmd.Process.Kill()
 	cmd.Wait()
 	return p
+}
+
+// lockDir holds a shared flock on the directory dir, as a reaper or a
+// procman-init would, until the returned function or the end of the test.
+func lockDir(t *testing.T, dir string) func() {
+	t.Helper()
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err == nil {
+		if err = unix.Flock(fd, unix.LOCK_SH); err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		t.Fatalf("lock %s: %v", dir, err)
+	}
+	var once sync.Once
+	unlock := func() { once.Do(func() { unix.Close(fd) }) }
+	t.Cleanup(unlock)
+	return unlock
 }
 
 func mkdir(t *testing.T, dir string) {

@@ -30,6 +30,11 @@ func (*Reaper) ProtectCgroup(string, time.Duration) (*Registration, error) {
 	return nil, errUnsupported
 }
 
+// ReclaimCgroup returns an error wrapping errors.ErrUnsupported.
+func (*Reaper) ReclaimCgroup(string, time.Duration) (*Registration, error) {
+	return nil, errUnsupported
+}
+
 // ProtectDir returns an error wrapping errors.ErrUnsupported.
 func (*Reaper) ProtectDir(string) (*Registration, error) { return nil, errUnsupported }
 

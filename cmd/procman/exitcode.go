@@ -35,32 +35,43 @@ func exitStatus(st host.Status) int {
 	}
 }
 
-// startFailure explains an error of Manager.Start and returns the status
-// procman exits with for it.
+// startFailure explains an error of Manager.Start, or of Manager.Explain,
+// in one line, and returns the status procman exits with for it: 127 or
+// 126 only when the command is at fault, 2 when its configuration is, 125
+// when procman or the system failed.
 func startFailure(err error) (msg string, status int) {
 	var startErr *host.StartError
 	switch {
 	case errors.Is(err, sdk.ErrCommandNotFound):
-		return err.Error(), exitNotFound
+		return oneLine(err), exitNotFound
 	case errors.Is(err, sdk.ErrNotExecutable):
-		return err.Error(), exitNotExecutable
+		return oneLine(err), exitNotExecutable
 	case errors.Is(err, sdk.ErrInvalidConfig):
-		return err.Error(), exitUsage
-	case !errors.As(err, &startErr):
-		return err.Error(), exitFailure
+		return oneLine(err), exitUsage
+	case !errors.As(err, &startErr) || startErr.Fault == host.HostFault:
+		return oneLine(err), exitFailure
+	case startErr.Fault == host.ConfigFault:
+		return oneLine(err), exitUsage
 	case !errors.Is(err, syscall.ENOENT):
-		return err.Error(), exitNotExecutable
+		return oneLine(err), exitNotExecutable
 	}
-	// ENOENT: either the file went away since it was resolved, or the
-	// kernel could not find the interpreter the file asks for. Like bash,
-	// report the second as a command that cannot be executed.
+	// The system could not find the program it was to execute: either the
+	// file went away since it was resolved, or the kernel could not find
+	// the interpreter the file asks for. Like bash, report the second as a
+	// command that cannot be executed.
 	if !exists(startErr.Command) {
-		return err.Error(), exitNotFound
+		return oneLine(err), exitNotFound
 	}
 	if interp := interpreter(startErr.Command); interp != "" && !exists(interp) {
 		return fmt.Sprintf("cannot execute %s: its interpreter %s does not exist", startErr.Command, interp), exitNotExecutable
 	}
 	return fmt.Sprintf("cannot execute %s: an interpreter it needs (#! line or dynamic loader) does not exist", startErr.Command), exitNotExecutable
+}
+
+// oneLine returns err's message on one line: the causes that errors.Join
+// puts on lines of their own are separated by "; " instead.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
 func exists(path string) bool {

@@ -38,15 +38,21 @@ Plugins:
 Signals:
   SIGINT, SIGTERM and SIGHUP go to every process of COMMAND's tree; what is
   left after the grace period is killed. A second one of them kills the
-  tree at once. SIGQUIT, SIGUSR1 and SIGUSR2 go to
+  tree at once. One that comes before COMMAND has started (while plugins
+  run, or while --log waits for a FIFO's reader) gives up the start, and
+  procman exits with 128+N for signal N. SIGQUIT, SIGUSR1 and SIGUSR2 go to
   COMMAND alone. A signal ignored when procman starts (as under nohup) stays
   ignored.
 
 Exit status:
   COMMAND's exit status, or 128+N when signal N ended it; 127 when COMMAND
-  was not found, 126 when it could not be executed, 2 for bad flags or
-  configuration, 125 when procman itself failed. A plugin's failure is
-  only a warning: it never changes the exit status.
+  was not found, 126 when it could not be executed; 2 for bad flags or a
+  bad configuration (a --cwd that cannot be entered and a --log that
+  cannot be opened are); 125 when procman itself failed (out of
+  descriptors, processes or memory; containment unavailable, or weaker
+  than --min-containment). Each of these failures is told in one line on
+  stderr. A plugin's failure is only a warning: it never changes the exit
+  status.
 `
 
 // runFlagsHelp describes the flags that run and explain share.
@@ -59,9 +65,10 @@ const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
   --clean-env       start from an empty environment instead of the baseline
   --cwd DIR         run COMMAND in DIR (default: the current directory)
   --log FILE        append COMMAND's stdout and stderr to FILE instead of
-                    writing them to procman's stdout and stderr
+                    writing them to procman's stdout and stderr (a FIFO
+                    is waited on until it has a reader)
   --grace DURATION  how long a stopping COMMAND may take before it is killed
-                    (default 10s)
+                    (default 10s, at most 24h)
   --exit-with-main  stop what COMMAND started as soon as COMMAND itself
                     exits, instead of waiting for it (daemons, background
                     jobs) to end
@@ -70,6 +77,10 @@ const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
                     the strongest one available: pid-namespace, cgroup,
                     subreaper or process-group ('procman version --verbose'
                     tells which are available)
+  --min-containment MECHANISM
+                    run COMMAND only if its tree is held together by
+                    MECHANISM or a stronger one (pid-namespace > cgroup >
+                    subreaper > process-group); otherwise exit with 125
   --no-plugins      run no plugin: COMMAND starts exactly as configured
   --plugin NAME     run only the plugin NAME; repeat the flag to run several
   --plugin-timeout DURATION
@@ -102,7 +113,8 @@ type runOptions struct {
 	logLevel      hclog.Level
 	exitWithMain  bool
 	containment   host.Mechanism
-	command       []string // program and arguments
+	minimum       host.Mechanism // --min-containment
+	command       []string       // program and arguments
 }
 
 // run is the run subcommand.
@@ -175,6 +187,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.Var((*levelFlag)(&o.logLevel), "log-level", "")
 	fs.BoolVar(&o.exitWithMain, "exit-with-main", o.exitWithMain, "")
 	fs.Var((*mechanismFlag)(&o.containment), "containment", "")
+	fs.Var((*mechanismFlag)(&o.minimum), "min-containment", "")
 }
 
 // mechanismFlag is the flag.Value of --containment.
@@ -197,6 +210,8 @@ func (o *runOptions) parse(fs *flag.FlagSet, args []string) error {
 	switch {
 	case o.grace < 0:
 		return fmt.Errorf("invalid value %q for flag -grace: must not be negative", o.grace)
+	case o.grace > host.MaxStopGracePeriod:
+		return fmt.Errorf("invalid value %q for flag -grace: must be at most %v", o.grace, host.MaxStopGracePeriod)
 	case o.pluginTimeout <= 0:
 		return fmt.Errorf("invalid value %q for flag -plugin-timeout: must be positive", o.pluginTimeout)
 	case o.noPlugins && o.plugins != nil:
@@ -228,6 +243,7 @@ func (o runOptions) hostOptions(logger hclog.Logger) []host.Option {
 		host.WithPluginDiscovery(!o.noPlugins),
 		host.WithPluginCallTimeout(o.pluginTimeout),
 		host.WithContainment(o.containment),
+		host.WithMinContainment(o.minimum),
 	}
 	if o.plugins != nil {
 		opts = append(opts, host.WithOnlyPlugins(o.plugins...))
@@ -293,8 +309,7 @@ func absPath(path string) (string, error) {
 func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger hclog.Logger) int {
 	ctx := context.Background()
 
-	// Signals are caught before the start, so that none is lost: one that
-	// arrives while the command starts is handled once it runs.
+	// Signals are caught before the start, so that none is lost.
 	sigs := make(chan os.Signal, 8)
 	for _, sig := range slices.Concat(stopSignals, forwardSignals) {
 		if !signal.Ignored(sig) {
@@ -303,15 +318,8 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger h
 	}
 	defer signal.Stop(sigs)
 
-	startOpts := []host.StartOption{host.WithOutput(os.Stdout, os.Stderr)}
-	if opts.exitWithMain {
-		startOpts = append(startOpts, host.WithExitWithMain())
-	}
-	h, err := m.Start(ctx, cfg, startOpts...)
-	if err != nil {
-		closeManager(ctx, m, logger)
-		msg, status := startFailure(err)
-		fmt.Fprintln(os.Stderr, "procman:", msg)
+	h, early, status, ok := startCommand(ctx, m, cfg, opts, sigs, logger)
+	if !ok {
 		return status
 	}
 	if report, err := m.Report(h); err == nil {
@@ -323,6 +331,9 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger h
 		ended <- st
 	}()
 	stopping := false
+	for _, sig := range early {
+		stopping = handleSignal(ctx, m, h, sig, stopping, logger)
+	}
 	for {
 		select {
 		case sig := <-sigs:
@@ -332,9 +343,63 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger h
 			// --exit-with-main, being stopped); Close ends the plugins.
 			closeManager(ctx, m, logger)
 			if st.State == host.Failed {
-				fmt.Fprintln(os.Stderr, "procman:", st.Err)
+				fmt.Fprintln(os.Stderr, "procman:", oneLine(st.Err))
 			}
 			return exitStatus(st)
+		}
+	}
+}
+
+// startCommand starts cfg under m while it watches sigs. A stop signal
+// cancels the start: procman then ends with 128+N for signal N once the
+// start has given up, or at once on a second stop signal (what the start
+// may have left is stopped as when procman is killed). When the command
+// starts, early holds the signals that came during the start, to be
+// handled first. When ok is false, the command did not start and procman
+// exits with status.
+func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs <-chan os.Signal, logger hclog.Logger) (h host.Handle, early []syscall.Signal, status int, ok bool) {
+	startOpts := []host.StartOption{host.WithOutput(os.Stdout, os.Stderr)}
+	if opts.exitWithMain {
+		startOpts = append(startOpts, host.WithExitWithMain())
+	}
+	startCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		h   host.Handle
+		err error
+	}
+	started := make(chan result, 1)
+	go func() {
+		h, err := m.Start(startCtx, cfg, startOpts...)
+		started <- result{h, err}
+	}()
+	var stopSig syscall.Signal
+	for {
+		select {
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			switch {
+			case !slices.Contains(stopSignals, s):
+			case stopSig != 0:
+				logger.Info("second stop signal while the command starts: exiting now", "signal", sig)
+				return host.Handle{}, nil, 128 + int(sig), false
+			default:
+				logger.Info("stop signal while the command starts: cancelling the start", "signal", sig)
+				stopSig = sig
+				cancel()
+			}
+			early = append(early, sig)
+		case r := <-started:
+			if r.err == nil {
+				return r.h, early, 0, true
+			}
+			closeManager(ctx, m, logger)
+			if stopSig != 0 {
+				return r.h, nil, 128 + int(stopSig), false
+			}
+			msg, status := startFailure(r.err)
+			fmt.Fprintln(os.Stderr, "procman:", msg)
+			return r.h, nil, status, false
 		}
 	}
 }

@@ -71,3 +71,23 @@ func TestExplainTakesRunsFlags(t *testing.T) {
 		t.Errorf("run --json: %v, want an unknown flag", err)
 	}
 }
+
+func TestGraceIsAtMostTheMaximum(t *testing.T) {
+	opts, err := parseRunFlags([]string{"--grace", host.MaxStopGracePeriod.String(), "cmd"})
+	if err != nil || opts.grace != host.MaxStopGracePeriod {
+		t.Errorf("--grace %v: %v, %v", host.MaxStopGracePeriod, opts.grace, err)
+	}
+	if _, err := parseRunFlags([]string{"--grace", (host.MaxStopGracePeriod + time.Nanosecond).String(), "cmd"}); err == nil {
+		t.Error("a grace period over the maximum was taken")
+	}
+}
+
+func TestMinContainmentFlag(t *testing.T) {
+	opts, err := parseRunFlags([]string{"--min-containment", "cgroup", "cmd"})
+	if err != nil || opts.minimum != host.Cgroup {
+		t.Errorf("--min-containment cgroup: %v, %v", opts.minimum, err)
+	}
+	if opts, _ := parseRunFlags([]string{"cmd"}); opts.minimum != host.Automatic {
+		t.Errorf("no --min-containment: minimum %v, want none", opts.minimum)
+	}
+}

@@ -122,7 +122,7 @@ func Marker(t testing.TB) string {
 	rand.Read(b)
 	marker := "procman-marker-" + hex.EncodeToString(b)
 	t.Cleanup(func() {
-		if pids := WaitGone(marker, 5*time.Second); len(pids) > 0 {
+		if pids := WaitGone(marker, 30*time.Second); len(pids) > 0 {
 			for _, pid := range pids {
 				syscall.Kill(pid, syscall.SIGKILL)
 			}

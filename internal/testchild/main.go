@@ -23,6 +23,11 @@
 //	daemonize             (internal) setsid, start one "sleep" daemon, print its pid
 //	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
 //	                      print "ready", and exit with 100+N on signal N
+//	count-signals DIR     start a child that does the same in a session of its
+//	                      own, then keep a log DIR/PID (the pid in /proc):
+//	                      "ready", "signal N" for
+//	                      each SIGTERM, SIGINT or SIGHUP, and "clean" once
+//	                      300 ms of cleanup after the first are done; then exit 0
 package main
 
 import (
@@ -30,8 +35,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -111,6 +118,8 @@ func main() {
 		for _, arg := range args {
 			fmt.Printf("%q\n", arg)
 		}
+	case "count-signals", "count-signals-session":
+		countSignals(mode, args)
 	case "trap":
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
@@ -143,6 +152,52 @@ func daemons(args []string) {
 		pause()
 	}
 	os.Exit(intArg(args, 1))
+}
+
+// countSignals is the count-signals mode: a program that needs time to
+// clean up after a stop signal, and logs every stop signal it gets, so that
+// tests see whether it got exactly one and could finish.
+func countSignals(mode string, args []string) {
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "testchild: count-signals DIR")
+		os.Exit(2)
+	}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	// Named by the pid /proc gives: in PID namespaces of their own, the
+	// programs of two trees can have the same pid.
+	self, err := os.Readlink("/proc/self")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testchild:", err)
+		os.Exit(1)
+	}
+	log, err := os.OpenFile(filepath.Join(args[0], self), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testchild:", err)
+		os.Exit(1)
+	}
+	if mode == "count-signals" {
+		cmd := exec.Command(os.Args[0], append([]string{"count-signals-session"}, args...)...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+	}
+	log.WriteString("ready\n")
+	var cleaned <-chan time.Time
+	for {
+		select {
+		case sig := <-sigs:
+			log.WriteString("signal " + strconv.Itoa(int(sig.(syscall.Signal))) + "\n")
+			if cleaned == nil {
+				cleaned = time.After(300 * time.Millisecond)
+			}
+		case <-cleaned:
+			log.WriteString("clean\n")
+			os.Exit(0)
+		}
+	}
 }
 
 // pause waits forever without touching any file descriptor, so that tests

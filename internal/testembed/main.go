@@ -11,10 +11,13 @@
 // PROCMAN_TEST_CONTAINMENT forces a containment mechanism. With
 // PROCMAN_TEST_CHURN set, after "ready" it goes on starting and stopping
 // the same processes as fast as it can, so that a kill finds it at a
-// random moment of a spawn or a stop.
+// random moment of a spawn or a stop. With PROCMAN_TEST_EXIT_ON_INPUT set,
+// it exits (status 0, without closing the Manager, as a program that
+// returns from main does) once a line or end of file reaches its stdin.
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -60,6 +63,10 @@ func main() {
 		fail(err)
 	}
 	fmt.Println("ready", c.Mechanism)
+	if os.Getenv("PROCMAN_TEST_EXIT_ON_INPUT") != "" {
+		bufio.NewReader(os.Stdin).ReadString('\n')
+		os.Exit(0)
+	}
 	if os.Getenv("PROCMAN_TEST_CHURN") == "" {
 		time.Sleep(time.Hour)
 		return

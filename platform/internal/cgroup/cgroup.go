@@ -24,7 +24,7 @@ type Cgroup struct {
 	path string
 
 	mu sync.Mutex // guards fd
-	fd int        // O_PATH descriptor of path; -1 once removed
+	fd int        // read-only descriptor of path; -1 once removed
 
 	// Guarded by watches.mu; see empty.go.
 	empty   chan struct{} // made by the first Empty or by Remove

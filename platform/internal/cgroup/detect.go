@@ -28,9 +28,11 @@ const probeProgram = "/bin/true"
 // child cgroups and start processes into them, and returns its path: the
 // base to pass to [NewGroup].
 //
-// Detect really tries each candidate: it creates a probe cgroup, starts
-// /bin/true into it with clone3(CLONE_INTO_CGROUP), waits for it and
-// removes the probe. The candidates are, for root, "<mount>/procman" for
+// Detect really tries each candidate: it creates a probe cgroup named
+// probeName followed by "-" and a number, starts /bin/true into it with
+// clone3(CLONE_INTO_CGROUP), waits for it and removes the probe. The caller
+// names its probes after itself ("<pid>-<starttime>-probe"), so that a
+// probe left by a process killed meanwhile is recognised and swept. The candidates are, for root, "<mount>/procman" for
 // each cgroup2 mount in /proc/self/mountinfo (created if missing, and
 // removed again if it does not work), and, for any user, the cgroup this
 // process is in (from /proc/self/cgroup), which works when it was
@@ -38,7 +40,7 @@ const probeProgram = "/bin/true"
 //
 // When no candidate works the error wraps [ErrUnavailable] and says, for
 // each candidate, what failed and why.
-func Detect() (string, error) {
+func Detect(probeName string) (string, error) {
 	mounts, err := cgroup2Mounts()
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -52,7 +54,7 @@ func Detect() (string, error) {
 	}
 	var failures errorList
 	for _, c := range candidates {
-		err := c.try()
+		err := c.try(probeName)
 		if err == nil {
 			return c.dir, nil
 		}
@@ -94,7 +96,7 @@ func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
 	return cs, nil
 }
 
-func (c candidate) try() error {
+func (c candidate) try(probeName string) error {
 	created := false
 	if c.create {
 		switch err := unix.Mkdir(c.dir, 0o755); err {
@@ -105,7 +107,7 @@ func (c candidate) try() error {
 			return fmt.Errorf("%s (%s): create: %w", c.dir, c.what, err)
 		}
 	}
-	err := probe(c.dir)
+	err := probe(c.dir, probeName)
 	if err != nil {
 		if created {
 			unix.Rmdir(c.dir)
@@ -120,8 +122,8 @@ var probeSeq atomic.Uint64
 
 // probe creates a child cgroup of dir, starts probeProgram into it, waits
 // for it and removes the child.
-func probe(dir string) (err error) {
-	path := filepath.Join(dir, fmt.Sprintf("probe-%d-%d", os.Getpid(), probeSeq.Add(1)))
+func probe(dir, name string) (err error) {
+	path := filepath.Join(dir, fmt.Sprintf("%s-%d", name, probeSeq.Add(1)))
 	if err := unix.Mkdir(path, 0o755); err != nil {
 		return fmt.Errorf("create a child cgroup: %w", err)
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 func TestDetect(t *testing.T) {
-	base, err := Detect()
+	probeName := selfName(t) + "-probe"
+	base, err := Detect(probeName)
 	if err != nil {
 		if !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("Detect: %v; want an error wrapping ErrUnavailable", err)
@@ -41,7 +42,7 @@ func TestDetect(t *testing.T) {
 	if err := unix.Statfs(base, &st); err != nil || st.Type != unix.CGROUP2_SUPER_MAGIC {
 		t.Errorf("Detect() = %s: statfs type %#x, %v; want a cgroup2 directory", base, st.Type, err)
 	}
-	probes, _ := filepath.Glob(filepath.Join(base, "probe-*"))
+	probes, _ := filepath.Glob(filepath.Join(base, probeName+"-*"))
 	if len(probes) > 0 {
 		t.Errorf("probes left behind: %v", probes)
 	}

@@ -46,7 +46,8 @@ func (g *Group) New() (*Cgroup, error) {
 	if err := os.Mkdir(path, 0o755); err != nil {
 		return nil, err
 	}
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	// Not O_PATH: a procman-init holds the descriptor locked (flock).
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		unix.Rmdir(path)
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}

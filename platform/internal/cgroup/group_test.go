@@ -41,11 +41,11 @@ func TestNewGroupRefusesNameWithSlash(t *testing.T) {
 }
 
 func TestGroupRemove(t *testing.T) {
-	base, err := Detect()
+	base, err := Detect(selfName(t) + "-probe")
 	if err != nil {
 		t.Skipf("cgroup v2 is not usable as uid %d here: %v", os.Geteuid(), err)
 	}
-	g, err := NewGroup(base, "test-remove-"+filepath.Base(t.TempDir()))
+	g, err := NewGroup(base, selfName(t)+"-test-remove")
 	if err != nil {
 		t.Fatal(err)
 	}

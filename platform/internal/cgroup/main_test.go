@@ -31,11 +31,11 @@ var testSeq atomic.Uint64
 // skips t when this user cannot use cgroup v2 here.
 func newTestGroup(t testing.TB) *Group {
 	t.Helper()
-	base, err := Detect()
+	base, err := Detect(selfName(t) + "-probe")
 	if err != nil {
 		t.Skipf("cgroup v2 is not usable as uid %d here: %v", os.Geteuid(), err)
 	}
-	g, err := NewGroup(base, fmt.Sprintf("test-%d-%d", os.Getpid(), testSeq.Add(1)))
+	g, err := NewGroup(base, fmt.Sprintf("%s-test-%d", selfName(t), testSeq.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,4 +208,18 @@ func isClosed(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// selfName is "<pid>-<starttime>" of the test process, as procman names
+// what it leaves on the system, so that a reaper sweeps what a killed test
+// run left behind.
+func selfName(t testing.TB) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _, _ := strings.Cut(string(data), " ")
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	return pid + "-" + fields[22-3]
 }

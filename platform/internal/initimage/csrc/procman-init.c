@@ -5,10 +5,22 @@
  * start one program. It then forwards the host's signals, reaps every
  * process of the tree, reports the program's exit, and exits itself once
  * the whole tree is gone. When the host goes away (its end of the control
- * socket closes) or init gets SIGTERM, SIGINT or SIGHUP, it stops the tree:
- * SIGTERM to every process, up to grace_ms, then SIGKILL.
+ * socket closes), breaks the protocol, or init gets SIGTERM, SIGINT or
+ * SIGHUP, it stops the tree: SIGTERM to every process, up to grace_ms,
+ * then SIGKILL. Each process gets one graceful signal only: when the host
+ * has already sent the tree one ('T' with any signal but SIGKILL and 0),
+ * the stop sends none and only starts the grace.
  *
- *   procman-init pidns|pidns+user|subreaper GRACE_MS     (fd 3: control socket)
+ *   procman-init pidns|pidns+user|subreaper GRACE_MS
+ *
+ *   fd 3         the control socket
+ *   fd 4         optional: the tree's cgroup directory. When it is open and
+ *                a directory, init holds a shared flock(2) on it for its
+ *                whole life (closed on exec: the program does not get it),
+ *                so that the sweep of another host's reaper, which takes
+ *                an exclusive one, leaves the cgroup alone while init may
+ *                still stop the tree. Should the lock not be had at once,
+ *                init reports 'F' and exits.
  *
  * pidns:       unshare a PID namespace and fork; the child is PID 1 of the
  *              namespace and the supervisor. When PID 1 dies for any reason
@@ -22,6 +34,10 @@
  * subreaper:   no namespace: init marks itself a child subreaper, so that
  *              orphans of the tree (setsid'd, double-forked daemons) are
  *              re-parented to it rather than escaping to the system init.
+ *              It finds the tree through /proc, which may belong to an
+ *              ancestor PID namespace (procman run in a procman tree):
+ *              pids read there are translated into init's namespace
+ *              through the NSpid line of /proc/PID/status.
  *
  * The control socket is SOCK_SEQPACKET; the host's end has SO_PASSCRED, so
  * the kernel attaches to each message the sender's pid as the host sees
@@ -34,20 +50,32 @@
  *                 In a namespace it carries the program's credentials, so
  *                 the host gets the pid it sees (see send_started).
  *     'D' errno   chdir to the working directory failed
- *     'E' errno   exec failed
- *     'F' errno   fork failed
- *     'Q' status  the program exited; status as from waitpid
+ *     'E' errno   exec failed; EINVAL: a start request init cannot accept
+ *                 (malformed, or a program was already started), or a
+ *                 message longer than init's 64 KiB receive buffer, which
+ *                 breaks the protocol: init then reads no more and stops
+ *                 the tree as when the host is gone
+ *     'F' errno   fork failed, or init could not set itself up (then it
+ *                 exits)
+ *     'Q' status  the program exited; status as from waitpid. Sent also
+ *                 when the program is killed at the end of a stop.
  *   host -> init
  *     'X' len     start a program; carries SCM_RIGHTS with 3 descriptors
  *                 (stdin, stdout, stderr) and is followed, in the same
  *                 message and then in messages of raw bytes, by len bytes
  *                 in total: NUL-terminated strings path, dir, argc
- *                 (decimal), argc arguments, then the environment.
+ *                 (decimal), argc arguments, then the environment. The
+ *                 len bytes are read even when the start is refused. After
+ *                 a refused or failed start another may be asked for.
  *     'S' sig     send sig to the program
- *     'T' sig     send sig to every process of the tree
+ *     'T' sig     send sig to every process of the tree. During a stop,
+ *                 only SIGKILL (which ends the grace) is sent.
  *
  * After the program exits and the tree is empty, init exits 0 and the host
- * reads end of file.
+ * reads end of file, after every report: before it exits, init lets no
+ * more messages in and drops those unread, since one left unread would
+ * make the host's next read fail (ECONNRESET) ahead of the reports still
+ * queued for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +87,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -70,6 +100,7 @@
 static const char source_sha256[] __attribute__((used)) = "procman-source-sha256:" SOURCE_SHA256;
 
 #define CTRL 3
+#define CGROUP_DIR 4
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -85,11 +116,17 @@ struct msg {
 
 enum mode { PIDNS, SUBREAPER };
 
+/* The signals init handles; the program starts with none of its handlers. */
+static const int handled[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
+#define NHANDLED (sizeof handled / sizeof handled[0])
+
 static enum mode mode;
 static int grace_ms;
-static int ctrl_open = 1;
+static int ctrl_open = 1;   /* reports can be sent: the host has not gone */
+static int ctrl_read = 1;   /* the host's messages are read */
 static pid_t program;       /* the program's pid, 0 before it runs */
 static int program_reaped;  /* its exit has been collected */
+static int graceful_sent;   /* the tree has had its graceful signal */
 static int stopping;        /* the stop sequence runs */
 static struct timespec deadline;
 
@@ -142,6 +179,26 @@ static void send_started(pid_t pid)
 	}
 }
 
+/* close_ctrl is the last use of the control socket. A message of the
+ * host's still unread when the socket closes would make the host's next
+ * read fail (ECONNRESET) before it reads the reports queued for it, such
+ * as the program's exit: so no more messages are let in (the host's sends
+ * fail with EPIPE) and those in are dropped. */
+static void close_ctrl(void)
+{
+	char b;
+	if (shutdown(CTRL, SHUT_RD) < 0)
+		return;
+	for (;;) {
+		ssize_t n = recv(CTRL, &b, sizeof b, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* none left: end of file once shut down */
+	}
+	close(CTRL);
+}
+
 static int write_file(const char *path, const char *data)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -173,6 +230,103 @@ static int map_user(void)
 	return 0;
 }
 
+/* hold_cgroup takes the shared lock on the cgroup directory the host may
+ * pass as descriptor 4 (see the top of this file). An exclusive lock held
+ * by someone else means a sweep is reclaiming the cgroup: not for this
+ * init. */
+static int hold_cgroup(void)
+{
+	/* "." opens relative to descriptor 4 only if it is a directory. */
+	int dot = openat(CGROUP_DIR, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dot < 0)
+		return 0; /* none passed */
+	close(dot);
+	if (fcntl(CGROUP_DIR, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	while (flock(CGROUP_DIR, LOCK_SH | LOCK_NB) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- /proc ------------------------------------------------------------- */
+
+/* /proc is the one of init's PID namespace or of an ancestor's. */
+static pid_t proc_self;    /* init's pid in /proc's namespace */
+static int proc_level;     /* how many namespaces init's is below /proc's */
+
+/* read_proc reads /proc/PID/NAME (PID 0: self) into buf, NUL-terminated. */
+static ssize_t read_proc(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+	else
+		snprintf(path, sizeof path, "/proc/self/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n;
+	while ((n = read(fd, buf, size - 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
+/* nspid reads the NSpid line of /proc/PID/status (PID 0: self): a
+ * process's pid in /proc's namespace, then in each one below down to its
+ * own. It returns how many there are (0 without the line), and in *at the
+ * one at index level (0 when there is none). */
+static int nspid(pid_t pid, int level, pid_t *at)
+{
+	char buf[4096];
+	*at = 0;
+	ssize_t len = read_proc(pid, "status", buf, sizeof buf);
+	if (len < 0)
+		return 0;
+	char *s = buf, *end = buf + len, *eol;
+	while ((eol = memchr(s, '\n', end - s)) && strncmp(s, "NSpid:", 6) != 0)
+		s = eol + 1;
+	if (!eol)
+		return 0;
+	*eol = 0;
+	s += 6;
+	int n = 0;
+	for (char *next;; s = next, n++) {
+		long v = strtol(s, &next, 10);
+		if (next == s)
+			return n;
+		if (n == level)
+			*at = (pid_t)v;
+	}
+}
+
+/* find_proc_ns finds where init stands in /proc. */
+static void find_proc_ns(void)
+{
+	int n = nspid(0, 0, &proc_self);
+	if (n == 0) { /* a kernel before NSpid (4.1): no nesting known */
+		proc_self = getpid();
+		return;
+	}
+	proc_level = n - 1;
+}
+
+/* own_pid translates a pid read in /proc into init's namespace; 0 when the
+ * process is gone. */
+static pid_t own_pid(pid_t proc_pid)
+{
+	pid_t pid;
+	if (proc_level == 0)
+		return proc_pid;
+	nspid(proc_pid, proc_level, &pid);
+	return pid;
+}
+
 /* ---- the tree ---------------------------------------------------------- */
 
 struct pids {
@@ -193,7 +347,8 @@ static void pids_add(struct pids *p, pid_t pid)
 	p->v[p->n++] = pid;
 }
 
-/* add_children appends the children of every thread of pid. */
+/* add_children appends the children of every thread of pid (pids of
+ * /proc). */
 static void add_children(struct pids *p, pid_t pid)
 {
 	char path[320], buf[4096];
@@ -233,13 +388,25 @@ static void add_children(struct pids *p, pid_t pid)
 	closedir(d);
 }
 
-/* descendants lists every descendant of this process, parents first. */
+/* descendants lists every descendant of this process, parents first, by
+ * their pids in /proc. */
 static void descendants(struct pids *p)
 {
 	p->n = 0;
-	add_children(p, getpid());
+	add_children(p, proc_self);
 	for (size_t i = 0; i < p->n; i++)
 		add_children(p, p->v[i]);
+}
+
+/* alive tells whether the process of /proc pid is neither gone nor a
+ * zombie. */
+static int alive(pid_t pid)
+{
+	char st[256];
+	if (read_proc(pid, "stat", st, sizeof st) <= 0)
+		return 0;
+	char *r = strrchr(st, ')');
+	return r && r[1] == ' ' && r[2] != 'Z' && r[2] != 'X';
 }
 
 static void signal_tree(int sig)
@@ -256,48 +423,117 @@ static void signal_tree(int sig)
 		descendants(&p);
 		if (p.n == 0)
 			return;
-		for (size_t i = 0; i < p.n; i++)
-			kill(p.v[i], sig);
+		for (size_t i = 0; i < p.n; i++) {
+			pid_t pid = own_pid(p.v[i]);
+			if (pid > 0)
+				kill(pid, sig);
+		}
 		if (sig != SIGKILL)
 			return;
-		/* Killed processes are reaped by the main loop; only new ones
+		/* Killed processes are reaped by the caller; only new ones
 		 * matter, and killing a zombie again is harmless. */
-		int alive = 0;
-		for (size_t i = 0; i < p.n && !alive; i++) {
-			char path[64], st[256];
-			snprintf(path, sizeof path, "/proc/%d/stat", (int)p.v[i]);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			ssize_t n = read(fd, st, sizeof st - 1);
-			close(fd);
-			if (n <= 0)
-				continue;
-			st[n] = 0;
-			char *r = strrchr(st, ')');
-			if (r && r[1] == ' ' && r[2] != 'Z' && r[2] != 'X')
-				alive = 1;
-		}
-		if (!alive)
+		int any = 0;
+		for (size_t i = 0; i < p.n && !any; i++)
+			any = alive(p.v[i]);
+		if (!any)
 			return;
 	}
+}
+
+/* note_exit records that pid was reaped with status. */
+static void note_exit(pid_t pid, int status)
+{
+	if (pid == program && !program_reaped) {
+		program_reaped = 1;
+		send_msg('Q', status);
+	}
+}
+
+/* finish ends init: what is left of the tree is killed and reaped (the
+ * program's exit still reported), then the control socket is closed. In
+ * a PID namespace PID 1's exit would kill the rest too, but unreported;
+ * as a subreaper it would leave the rest to the system's init. */
+static void __attribute__((noreturn)) finish(int code)
+{
+	signal_tree(SIGKILL);
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			break;
+		note_exit(pid, status);
+	}
+	close_ctrl();
+	_exit(code);
+}
+
+/* fail ends init when it cannot go on watching its tree: the tree ends
+ * with it, lest it escape. poll fails when RLIMIT_NOFILE is lowered below
+ * the descriptors it watches, and walking the tree needs descriptors:
+ * the limit is raised again first, as far as allowed. (prlimit, for
+ * musl's setrlimit would stop every thread first, at a cost in size.) */
+static void __attribute__((noreturn)) fail(void)
+{
+	struct rlimit r = {64, 64};
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &r, NULL) < 0 &&
+	    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &r) == 0) {
+		r.rlim_cur = r.rlim_max;
+		syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &r, NULL);
+	}
+	finish(125);
+}
+
+/* ---- the stop sequence ------------------------------------------------- */
+
+static void begin_stop(void)
+{
+	if (stopping)
+		return;
+	stopping = 1;
+	if (!program && !program_reaped)
+		finish(0); /* nothing was started, or it failed to */
+	/* One graceful signal per process: after the host's own, the grace
+	 * counts from now, and only SIGKILL is to come. */
+	if (!graceful_sent)
+		signal_tree(SIGTERM);
+	graceful_sent = 1;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += grace_ms / 1000;
+	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+}
+
+static int ms_until_deadline(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* host_gone: the control socket reached its end (or failed). */
+static void host_gone(void)
+{
+	ctrl_open = ctrl_read = 0;
+	begin_stop();
+}
+
+/* host_broken: the host sent what the protocol does not allow, after
+ * which nothing it sends can be understood. It is told, and its messages
+ * are no longer read; the tree is stopped as when the host is gone. */
+static void host_broken(void)
+{
+	send_msg('E', EINVAL);
+	ctrl_read = 0;
+	begin_stop();
 }
 
 /* ---- starting the program ---------------------------------------------- */
-
-static ssize_t recv_all(void *buf, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = recv(CTRL, (char *)buf + got, len - got, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += n;
-	}
-	return got;
-}
 
 /* Set by the child of vfork, which shares this memory, when it fails. */
 static volatile uint32_t child_failure;
@@ -310,7 +546,9 @@ static void child_failed(uint32_t type)
 	_exit(127);
 }
 
-static void start_program(int fds[3], char *payload, size_t len)
+/* start_program starts the program a start request describes, with fds
+ * (which stay the caller's) as its stdin, stdout and stderr. */
+static void start_program(const int fds[3], char *payload, size_t len)
 {
 	/* Parse: path, dir, argc, argv..., env... */
 	char *strs[3];
@@ -353,10 +591,8 @@ static void start_program(int fds[3], char *payload, size_t len)
 	/* The descriptors move to 0, 1 and 2 in the child: first out of the
 	 * way of those numbers, here, where a failure can be reported. */
 	int hi[3];
-	for (int j = 0; j < 3; j++) {
+	for (int j = 0; j < 3; j++)
 		hi[j] = fcntl(fds[j], F_DUPFD_CLOEXEC, 10);
-		close(fds[j]);
-	}
 	child_failure = 0;
 	/* vfork: the child borrows this process's memory until it execs, so
 	 * starting costs no copy at all, and this process resumes only once
@@ -364,6 +600,12 @@ static void start_program(int fds[3], char *payload, size_t len)
 	 * calls and writes child_failure. */
 	pid_t pid = (hi[0] < 0 || hi[1] < 0 || hi[2] < 0) ? (errno = EMFILE, -1) : vfork();
 	if (pid == 0) {
+		/* Without CLONE_SIGHAND the child has handlers of its own: set
+		 * to default before unblocking, since a signal that came between
+		 * the unblocking and the exec would run init's (which does
+		 * nothing) and be lost. */
+		for (size_t i = 0; i < NHANDLED; i++)
+			signal(handled[i], SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		sigset_t none;
 		sigemptyset(&none);
@@ -399,54 +641,56 @@ static void start_program(int fds[3], char *payload, size_t len)
 /* The first part of a start request's payload comes with its header. */
 static char first[64 << 10];
 
-static void receive_start(uint32_t len, size_t got, int fds[3])
+/* recv_rest receives len more bytes of a start request into buf, or
+ * discards them when buf is NULL: 0 once done, -1 when the host went away
+ * first, -2 when it sent more than announced. */
+static int recv_rest(char *buf, size_t len)
 {
-	char *payload = malloc(len ? len : 1);
-	if (payload && got <= len)
-		memcpy(payload, first, got);
-	if (!payload || got > len || recv_all(payload + got, len - got) < 0) {
-		for (int k = 0; k < 3; k++)
-			close(fds[k]);
-		free(payload);
-		if (payload)
-			ctrl_open = 0; /* the host went away mid-message */
-		else
-			send_msg('F', ENOMEM);
+	while (len > 0) {
+		size_t want = buf ? len : len < sizeof first ? len : sizeof first;
+		struct iovec iov = {buf ? buf : first, want};
+		struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n = recvmsg(CTRL, &h, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if (h.msg_flags & MSG_TRUNC)
+			return -2;
+		len -= n;
+		if (buf)
+			buf += n;
+	}
+	return 0;
+}
+
+/* receive_start reads the rest of a start request, then starts its
+ * program or refuses. The whole payload is read either way, lest its bytes
+ * be taken for messages. */
+static void receive_start(uint32_t len, size_t got, const int *fds, int nfds)
+{
+	if (got > len) {
+		send_msg('E', EINVAL);
 		return;
 	}
-	start_program(fds, payload, len);
+	char *payload = malloc(len ? len : 1);
+	if (payload)
+		memcpy(payload, first, got);
+	int r = recv_rest(payload ? payload + got : NULL, len - got);
+	if (r == -1)
+		host_gone();
+	else if (r == -2)
+		host_broken();
+	else if (!payload)
+		send_msg('F', ENOMEM);
+	else if (nfds != 3 || program || program_reaped)
+		send_msg('E', EINVAL);
+	else
+		start_program(fds, payload, len);
 	free(payload);
 }
 
-/* ---- the stop sequence ------------------------------------------------- */
-
-static void begin_stop(void)
-{
-	if (stopping)
-		return;
-	stopping = 1;
-	if (!program && !program_reaped) {
-		/* Nothing was started, or it already failed. */
-		signal_tree(SIGKILL);
-		_exit(0);
-	}
-	signal_tree(SIGTERM);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += grace_ms / 1000;
-	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
-}
-
-static int ms_until_deadline(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long long ms = (deadline.tv_sec - now.tv_sec) * 1000LL + (deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : (int)ms;
-}
+/* ---- the host's messages ----------------------------------------------- */
 
 /* reap collects every exited child; it reports whether no child is left. */
 static int reap(void)
@@ -458,17 +702,25 @@ static int reap(void)
 			return errno == ECHILD;
 		if (pid == 0)
 			return 0;
-		if (pid == program && !program_reaped) {
-			program_reaped = 1;
-			send_msg('Q', status);
-		}
+		note_exit(pid, status);
 	}
+}
+
+static void signal_tree_for_host(int sig)
+{
+	/* During a stop the tree has had its graceful signal: only SIGKILL,
+	 * which ends the grace early, is still to come. */
+	if (stopping && sig != SIGKILL)
+		return;
+	signal_tree(sig);
+	if (sig != SIGKILL && sig != 0)
+		graceful_sent = 1;
 }
 
 static void handle_ctrl(void)
 {
-	struct msg m;
-	int fds[3] = {-1, -1, -1};
+	struct msg m = {0, 0};
+	int fds[3], nfds = 0;
 	char cbuf[CMSG_SPACE(3 * sizeof(int))];
 	struct iovec iov[2] = {{&m, sizeof m}, {first, sizeof first}};
 	struct msghdr h = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
@@ -476,11 +728,11 @@ static void handle_ctrl(void)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		ctrl_open = 0;
-		begin_stop();
+		host_gone();
 		return;
 	}
-	int nfds = 0;
+	/* The descriptors a message brings are this function's to close,
+	 * whatever comes of the message. */
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
 			int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -494,51 +746,45 @@ static void handle_ctrl(void)
 			}
 		}
 	}
-	if (n < (ssize_t)sizeof m || (n > (ssize_t)sizeof m && m.type != 'X') ||
-	    (m.type == 'X' && (nfds != 3 || program || program_reaped))) {
-		for (int k = 0; k < nfds; k++)
-			close(fds[k]);
-		if (m.type == 'X')
-			send_msg('E', EINVAL);
-		return;
+	if (h.msg_flags & MSG_TRUNC) {
+		host_broken(); /* longer than any message of the protocol */
+	} else if (n == (ssize_t)sizeof m || (n > (ssize_t)sizeof m && m.type == 'X')) {
+		switch (m.type) {
+		case 'X':
+			receive_start((uint32_t)m.value, n - sizeof m, fds, nfds);
+			break;
+		case 'S':
+			if (program && !program_reaped)
+				kill(program, m.value);
+			break;
+		case 'T':
+			signal_tree_for_host(m.value);
+			break;
+		}
 	}
-	for (int k = nfds; k-- > 0 && m.type != 'X';)
+	for (int k = 0; k < nfds; k++)
 		close(fds[k]);
-	switch (m.type) {
-	case 'X':
-		receive_start((uint32_t)m.value, n - sizeof m, fds);
-		break;
-	case 'S':
-		if (program && !program_reaped)
-			kill(program, m.value);
-		break;
-	case 'T':
-		signal_tree(m.value);
-		break;
-	}
 }
 
 static void supervise(const sigset_t *mask)
 {
 	prctl(PR_SET_NAME, "procman-init");
+	if (mode == SUBREAPER)
+		find_proc_ns();
 	int sfd = signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		_exit(125);
+	if (sfd < 0) {
+		send_msg('F', errno);
+		finish(125); /* no tree yet */
+	}
 	send_msg('R', 0);
 	for (;;) {
 		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {CTRL, POLLIN, 0}};
 		int timeout = stopping ? ms_until_deadline() : -1;
-		int n = poll(pf, ctrl_open && !stopping ? 2 : 1, timeout);
+		int n = poll(pf, ctrl_read ? 2 : 1, timeout);
 		if (n < 0 && errno != EINTR)
-			_exit(125);
-		if (n == 0 && stopping) {
-			if (mode == PIDNS)
-				_exit(0); /* the kernel kills the rest of the namespace */
-			signal_tree(SIGKILL);
-			while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
-				;
-			_exit(0);
-		}
+			fail();
+		if (n == 0 && stopping)
+			finish(0); /* the grace is over */
 		if (pf[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -546,10 +792,10 @@ static void supervise(const sigset_t *mask)
 					begin_stop();
 			}
 		}
-		if (ctrl_open && !stopping && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (ctrl_read && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			handle_ctrl();
 		if (reap() && program_reaped)
-			_exit(0);
+			finish(0);
 	}
 }
 
@@ -596,16 +842,19 @@ int main(int argc, char **argv)
 	grace_ms = atoi(argv[2]);
 	if (fcntl(CTRL, F_SETFD, FD_CLOEXEC) < 0)
 		return 2;
+	if (hold_cgroup() < 0) {
+		send_msg('F', errno);
+		return 1;
+	}
 
 	/* PID 1 of a namespace receives from outside only the signals it has
 	 * a handler for, even when they are blocked: install one for each. */
 	sigset_t mask;
 	sigemptyset(&mask);
-	int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP};
 	struct sigaction sa = {.sa_handler = on_signal};
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		sigaddset(&mask, sigs[i]);
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < NHANDLED; i++) {
+		sigaddset(&mask, handled[i]);
+		sigaction(handled[i], &sa, NULL);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &mask, NULL);

@@ -11,31 +11,58 @@
  *
  *   P ID PID STARTTIME GRACE_MS   a process: pid and start time (field 22
  *                                 of /proc/PID/stat) name it for good
- *   C ID PATH GRACE_MS            a cgroup v2 directory and all below it
+ *   C ID PATH GRACE_MS            a cgroup v2 directory and all below it,
+ *                                 stopped: SIGTERM, grace, cgroup.kill
+ *   K ID PATH WAIT_MS             a cgroup v2 directory and all below it,
+ *                                 reclaimed: no signal but the final kill
  *   D ID PATH                     a directory of plain files and sockets
  *   U ID                          forget ID (unknown ids are not an error)
  *
  * IDs are decimal uint64s chosen by the host; registering an ID again
- * replaces what it named. A process that is already gone, or whose pid now
- * belongs to a process with another start time, is accepted and never
- * signalled. A registered process is held by a pidfd from then on, so that
- * a pid recycled later is never signalled either. An empty message is
- * answered "err 0 empty message", one longer than PATH_MAX+64 bytes
- * "err ID message too long".
+ * replaces what it named. GRACE_MS and WAIT_MS are at most 172800000 (48
+ * hours). A process that is already gone, or whose pid now belongs to a
+ * process with another start time, is accepted and never signalled. A
+ * registered process is held by a pidfd from then on, so that a pid
+ * recycled later is never signalled either. An empty message is answered
+ * "err 0 empty message", one longer than PATH_MAX+64 bytes "err ID message
+ * too long".
+ *
+ * Pids (PID, the host's, those in cgroup.procs) are the reaper's PID
+ * namespace's, which it shares with the host. /proc may belong to an
+ * ancestor namespace (procman run inside a PID namespace that kept the
+ * outer /proc): the reaper then reads /proc/N of a process by the pid
+ * that its pidfd's fdinfo ("Pid:") gives in /proc's namespace. STARTTIME
+ * is read from /proc, and so are the pids in the names swept below.
+ *
+ * A C, K or D registration whose directory is named after a host (its
+ * last path element holds "<pid>-<starttime>", alone or followed by
+ * "-...", at its start or after a '-') holds a shared flock on that
+ * directory until it is forgotten or the reaper exits, so that no other
+ * reaper's sweep touches it while this one may still act on it. Should no
+ * descriptor be left for the lock, the registration is refused.
  *
  * The host's death is the socket's EOF (or reset), or, should the socket
  * ever be shared, the host's exit seen through a pidfd. Then the reaper
- * acts on every registration at once: SIGTERM to every process and cgroup
- * member, one shared wait in which each entry has its own grace, SIGKILL
- * (or cgroup.kill) for what is left at its deadline, then the cgroups and
- * directories are removed, and the reaper exits 0. SIGTERM before that
- * makes it exit without acting: the host starts a new one. Once acting, it
- * ignores SIGTERM: no host is left to start another.
+ * acts on every registration at once: SIGTERM to every P process and to
+ * every member of a C cgroup, one shared wait in which each entry has its
+ * own grace, SIGKILL (or cgroup.kill) for what is left at its deadline. A
+ * K cgroup gets no signal: once every P and C entry is done and WAIT_MS
+ * has passed, what is still in it is killed (cgroup.kill). Then the
+ * cgroups are removed, each with its parent if that is an empty host
+ * directory ("<pid>-<starttime>"), and the directories are cleared, and
+ * the reaper exits 0. It ignores SIGTERM (and SIGHUP, SIGINT, SIGQUIT):
+ * a tree being stopped around it — procman run inside a procman tree —
+ * sends it one, and it must still outlive its host to act; SIGKILL ends
+ * it without acting, and then the host starts another.
  *
- * At start it sweeps what hosts left behind that died unprotected: the
- * directories DIR/BASE<pid>-<starttime>[-...] of each --sweep-dir-prefix
- * DIR/BASE, and the cgroups D/<pid>-<starttime> of each --sweep-cgroup-dir
- * D, that belong to the reaper's uid and whose owner process is gone.
+ * At start it sweeps what hosts left behind: the directories
+ * DIR/BASE<pid>-<starttime>[-...] of each --sweep-dir-prefix DIR/BASE, and
+ * the cgroups D/<pid>-<starttime>[-...] of each --sweep-cgroup-dir D, that
+ * belong to the reaper's uid, whose owner process is gone and on which it
+ * gets an exclusive flock at once (no reaper is acting on them). In such
+ * a cgroup, a child cgroup that another process holds locked (a
+ * procman-init still stopping its tree) is left alone, and so is the
+ * cgroup itself, but for the processes directly in it.
  *
  * Single-threaded; no allocation but the two growable arrays that hold the
  * registrations and their paths.
@@ -48,6 +75,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -63,22 +91,25 @@ enum {
 	HOST_FD = 3,
 	POLL_MS = 5,                 /* how often liveness is checked while waiting */
 	CGROUP_KILL_WAIT_MS = 2000,  /* how long a killed cgroup may take to empty */
-	MAX_GRACE_MS = 86400000,
+	MAX_GRACE_MS = 172800000, /* 48 hours: the host caps its own grace at 24 */
 	MAX_MESSAGE = PATH_MAX + 64,
 };
 
-/* What an entry is waiting for once the host is dead. */
-enum state { IDLE, TERMED, KILLED, DONE };
+/* What an entry is waiting for once the host is dead: TERMED for its
+ * grace (P, C), WAITING for the stops and its wait (K), KILLED for its
+ * cgroup to empty (C, K). */
+enum state { IDLE, TERMED, WAITING, KILLED, DONE };
 
 struct entry {
 	uint64_t id;
 	uint64_t start_time; /* P */
 	int64_t deadline;    /* ms on the monotonic clock, once acting */
-	uint32_t grace_ms;   /* P, C */
-	uint32_t path;       /* C, D: offset of the path in paths */
+	uint32_t grace_ms;   /* P, C: the grace; K: the wait */
+	uint32_t path;       /* C, K, D: offset of the path in paths */
 	pid_t pid;           /* P */
-	int pidfd;           /* P: the process, bound at registration; -1 if none */
-	char kind;           /* 'P', 'C' or 'D' */
+	int fd;              /* P: a pidfd of the process; C, K, D: the locked
+			      * directory of a host-named path; -1 if none */
+	char kind;           /* 'P', 'C', 'K' or 'D' */
 	char state;
 };
 
@@ -91,9 +122,13 @@ static size_t n_paths, cap_paths;
 
 static int no_cgroup_kill; /* set once cgroup.kill was missing (Linux < 5.14) */
 
-/* How many more registrations may hold a pidfd: some descriptors stay free
- * for reading /proc and the cgroup files. */
-static long pidfd_budget;
+/* Whether /proc names processes by the pids of the reaper's namespace;
+ * when not, a pid is translated through a pidfd (proc_pid). */
+static int proc_is_ours = 1;
+
+/* How many more registrations may hold a descriptor (a pidfd or a lock):
+ * some descriptors stay free for reading /proc and the cgroup files. */
+static long fd_budget;
 enum { SPARE_FDS = 64 };
 
 /* ---- small helpers ---- */
@@ -243,20 +278,42 @@ static int is_dir(int dfd, const char *name, unsigned char type)
 	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+/*
+ * Opens the directory name (relative to dfd) and takes the flock op on it:
+ * the descriptor, which holds the lock until it is closed, or -1 (errno
+ * EWOULDBLOCK when another holds the lock).
+ */
+static int lock_dir(int dfd, const char *name, int op)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, op) != 0) {
+		if (errno != EINTR) {
+			int err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+	}
+	return fd;
+}
+
 /* ---- processes ---- */
 
 enum identity { GONE, ALIVE, UNKNOWN };
 
 /*
- * Whether pid is still the live process that started at start_time. The
- * command name in /proc/PID/stat may hold spaces and ')', but the fields
- * after it are numbers, so they are counted from the last ')'.
+ * Whether /proc/ID (ID a pid of /proc's namespace) is still the live
+ * process that started at start_time. The command name in /proc/ID/stat
+ * may hold spaces and ')', but the fields after it are numbers, so they
+ * are counted from the last ')'.
  */
-static enum identity identify(pid_t pid, uint64_t start_time)
+static enum identity identify(pid_t id, uint64_t start_time)
 {
 	char path[32], buf[1024], *p;
 	memcpy(path, "/proc/", 6);
-	p = put_u64(path + 6, (uint64_t)pid);
+	p = put_u64(path + 6, (uint64_t)id);
 	memcpy(p, "/stat", 6);
 	ssize_t n = read_file(path, buf, sizeof buf);
 	if (n < 0)
@@ -284,22 +341,65 @@ static enum identity identify(pid_t pid, uint64_t start_time)
 }
 
 /*
+ * The pid by which /proc names the process of pidfd: the "Pid:" line of
+ * the pidfd's fdinfo, which the kernel writes in /proc's namespace. -1
+ * once the process is gone; 0 when /proc cannot see it, or on error.
+ */
+static pid_t proc_pid(int pidfd)
+{
+	char path[48], buf[512], *p;
+	memcpy(path, "/proc/self/fdinfo/", 18);
+	p = put_u64(path + 18, (uint64_t)pidfd);
+	*p = 0;
+	if (read_file(path, buf, sizeof buf) < 0)
+		return 0;
+	for (char *line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, "Pid:", 4) != 0)
+			continue;
+		const char *v = line + 4;
+		uint64_t id;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '-')
+			return -1;
+		return scan_u64(v, &id) && id <= INT_MAX ? (pid_t)id : 0;
+	}
+	return 0;
+}
+
+/*
+ * Whether pid, of the reaper's namespace, is still the live process that
+ * started at start_time. pidfd is -1 or a pidfd of pid opened before:
+ * when /proc is another namespace's, only through one can pid be found in
+ * /proc.
+ */
+static enum identity identify_pid(pid_t pid, uint64_t start_time, int pidfd)
+{
+	if (proc_is_ours)
+		return identify(pid, start_time);
+	if (pidfd < 0)
+		return UNKNOWN;
+	pid_t id = proc_pid(pidfd);
+	return id < 0 ? GONE : id == 0 ? UNKNOWN : identify(id, start_time);
+}
+
+/*
  * Binds e to its process: a pidfd opened now names that one process until
  * it is closed, whatever happens to the pid. The start time read after the
  * pidfd was opened, confirmed by a signal 0 through the pidfd afterwards
  * (the process still held the pid), proves the pidfd is the registered
- * process. Without a pidfd (too many open), the start time is checked
- * again before every signal. Returns NULL or why the process cannot be
- * protected.
+ * process. Without a descriptor to keep (too many open), the pidfd is
+ * closed again and the process is identified anew before every signal.
+ * Returns NULL or why the process cannot be protected.
  */
 static const char *bind_process(struct entry *e)
 {
-	int fd = pidfd_budget > 0 ? open_pidfd(e->pid) : -1;
-	if (fd < 0 && pidfd_budget > 0 && errno == ESRCH) {
+	int fd = open_pidfd(e->pid);
+	if (fd < 0 && errno == ESRCH) {
 		e->state = DONE;
 		return NULL;
 	}
-	enum identity id = identify(e->pid, e->start_time);
+	enum identity id = identify_pid(e->pid, e->start_time, fd);
 	if (id != ALIVE) {
 		if (fd >= 0)
 			close(fd);
@@ -307,7 +407,7 @@ static const char *bind_process(struct entry *e)
 			e->state = DONE;
 			return NULL;
 		}
-		return "cannot read /proc/PID/stat";
+		return fd < 0 && !proc_is_ours ? "no pidfd to find the process in /proc by" : "cannot read /proc/PID/stat";
 	}
 	int r = fd >= 0 ? pidfd_signal(fd, 0) : kill(e->pid, 0);
 	if (r != 0) {
@@ -320,46 +420,63 @@ static const char *bind_process(struct entry *e)
 		}
 		return strerror(err);
 	}
-	e->pidfd = fd;
-	if (fd >= 0)
-		pidfd_budget--;
+	if (fd >= 0 && fd_budget > 0) {
+		e->fd = fd;
+		fd_budget--;
+	} else if (fd >= 0) {
+		close(fd);
+	}
 	return NULL;
 }
 
 /* Sends sig to e's process if it is still the registered one. */
 static int signal_process(struct entry *e, int sig)
 {
-	if (e->pidfd >= 0)
-		return pidfd_signal(e->pidfd, sig);
-	if (identify(e->pid, e->start_time) != ALIVE) {
-		errno = ESRCH;
+	if (e->fd >= 0)
+		return pidfd_signal(e->fd, sig);
+	int fd = open_pidfd(e->pid), r = -1;
+	if (fd < 0 && errno == ESRCH)
 		return -1;
+	if (identify_pid(e->pid, e->start_time, fd) != ALIVE)
+		errno = ESRCH;
+	else
+		r = fd >= 0 ? pidfd_signal(fd, sig) : kill(e->pid, sig);
+	if (fd >= 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
 	}
-	return kill(e->pid, sig);
+	return r;
 }
 
 static int process_gone(struct entry *e)
 {
-	if (e->pidfd >= 0) {
-		struct pollfd p = {e->pidfd, POLLIN, 0};
+	if (e->fd >= 0) {
+		struct pollfd p = {e->fd, POLLIN, 0};
 		return poll(&p, 1, 0) != 0; /* readable once it has exited */
 	}
-	return identify(e->pid, e->start_time) != ALIVE;
+	int fd = open_pidfd(e->pid);
+	if (fd < 0 && errno == ESRCH)
+		return 1;
+	int gone = identify_pid(e->pid, e->start_time, fd) != ALIVE;
+	if (fd >= 0)
+		close(fd);
+	return gone;
 }
 
 /* ---- cgroups ---- */
 
 /*
- * Whether pid is in the cgroup at dir: its line "0::REL" in
- * /proc/PID/cgroup names dir relative to the cgroup2 mount, so dir ends
- * with REL.
+ * Whether the process /proc names id is in the cgroup at dir: its line
+ * "0::REL" in /proc/ID/cgroup names dir relative to the cgroup2 mount, so
+ * dir ends with REL.
  */
-static int in_cgroup(pid_t pid, const char *dir)
+static int in_cgroup(pid_t id, const char *dir)
 {
 	static char buf[PATH_MAX + 512];
 	char path[32], *p;
 	memcpy(path, "/proc/", 6);
-	p = put_u64(path + 6, (uint64_t)pid);
+	p = put_u64(path + 6, (uint64_t)id);
 	memcpy(p, "/cgroup", 8);
 	if (read_file(path, buf, sizeof buf) < 0)
 		return 0;
@@ -374,8 +491,9 @@ static int in_cgroup(pid_t pid, const char *dir)
 }
 
 /*
- * Signals pid if it is still in the cgroup dir. The pidfd, opened before
- * the check, keeps a recycled pid from being signalled.
+ * Signals pid (of the reaper's namespace, as cgroup.procs gives it) if it
+ * is still in the cgroup dir. The pidfd, opened before the check, keeps a
+ * recycled pid from being signalled, and finds the process in /proc.
  */
 static void signal_member(const char *dir, pid_t pid, int sig)
 {
@@ -384,7 +502,8 @@ static void signal_member(const char *dir, pid_t pid, int sig)
 	int fd = open_pidfd(pid);
 	if (fd < 0 && errno == ESRCH)
 		return;
-	if (in_cgroup(pid, dir)) {
+	pid_t id = proc_is_ours ? pid : fd >= 0 ? proc_pid(fd) : 0;
+	if (id > 0 && in_cgroup(id, dir)) {
 		if (fd >= 0)
 			pidfd_signal(fd, sig);
 		else
@@ -504,7 +623,35 @@ static void kill_cgroup(const char *dir)
 	walk_tree(dir, SIGKILL);
 }
 
+/* Kills everything in the cgroup tree at dir, waits (bounded) for it to
+ * empty, and removes it. */
+static void reclaim_cgroup(const char *dir)
+{
+	kill_cgroup(dir);
+	for (int64_t deadline = now_ms() + CGROUP_KILL_WAIT_MS; populated(dir) && now_ms() < deadline;) {
+		sleep_ms(POLL_MS);
+		if (no_cgroup_kill)
+			walk_tree(dir, SIGKILL); /* what forked since the last round */
+	}
+	walk_tree(dir, 0);
+}
+
 static int host_dir_name(const char *name, int exact);
+
+/*
+ * Whether the last element of path is named after a host: it holds
+ * "<pid>-<starttime>" (alone or followed by "-...") at its start or after
+ * a '-', as a host's cgroups ("123-456", "123-456-probe-1") and socket
+ * directories ("procman-123-456-p1") do.
+ */
+static int host_named(const char *path)
+{
+	const char *name = strrchr(path, '/');
+	for (name = name ? name + 1 : path; name; name = strchr(name, '-'), name = name ? name + 1 : NULL)
+		if (host_dir_name(name, 0))
+			return 1;
+	return 0;
+}
 
 /* Removes the cgroup tree at dir, and its parent if that is an empty host
  * directory ("<pid>-<starttime>"). */
@@ -572,15 +719,15 @@ static int find(uint64_t id, size_t *at)
 
 static int has_path(const struct entry *e)
 {
-	return e->kind == 'C' || e->kind == 'D';
+	return e->kind == 'C' || e->kind == 'K' || e->kind == 'D';
 }
 
 static void remove_at(size_t i)
 {
 	struct entry *e = &entries[i];
-	if (e->pidfd >= 0) {
-		close(e->pidfd);
-		pidfd_budget++;
+	if (e->fd >= 0) {
+		close(e->fd);
+		fd_budget++;
 	}
 	if (has_path(e)) {
 		uint32_t off = e->path;
@@ -650,13 +797,17 @@ static void begin(struct entry *e, int64_t t0)
 		walk_tree(paths + e->path, SIGTERM);
 		e->state = TERMED;
 		break;
+	case 'K':
+		e->state = WAITING;
+		break;
 	default:
 		e->state = DONE;
 	}
 }
 
-/* Moves e on at time now; returns whether it still waits. */
-static int step(struct entry *e, int64_t now)
+/* Moves e on at time now, stopping telling whether a P or C entry still
+ * waits; returns whether e still waits. */
+static int step(struct entry *e, int64_t now, int stopping)
 {
 	const char *path = paths + e->path;
 	switch (e->state) {
@@ -680,6 +831,17 @@ static int step(struct entry *e, int64_t now)
 			e->deadline = now + CGROUP_KILL_WAIT_MS;
 		}
 		return 1;
+	case WAITING:
+		if (!populated(path)) {
+			e->state = DONE;
+			return 0;
+		}
+		if (stopping || now < e->deadline)
+			return 1;
+		kill_cgroup(path);
+		e->state = KILLED;
+		e->deadline = now + CGROUP_KILL_WAIT_MS;
+		return 1;
 	case KILLED:
 		if (!populated(path) || now >= e->deadline) {
 			e->state = DONE;
@@ -693,30 +855,37 @@ static int step(struct entry *e, int64_t now)
 	}
 }
 
+/* Steps the K entries (reclaim) or the others; returns whether one still
+ * waits, and brings *next forward to the deadline it waits for. */
+static int step_all(int reclaim, int64_t now, int stopping, int64_t *next)
+{
+	int waiting = 0;
+	for (size_t i = 0; i < n_entries; i++) {
+		struct entry *e = &entries[i];
+		if ((e->kind == 'K') != reclaim || !step(e, now, stopping))
+			continue;
+		waiting = 1;
+		if (!(e->state == WAITING && stopping) && e->deadline < *next)
+			*next = e->deadline;
+	}
+	return waiting;
+}
+
 static void act(void)
 {
-	/* The host is gone: nobody would start another reaper, so finish. */
-	signal(SIGTERM, SIG_IGN);
 	int64_t t0 = now_ms();
 	for (size_t i = 0; i < n_entries; i++)
 		begin(&entries[i], t0);
 	for (;;) {
-		int64_t now = now_ms(), next = INT64_MAX;
-		int waiting = 0;
-		for (size_t i = 0; i < n_entries; i++) {
-			if (step(&entries[i], now)) {
-				waiting = 1;
-				if (entries[i].deadline < next)
-					next = entries[i].deadline;
-			}
-		}
-		if (!waiting)
+		int64_t now = now_ms(), next = now + POLL_MS;
+		int stopping = step_all(0, now, 0, &next);
+		if (!step_all(1, now, stopping, &next) && !stopping)
 			break;
 		int64_t wait = next - now_ms();
-		sleep_ms(wait < 0 ? 0 : wait > POLL_MS ? POLL_MS : wait);
+		sleep_ms(wait < 0 ? 0 : wait);
 	}
 	for (size_t i = 0; i < n_entries; i++) {
-		if (entries[i].kind == 'C')
+		if (entries[i].kind == 'C' || entries[i].kind == 'K')
 			remove_cgroup(paths + entries[i].path);
 		else if (entries[i].kind == 'D')
 			clear_dir(paths + entries[i].path);
@@ -794,16 +963,16 @@ static void handle_process(uint64_t id, char *args, char *end)
 		return;
 	}
 	struct entry e = {.id = id, .start_time = start, .grace_ms = (uint32_t)grace,
-			  .pid = (pid_t)pid, .pidfd = -1, .kind = 'P', .state = IDLE};
+			  .pid = (pid_t)pid, .fd = -1, .kind = 'P', .state = IDLE};
 	const char *why = bind_process(&e);
 	if (why) {
 		reply(id, why);
 		return;
 	}
 	if (insert(&e, NULL) != 0) {
-		if (e.pidfd >= 0) {
-			close(e.pidfd);
-			pidfd_budget++;
+		if (e.fd >= 0) {
+			close(e.fd);
+			fd_budget++;
 		}
 		reply(id, "out of memory");
 		return;
@@ -818,7 +987,7 @@ static void handle_path(uint64_t id, char kind, char *args, char *end)
 		reply(id, "malformed message");
 		return;
 	}
-	if (kind == 'C') {
+	if (kind == 'C' || kind == 'K') {
 		char *sp = end;
 		while (sp > args && sp[-1] != ' ')
 			sp--;
@@ -832,13 +1001,33 @@ static void handle_path(uint64_t id, char kind, char *args, char *end)
 			return;
 		}
 	}
-	const char *why = check_path(args, kind == 'C');
+	const char *why = check_path(args, kind != 'D');
 	if (why) {
 		reply(id, why);
 		return;
 	}
-	struct entry e = {.id = id, .grace_ms = (uint32_t)grace, .pidfd = -1, .kind = kind, .state = IDLE};
-	reply(id, insert(&e, args) == 0 ? NULL : "out of memory");
+	struct entry e = {.id = id, .grace_ms = (uint32_t)grace, .fd = -1, .kind = kind, .state = IDLE};
+	if (host_named(args)) {
+		if (fd_budget <= 0) {
+			reply(id, "too many open files to lock the directory");
+			return;
+		}
+		e.fd = lock_dir(AT_FDCWD, args, LOCK_SH | LOCK_NB);
+		if (e.fd < 0) {
+			reply(id, errno == EWOULDBLOCK ? "directory locked by a sweep" : strerror(errno));
+			return;
+		}
+		fd_budget--;
+	}
+	if (insert(&e, args) != 0) {
+		if (e.fd >= 0) {
+			close(e.fd);
+			fd_budget++;
+		}
+		reply(id, "out of memory");
+		return;
+	}
+	reply(id, NULL);
 }
 
 static void handle(char *msg, size_t len)
@@ -866,6 +1055,7 @@ static void handle(char *msg, size_t len)
 		handle_process(id, args, end);
 		break;
 	case 'C':
+	case 'K':
 	case 'D':
 		handle_path(id, msg[0], args, end);
 		break;
@@ -910,11 +1100,62 @@ static int host_dir_name(const char *name, int exact)
 	return host_dir_owner(name, exact, &pid, &start);
 }
 
+/* What sweeping a cgroup found among its children. */
+struct children {
+	const char *dir;
+	int kept;    /* held locked by another process, so left alone */
+	int removed;
+};
+
+/* Kills and removes the child cgroup name of a swept cgroup, unless
+ * another process holds it locked. */
+static void sweep_child(int dfd, const char *name, unsigned char type, void *arg)
+{
+	struct children *c = arg;
+	char path[PATH_MAX];
+	if (!is_dir(dfd, name, type))
+		return;
+	int fd = join(path, c->dir, name) == 0 ? lock_dir(dfd, name, LOCK_EX | LOCK_NB) : -1;
+	if (fd < 0) {
+		if (errno != ENOENT)
+			c->kept++;
+		return;
+	}
+	reclaim_cgroup(path);
+	close(fd);
+	c->removed++;
+}
+
+/*
+ * Sweeps the cgroup at path, open (and locked) as dfd: its child cgroups
+ * that no other process holds locked are killed and removed. Then, if
+ * none was locked, the cgroup is, with whatever is in it; else only the
+ * processes directly in it are killed.
+ */
+static void sweep_cgroup(int dfd, const char *path)
+{
+	struct children c = {path, 0, 0};
+	do { /* again: removing while reading may skip entries */
+		c.kept = c.removed = 0;
+		lseek(dfd, 0, SEEK_SET);
+		each_entry(dfd, sweep_child, &c);
+	} while (c.removed > 0);
+	if (c.kept)
+		signal_members(path, SIGKILL);
+	else
+		reclaim_cgroup(path);
+}
+
 struct sweep {
 	const char *dir;
 	const char *base; /* for directories; NULL for cgroups */
 };
 
+/*
+ * Sweeps the entry name of a swept directory if it is named after a host
+ * of the reaper's uid that is gone, and no reaper acts on it any more: the
+ * exclusive lock is to be had at once.
+ */
 static void sweep_entry(int dfd, const char *name, unsigned char type, void *arg)
 {
 	(void)type; /* the owner is checked with fstatat, which also tells */
@@ -925,21 +1166,18 @@ static void sweep_entry(int dfd, const char *name, unsigned char type, void *arg
 	pid_t pid;
 	uint64_t start;
 	if (strncmp(name, s->base ? s->base : "", blen) != 0 ||
-	    !host_dir_owner(name + blen, s->base == NULL, &pid, &start) ||
+	    !host_dir_owner(name + blen, 0, &pid, &start) ||
 	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != geteuid() || identify(pid, start) != GONE || join(path, s->dir, name) != 0)
 		return;
-	if (s->base) {
-		clear_dir(path);
+	int fd = lock_dir(dfd, name, LOCK_EX | LOCK_NB);
+	if (fd < 0)
 		return;
-	}
-	kill_cgroup(path);
-	for (int64_t deadline = now_ms() + CGROUP_KILL_WAIT_MS; populated(path) && now_ms() < deadline;) {
-		sleep_ms(POLL_MS);
-		if (no_cgroup_kill)
-			walk_tree(path, SIGKILL);
-	}
-	walk_tree(path, 0);
+	if (s->base)
+		clear_dir(path);
+	else
+		sweep_cgroup(fd, path);
+	close(fd);
 }
 
 static void sweep(const char *dir, const char *base)
@@ -991,16 +1229,17 @@ static void close_fds_above_host_fd(void)
 
 static void setup_signals(void)
 {
-	static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
+	/* The reaper starts no program: nothing inherits what it ignores. */
+	static const int ignored[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU};
 	sigset_t none;
 	for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
 		signal(ignored[i], SIG_IGN);
-	signal(SIGTERM, SIG_DFL); /* an ignored SIGTERM would be inherited */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Registrations may hold a pidfd each: allow as many as the system lets. */
+/* Registrations may hold a descriptor each: allow as many as the system
+ * lets. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -1013,7 +1252,20 @@ static void raise_fd_limit(void)
 			syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl);
 	}
 	if (rl.rlim_cur > (rlim_t)(HOST_FD + 2 + SPARE_FDS))
-		pidfd_budget = rl.rlim_cur > (rlim_t)INT_MAX ? INT_MAX : (long)rl.rlim_cur - HOST_FD - 2 - SPARE_FDS;
+		fd_budget = rl.rlim_cur > (rlim_t)INT_MAX ? INT_MAX : (long)rl.rlim_cur - HOST_FD - 2 - SPARE_FDS;
+}
+
+/* Whether /proc is the reaper's PID namespace's: /proc/self is its pid. */
+static int proc_sees_own_pids(void)
+{
+	char buf[32];
+	uint64_t pid;
+	ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+	if (n <= 0)
+		return 1; /* no /proc: nothing to translate for */
+	buf[n] = 0;
+	const char *end = scan_u64(buf, &pid);
+	return !end || *end || pid == (uint64_t)getpid();
 }
 
 /*
@@ -1078,6 +1330,7 @@ int main(int argc, char **argv)
 	if (chdir("/") != 0)
 		return 2;
 	raise_fd_limit();
+	proc_is_ours = proc_sees_own_pids();
 	int host_fd = open_host((pid_t)host);
 
 	for (int i = 1; i < argc; i++) {
