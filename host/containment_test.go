@@ -110,19 +110,25 @@ func TestCloseEndsTreesAndDaemons(t *testing.T) {
 }
 
 // waitTrees waits until the processes of treeLines run, and returns their
-// pids: treeProcesses of them, none of them the short-lived middle process
-// of a double fork.
+// pids: treeProcesses of them, both daemons among them and no short-lived
+// middle process of a double fork (nor a child between fork and exec), so
+// that the count holds from then on.
 func waitTrees(t *testing.T, marker string) []int {
 	t.Helper()
 	var pids []int
 	waitFor(t, func() bool {
 		pids = proctest.Find(marker)
+		daemons := 0
 		for _, pid := range pids {
-			if cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline"); strings.Contains(string(cmdline), "\x00daemonize\x00") {
+			cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline")
+			switch {
+			case strings.Contains(string(cmdline), "\x00daemonize\x00"):
 				return false
+			case strings.Contains(string(cmdline), "\x00daemon-sleep\x00"):
+				daemons++
 			}
 		}
-		return len(pids) == treeProcesses
+		return len(pids) == treeProcesses && daemons == 2
 	})
 	return pids
 }

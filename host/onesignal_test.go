@@ -32,24 +32,8 @@ func TestOneGracefulSignalPerProcess(t *testing.T) {
 		graceful bool // the grace outlasts the cleanup
 		stop     func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int)
 	}{
-		{"Stop", true, func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int) {
-			m := newManager(t, host.WithContainment(mech), host.WithStopGracePeriod(10*time.Second))
-			handles := startAll(t, m, marker, dir, lines, processes)
-			var wg sync.WaitGroup
-			for _, h := range handles {
-				wg.Go(func() { m.Stop(context.Background(), h) })
-			}
-			wg.Wait()
-		}},
-		{"KillAfterGrace", false, func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int) {
-			m := newManager(t, host.WithContainment(mech), host.WithStopGracePeriod(100*time.Millisecond))
-			handles := startAll(t, m, marker, dir, lines, processes)
-			var wg sync.WaitGroup
-			for _, h := range handles {
-				wg.Go(func() { m.Stop(context.Background(), h) })
-			}
-			wg.Wait()
-		}},
+		{"Stop", true, stopEach(10 * time.Second)},
+		{"KillAfterGrace", false, stopEach(100 * time.Millisecond)},
 		{"Close", true, func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int) {
 			m := newManager(t, host.WithContainment(mech), host.WithStopGracePeriod(10*time.Second))
 			startAll(t, m, marker, dir, lines, processes)
@@ -106,6 +90,20 @@ func TestOneGracefulSignalPerProcess(t *testing.T) {
 				checkSignalLogs(t, dir, processes, path.graceful)
 			})
 		})
+	}
+}
+
+// stopEach starts the trees under a Manager with grace and stops each of
+// them, all at once.
+func stopEach(grace time.Duration) func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int) {
+	return func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int) {
+		m := newManager(t, host.WithContainment(mech), host.WithStopGracePeriod(grace))
+		handles := startAll(t, m, marker, dir, lines, processes)
+		var wg sync.WaitGroup
+		for _, h := range handles {
+			wg.Go(func() { m.Stop(context.Background(), h) })
+		}
+		wg.Wait()
 	}
 }
 

@@ -946,6 +946,21 @@ static const char *check_path(const char *path, int cgroup)
 	return NULL;
 }
 
+/* Adds e (and its path) as registration id, and answers it; should that
+ * fail, the descriptor e holds is given back. */
+static void add(uint64_t id, struct entry *e, const char *path)
+{
+	if (insert(e, path) != 0) {
+		if (e->fd >= 0) {
+			close(e->fd);
+			fd_budget++;
+		}
+		reply(id, "out of memory");
+		return;
+	}
+	reply(id, NULL);
+}
+
 static void handle_process(uint64_t id, char *args, char *end)
 {
 	uint64_t v[3];
@@ -969,15 +984,7 @@ static void handle_process(uint64_t id, char *args, char *end)
 		reply(id, why);
 		return;
 	}
-	if (insert(&e, NULL) != 0) {
-		if (e.fd >= 0) {
-			close(e.fd);
-			fd_budget++;
-		}
-		reply(id, "out of memory");
-		return;
-	}
-	reply(id, NULL);
+	add(id, &e, NULL);
 }
 
 static void handle_path(uint64_t id, char kind, char *args, char *end)
@@ -1019,15 +1026,7 @@ static void handle_path(uint64_t id, char kind, char *args, char *end)
 		}
 		fd_budget--;
 	}
-	if (insert(&e, args) != 0) {
-		if (e.fd >= 0) {
-			close(e.fd);
-			fd_budget++;
-		}
-		reply(id, "out of memory");
-		return;
-	}
-	reply(id, NULL);
+	add(id, &e, args);
 }
 
 static void handle(char *msg, size_t len)
