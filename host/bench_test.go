@@ -278,7 +278,7 @@ func BenchmarkHostKillToLastGone(b *testing.B) {
 			for b.Loop() {
 				marker := proctest.Marker(b)
 				cmd := embedder(b, mech, marker)
-				pids := proctest.WaitCount(b, marker, treeProcesses, 10*time.Second)
+				pids := waitTrees(b, marker)
 				var fds []unix.PollFd
 				for _, pid := range pids {
 					fd, err := unix.PidfdOpen(pid, 0)

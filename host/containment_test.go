@@ -113,24 +113,33 @@ func TestCloseEndsTreesAndDaemons(t *testing.T) {
 // pids: treeProcesses of them, both daemons among them and no short-lived
 // middle process of a double fork (nor a child between fork and exec), so
 // that the count holds from then on.
-func waitTrees(t *testing.T, marker string) []int {
+func waitTrees(t testing.TB, marker string) []int {
 	t.Helper()
-	var pids []int
-	waitFor(t, func() bool {
-		pids = proctest.Find(marker)
-		daemons := 0
-		for _, pid := range pids {
-			cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline")
-			switch {
-			case strings.Contains(string(cmdline), "\x00daemonize\x00"):
-				return false
-			case strings.Contains(string(cmdline), "\x00daemon-sleep\x00"):
-				daemons++
-			}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		pids := proctest.Find(marker)
+		if settled(pids) {
+			return pids
 		}
-		return len(pids) == treeProcesses && daemons == 2
-	})
-	return pids
+		if time.Now().After(deadline) {
+			t.Fatalf("the trees of %q are not all running after 30s: %v", treeLines, pids)
+		}
+	}
+}
+
+// settled says whether pids are the processes of treeLines once they all
+// run.
+func settled(pids []int) bool {
+	daemons := 0
+	for _, pid := range pids {
+		cmdline, _ := os.ReadFile("/proc/" + itoa(pid) + "/cmdline")
+		switch {
+		case strings.Contains(string(cmdline), "\x00daemonize\x00"):
+			return false
+		case strings.Contains(string(cmdline), "\x00daemon-sleep\x00"):
+			daemons++
+		}
+	}
+	return len(pids) == treeProcesses && daemons == 2
 }
 
 // pidfds counts the pidfds process pid holds.
