@@ -50,4 +50,9 @@ func TestNoSilentDowngrade(t *testing.T) {
 	r = run(t, withoutHelpers(t, "run", "--no-plugins", "--min-containment", "subreaper", "--", "/bin/true"))
 	r.wantExit(t, 125)
 	r.wantOneLine(t, "weaker than the required subreaper")
+
+	// explain tells what run would do: refuse.
+	r = run(t, withoutHelpers(t, "explain", "--no-plugins", "--min-containment", "subreaper", "--", "/bin/true"))
+	r.wantExit(t, 125)
+	r.wantOneLine(t, "weaker than the required subreaper")
 }

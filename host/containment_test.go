@@ -508,3 +508,34 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// TestKilledInitLosesItsTree SIGKILLs the procman-init of a tree with a
+// daemon while the host lives: the kernel ends a PID namespace with its
+// PID 1, and the host kills what the init left in its cgroup.
+func TestKilledInitLosesItsTree(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		switch mech {
+		case host.Subreaper:
+			t.Skip("a killed subreaper's orphans go to the system's init: a documented limit")
+		case host.ProcessGroup:
+			t.Skip("no procman-init")
+		}
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		h, st := start(t, m, child(t, marker, "daemons", "1", "stay"))
+		proctest.WaitCount(t, marker, 2, 30*time.Second)
+		stat := string(proctest.ReadProc(t, st.PID, "stat"))
+		init := atoi(strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:])[1])
+		if comm := strings.TrimSpace(string(proctest.ReadProc(t, init, "comm"))); comm != "procman-init" {
+			t.Fatalf("the parent of pid %d is %d (%s), not procman-init", st.PID, init, comm)
+		}
+		syscall.Kill(init, syscall.SIGKILL)
+		wait(t, m, h)
+		if left := proctest.WaitGone(marker, 30*time.Second); len(left) > 0 {
+			for _, pid := range left {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+			t.Errorf("%v outlived their procman-init", left)
+		}
+	})
+}

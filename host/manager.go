@@ -173,12 +173,16 @@ func (m *Manager) prepare(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Proce
 // Explain computes what Start would run for cfg, and what each plugin
 // changed, without starting anything: the final config (with the plugins'
 // changes), the plugins' report, and the error Start would return for the
-// config, if any.
+// config, if any — a *StartError, without a handle, when the Manager can
+// start nothing (see WithContainment, WithMinContainment).
 func (m *Manager) Explain(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, Report, error) {
 	if m.isClosed() {
 		return sdk.ProcessConfig{}, Report{}, ErrClosed
 	}
-	cfg, report, _, err := m.prepare(ctx, cfg)
+	cfg, report, path, err := m.prepare(ctx, cfg)
+	if err == nil && m.spawnerErr != nil {
+		err = &StartError{Command: path, Fault: HostFault, Err: m.spawnerErr}
+	}
 	return cfg, report, err
 }
 

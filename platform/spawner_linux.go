@@ -128,7 +128,8 @@ func (s *Spawner) makeInit() (*initProc, error) {
 const GuardMargin = time.Second
 
 // makeCgroup makes a cgroup for one tree in the host's directory, which
-// the guard empties and removes should the host die; release removes it.
+// the guard empties and removes should the host die; release removes it,
+// once its init has exited.
 func (s *Spawner) makeCgroup() (*cgroup.Cgroup, func(), error) {
 	group, err := hostGroup(s.containment.CgroupDir, s.opts.Guard)
 	if err != nil {
@@ -138,7 +139,28 @@ func (s *Spawner) makeCgroup() (*cgroup.Cgroup, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return cg, func() { cg.Remove() }, nil
+	return cg, func() { reclaim(cg) }, nil
+}
+
+// reclaimWait bounds how long reclaim waits for killed processes to leave
+// their cgroup (one in uninterruptible sleep can take long).
+const reclaimWait = 10 * time.Second
+
+// reclaim removes the cgroup of a tree whose init has exited. An init
+// exits once its tree is empty, unless it was killed: then what it left —
+// orphans the system's init took — is killed first, so that under the
+// cgroup mechanism a killed init loses its tree, not the host its
+// guarantee.
+func reclaim(cg *cgroup.Cgroup) {
+	if populated, err := cg.Populated(); err == nil && populated {
+		if empty, err := cg.Empty(); err == nil && cg.Kill() == nil {
+			select {
+			case <-empty:
+			case <-time.After(reclaimWait):
+			}
+		}
+	}
+	cg.Remove()
 }
 
 // The host's directory of cgroups: made on first use, named after the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,8 +104,13 @@ func TestSpawnerExecFailureIsTheErrno(t *testing.T) {
 
 func TestSpawnerTreeOutlivesTheProgram(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, s *Spawner) {
-		// A daemon: its own session, then orphaned.
-		p := spawnShell(t, s, "setsid sh -c 'sleep 600 & exit 0' </dev/null; sleep 600 & exit 7")
+		// A daemon: its own session, then orphaned. It writes its pid, so
+		// that it can be killed where it escapes.
+		daemonPid := filepath.Join(t.TempDir(), "daemon.pid")
+		p := spawnShell(t, s, "setsid sh -c 'sleep 600 & echo $! >"+daemonPid+"; exit 0' </dev/null; sleep 600 & exit 7")
+		if s.Containment().Mechanism == ProcessGroup {
+			t.Cleanup(func() { killEscaped(t, daemonPid) })
+		}
 		st, err := p.Wait()
 		if err != nil || st.Code != 7 {
 			t.Fatalf("Wait = %v, %v; want exit 7", st, err)
@@ -151,3 +157,20 @@ func processState(pid int) byte {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// killEscaped kills the daemon whose pid is in the file pidFile, which
+// escaped its tree: a sleep this test started.
+func killEscaped(t *testing.T, pidFile string) {
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); pid == 0; time.Sleep(time.Millisecond) {
+		data, _ := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		if pid == 0 && time.Now().After(deadline) {
+			t.Errorf("the escaped daemon never wrote its pid to %s", pidFile)
+			return
+		}
+	}
+	if cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); string(cmdline) == "sleep\x00600\x00" {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
