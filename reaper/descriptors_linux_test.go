@@ -44,6 +44,7 @@ func TestSocketStaysBetweenHostAndReaper(t *testing.T) {
 	}
 
 	other := startOwnChild(t, marker, "sleep")
+	proctest.WaitCount(t, marker, 1, 30*time.Second) // exec'd: its descriptors are settled
 	for fd, target := range descriptors(t, other.Process.Pid) {
 		if strings.HasPrefix(target, "socket:") {
 			t.Errorf("another child of the host inherited a socket as descriptor %d", fd)
