@@ -354,7 +354,8 @@ func startChild(mode string, args []string, attr *syscall.SysProcAttr) (int, err
 // procPid returns the pid by which /proc names process pid of this
 // process's PID namespace: the "Pid:" line of a pidfd's fdinfo, which the
 // kernel writes in /proc's namespace. The two differ for a fake host in a
-// PID namespace of its own that kept the outer /proc. 0 stays 0.
+// PID namespace of its own that kept the outer /proc. 0 stays 0, and a
+// process that has exited is 0 too.
 func procPid(pid int) (int, error) {
 	if pid == 0 {
 		return 0, nil
@@ -370,7 +371,9 @@ func procPid(pid int) (int, error) {
 	}
 	for line := range strings.Lines(string(data)) {
 		if rest, ok := strings.CutPrefix(line, "Pid:"); ok {
-			return strconv.Atoi(strings.TrimSpace(rest))
+			id, err := strconv.Atoi(strings.TrimSpace(rest))
+			// -1: it has exited, and is no reaper to wait for any more.
+			return max(id, 0), err
 		}
 	}
 	return 0, fmt.Errorf("pid %d: no Pid line in its pidfd's fdinfo", pid)
