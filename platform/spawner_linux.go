@@ -112,7 +112,7 @@ func (s *Spawner) makeInit() (*initProc, error) {
 		if err == nil {
 			// The init stops its own tree when the host dies; the reaper
 			// waits a little longer before it steps in.
-			unguard, err = s.opts.Guard.ProtectProcess(in.pid, started, s.opts.Grace+GuardMargin)
+			unguard, err = s.opts.Guard.ProtectProcess(in.pid, started, s.opts.Grace+guardMargin)
 		}
 		if err != nil {
 			in.close()
@@ -123,9 +123,9 @@ func (s *Spawner) makeInit() (*initProc, error) {
 	return in, nil
 }
 
-// GuardMargin is how much longer than a procman-init's own grace the
+// guardMargin is how much longer than a procman-init's own grace the
 // reaper waits before it kills the init.
-const GuardMargin = time.Second
+const guardMargin = time.Second
 
 // makeCgroup makes a cgroup for one tree in the host's directory, which
 // the guard empties and removes should the host die; release removes it,
