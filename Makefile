@@ -9,7 +9,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Packages whose code runs concurrently: tested again under the race detector.
 RACE_PKGS := ./host/... ./platform/... ./reaper/... ./sdk/...
 
-.PHONY: proto helpers all build demo test test-unit test-race test-unprivileged test-cross vet bench clean
+.PHONY: proto helpers check-helpers all build demo test test-unit test-race test-unprivileged test-cross vet bench clean fuzz
 
 all: build
 
@@ -23,7 +23,7 @@ build:
 demo: build
 	./scripts/demo.sh $(BIN)/procman
 
-test: vet test-unit test-race test-unprivileged test-cross
+test: vet check-helpers test-unit test-race test-unprivileged test-cross
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
@@ -61,11 +61,26 @@ bench:
 clean:
 	rm -rf $(BIN)
 
+# Runs every fuzz target of the module for FUZZTIME each, one after the
+# other (make fuzz FUZZTIME=1m); fails if one finds a crasher, which go
+# test leaves in that package's testdata/fuzz. make test runs only their
+# seeds, through go test ./...
+FUZZTIME ?= 30s
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
 # Rebuilds the C helpers procman carries inside itself (procman-init and
 # procman-reaper; the images are committed). Needs musl-gcc (Debian's
 # musl-tools).
 helpers:
 	./scripts/build-helpers.sh
+
+# Rebuilds the helper images with the pinned toolchain
+# (scripts/helpers-toolchain) and fails unless they equal the committed
+# ones byte for byte. Without that toolchain it says so and passes, unless
+# HELPERS_CHECK=strict (CI).
+check-helpers:
+	./scripts/check-helpers.sh
 
 # Regenerates the plugin protocol's Go code (committed). Needs protoc
 # (Debian's protobuf-compiler); the Go generators come from the module proxy.

@@ -48,7 +48,7 @@ func setupJenv(t *testing.T) *jenvSetup {
 			}
 		}
 	}
-	s := &jenvSetup{pluginDir: jenvPlugin(t), tmp: t.TempDir(), home: t.TempDir()}
+	s := &jenvSetup{pluginDir: jenvPlugin(t), tmp: proctest.ShortTempDir(t), home: t.TempDir()}
 	s.root = filepath.Join(s.home, ".jenv")
 	if java, err := filepath.EvalSymlinks("/usr/bin/java"); err == nil {
 		s.systemHome = filepath.Dir(filepath.Dir(java))
@@ -67,7 +67,7 @@ func setupJenv(t *testing.T) *jenvSetup {
 // no plugin process is left.
 func jenvPlugin(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.EvalSymlinks(t.TempDir())
+	dir, err := filepath.EvalSymlinks(proctest.TrustedDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

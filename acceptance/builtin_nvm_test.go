@@ -45,7 +45,10 @@ func setupNvm(t *testing.T) *nvmSetup {
 	if _, err := os.Stat(systemNode); err != nil {
 		t.Skipf("these tests run the real node: %v", err)
 	}
-	pluginDir := t.TempDir()
+	pluginDir, err := filepath.EvalSymlinks(proctest.TrustedDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	plugin := filepath.Join(pluginDir, "procman-plugin-nvm")
 	if prebuilt := os.Getenv("PROCMAN_PLUGIN_NVM"); prebuilt != "" {
 		data, err := os.ReadFile(prebuilt)
@@ -58,7 +61,7 @@ func setupNvm(t *testing.T) *nvmSetup {
 	} else if _, err := proctest.Build(pluginDir, "github.com/procman-dev/procman/builtin-plugins/nvm", "procman-plugin-nvm"); err != nil {
 		t.Fatal(err)
 	}
-	s := &pluginSetup{pluginPath: pluginDir, tmp: t.TempDir()}
+	s := &pluginSetup{pluginPath: pluginDir, tmp: proctest.ShortTempDir(t)}
 	t.Cleanup(func() {
 		if pids := proctest.FindExe(plugin); len(pids) > 0 {
 			t.Errorf("plugin still running after procman exited: %v", pids)

@@ -33,7 +33,7 @@ type pyenvSetup struct {
 // process is left, and that procman removed what it made in its TMPDIR.
 func setupPyenv(t *testing.T) *pyenvSetup {
 	t.Helper()
-	dir, err := filepath.EvalSymlinks(t.TempDir())
+	dir, err := filepath.EvalSymlinks(proctest.TrustedDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func setupPyenv(t *testing.T) *pyenvSetup {
 	} else if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/pyenv", "procman-plugin-pyenv"); err != nil {
 		t.Fatal(err)
 	}
-	s := &pyenvSetup{plugin: plugin, home: t.TempDir(), tmp: t.TempDir()}
+	s := &pyenvSetup{plugin: plugin, home: t.TempDir(), tmp: proctest.ShortTempDir(t)}
 	t.Cleanup(func() {
 		if pids := proctest.FindExe(plugin); len(pids) > 0 {
 			t.Errorf("procman-plugin-pyenv still running after procman exited: %v", pids)

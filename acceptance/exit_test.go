@@ -189,7 +189,7 @@ func TestUnusableLogFileIsABadConfiguration(t *testing.T) {
 	marker := proctest.Marker(t)
 	r := run(t, procman(t, "run", "--no-plugins", "--log", socket, "--", testchildBin, "exit", "0", marker))
 	r.wantExit(t, 2)
-	r.wantOneLine(t, "log file: open "+socket+": no such device or address")
+	r.wantOneLine(t, "log file: open "+socket+": not a regular file: a socket (--log-special allows a FIFO or a character device)")
 }
 
 // A working directory that exists but cannot be entered is a bad

@@ -41,7 +41,7 @@ func setupPlugins(t *testing.T, dirs ...[]string) *pluginSetup {
 			executables = append(executables, filepath.Join(dir, "procman-plugin-"+name))
 		}
 	}
-	s := &pluginSetup{pluginPath: strings.Join(entries, string(os.PathListSeparator)), tmp: t.TempDir()}
+	s := &pluginSetup{pluginPath: strings.Join(entries, string(os.PathListSeparator)), tmp: proctest.ShortTempDir(t)}
 	t.Cleanup(func() {
 		for _, exe := range executables {
 			if pids := proctest.FindExe(exe); len(pids) > 0 {

@@ -120,7 +120,7 @@ func TestStopSignalEndsAStartThatWaits(t *testing.T) {
 			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cmd := procman(t, "run", "--log-level", "info", "--log", fifo, "--", testchildBin, "exit", "0", marker)
+			cmd := procman(t, "run", "--log-level", "info", "--log", fifo, "--log-special", "--", testchildBin, "exit", "0", marker)
 			var stderr proctest.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {

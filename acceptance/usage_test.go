@@ -18,6 +18,15 @@ func TestUsageErrors(t *testing.T) {
 	if err := os.WriteFile(badEnvFile, []byte("# comment\nA=1\nNO_EQUALS_SIGN\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A byte-order mark is skipped at the start of a file only.
+	bomEnvFile := filepath.Join(t.TempDir(), "bom.env")
+	if err := os.WriteFile(bomEnvFile, []byte("\ufeffA=1\n\ufeffB=2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	longEnvFile := filepath.Join(t.TempDir(), "long.env")
+	if err := os.WriteFile(longEnvFile, []byte("A=1\nB="+strings.Repeat("x", 1<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		args    []string // the marker is appended
@@ -30,7 +39,11 @@ func TestUsageErrors(t *testing.T) {
 		{"grace over the maximum of explain", []string{"explain", "--grace", "25h", "--", testchildBin, "exit", "0"}, `invalid value "25h0m0s" for flag -grace: must be at most 24h0m0s`},
 		{"unknown minimum containment", []string{"run", "--min-containment", "jail", "--", testchildBin, "exit", "0"}, `invalid value "jail" for flag -min-containment: unknown containment mechanism "jail"`},
 		{"bad log level", []string{"run", "--log-level", "loud", "--", testchildBin, "exit", "0"}, `invalid value "loud" for flag -log-level`},
-		{"empty variable name", []string{"run", "--env", "=x", "--", testchildBin, "exit", "0"}, `invalid value "=x" for flag -env`},
+		{"empty variable name", []string{"run", "--env", "=x", "--", testchildBin, "exit", "0"}, `--env: a key is empty`},
+		{"newline in a variable name", []string{"run", "--env", "NL\nX=3", "--", testchildBin, "exit", "0"}, `--env: key "NL\nX" contains white space`},
+		{"space in a variable name", []string{"explain", "--env", "A B=1", "--", testchildBin, "exit", "0"}, `--env: key "A B" contains white space`},
+		{"byte-order mark inside an env file", []string{"run", "--env-file", bomEnvFile, "--", testchildBin, "exit", "0"}, bomEnvFile + `:2: key "\ufeffB" contains U+FEFF`},
+		{"env file line too long", []string{"run", "--env-file", longEnvFile, "--", testchildBin, "exit", "0"}, longEnvFile + ":2: line is longer than 1048576 bytes"},
 		{"missing cwd", []string{"run", "--cwd", "/nonexistent/dir", "--", testchildBin, "exit", "0"}, `invalid config: Dir: "/nonexistent/dir" does not exist`},
 		{"missing log directory", []string{"run", "--log", "/nonexistent/dir/log", "--", testchildBin, "exit", "0"}, "invalid config: LogFile"},
 		{"malformed env file", []string{"run", "--env-file", badEnvFile, "--", testchildBin, "exit", "0"}, badEnvFile + ":3: malformed line"},

@@ -5,7 +5,9 @@
 // or, after those, of PATH. Find searches those directories and reports
 // everything it saw: every directory, with where it came from and why it was
 // skipped if it was, and every file that starts with Prefix, with whether it
-// is usable and, if not, why.
+// is usable and, if not, why. A file is usable only if nobody but root and
+// the effective user could have put it in place; Open makes that check
+// again when the plugin is started, and returns the descriptor to execute.
 package discovery
 
 import (
@@ -128,22 +130,17 @@ func (r Result) Plugins() []Candidate {
 // In a searched directory, every file whose name starts with Prefix is a
 // candidate; other files are ignored and not reported. A candidate is
 // refused when its name after Prefix does not match ^[a-z0-9][a-z0-9-]*$,
-// when it is not a regular file, when the effective user may not execute
-// it, when it is writable by everyone, or when the directory it was found in
-// is writable by everyone and lacks the sticky bit: anyone could put their
-// own program in its place. Symbolic links are followed: the file checks
-// apply to the link's target, the directory check to the directory holding
-// the link.
+// or when Open would refuse it: when it is not an executable regular file,
+// or when anyone but the effective user and root could change it or put
+// another program in its place (see Open).
 //
 // The first usable candidate for a name is OK; a later usable one with the
 // same name is Shadowed. A refused candidate shadows nothing: when the first
 // procman-plugin-x is not executable, a later one is still found.
 //
-// On Windows, a candidate's file name must end in .exe, and permission bits
-// mean nothing there: the checks for writable files and directories are not
-// made, and any regular .exe file counts as executable.
+// On Windows, a candidate's file name must end in .exe.
 //
-// Find reads each directory once and stats only the candidates. It never
+// Find reads each directory once and checks only the candidates. It never
 // fails: every problem is reported in the Result.
 func Find(pluginPath, path string) Result {
 	f := finder{
@@ -223,16 +220,14 @@ func (f *finder) searchDir(entry string) string {
 	}
 	names = slices.DeleteFunc(names, func(name string) bool { return !strings.HasPrefix(name, Prefix) })
 	slices.Sort(names)
-	dirProblem := checkDir(info)
 	for _, name := range names {
-		f.consider(dir, name, dirProblem)
+		f.consider(dir, name)
 	}
 	return ""
 }
 
-// consider adds the candidate named file in dir. dirProblem is why no
-// candidate of dir can be used, or "".
-func (f *finder) consider(dir, file, dirProblem string) {
+// consider adds the candidate named file in dir.
+func (f *finder) consider(dir, file string) {
 	c := Candidate{Path: filepath.Join(dir, file)}
 	var problem string
 	c.Name, problem = pluginName(file)
@@ -240,10 +235,7 @@ func (f *finder) consider(dir, file, dirProblem string) {
 		problem = fmt.Sprintf("invalid plugin name %q: must match ^[a-z0-9][a-z0-9-]*$", c.Name)
 	}
 	if problem == "" {
-		problem = dirProblem
-	}
-	if problem == "" {
-		problem = checkFile(c.Path)
+		problem = check(c.Path)
 	}
 	winner, taken := f.winners[c.Name]
 	switch {
@@ -272,25 +264,63 @@ func validName(name string) bool {
 	return true
 }
 
-// checkFile returns why the file at path cannot be run as a plugin, or "".
-func checkFile(path string) string {
-	info, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		if target, err := os.Readlink(path); err == nil {
-			return fmt.Sprintf("broken symbolic link: target %q does not exist", target)
-		}
-		return "no longer exists"
+// RefusedError is the error of Open for a file that is no plugin procman
+// may run.
+type RefusedError struct {
+	// Path is the path given to Open.
+	Path string
+
+	// Reason says why, in the words of a refused Candidate's Reason.
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("plugin %q refused: %s", e.Path, e.Reason)
+}
+
+// Open opens the plugin executable at path, an absolute path, to run it,
+// once it has checked that the file may be run as a plugin: the checks that
+// Find makes of each candidate, but for its name. When it may not, Open
+// returns a *RefusedError saying why; other errors (the descriptor table is
+// full, say) are returned as they are.
+//
+// On Unix, path is resolved as the kernel would resolve it, and every
+// directory looked up on the way, from "/" down to the file's directory,
+// those holding symbolic links included, must be owned by root or by the
+// effective user and be writable by nobody else: no group or other write
+// permission, so that sticky directories such as /tmp are refused as well.
+// The file it ends at must be a regular file with the same owners and no
+// group or other write permission, and the effective user must be allowed
+// to execute it. These are OpenSSH's StrictModes: nobody but root and the
+// user who runs procman can put their own program in the plugin's place.
+//
+// The checks of the file are made on the descriptor returned, so that a
+// caller that executes the file through it (on Linux, as
+// /proc/self/fd/N) runs what was checked, whatever the path names by then.
+// On Linux the file is opened with O_PATH, which allows exactly that and
+// fstat; elsewhere it is opened read-only. It is always close-on-exec, and
+// the caller closes it.
+//
+// On Windows, whose permissions are ACLs that mode bits do not show, the
+// file must be a regular file; owners and permissions are not checked.
+func Open(path string) (*os.File, error) {
+	file, problem, err := open(path)
+	if problem != "" {
+		return nil, &RefusedError{Path: path, Reason: problem}
 	}
+	return file, err
+}
+
+// check returns why the file at path cannot be run as a plugin, or "".
+func check(path string) string {
+	file, problem, err := open(path)
 	if err != nil {
-		return "cannot be read: " + cause(err)
+		return "cannot be opened: " + cause(err)
 	}
-	if info.IsDir() {
-		return "is a directory"
+	if file != nil {
+		file.Close()
 	}
-	if !info.Mode().IsRegular() {
-		return fmt.Sprintf("not a regular file (mode %v)", info.Mode())
-	}
-	return checkPermissions(path, info)
+	return problem
 }
 
 // cause returns the reason of err without the path it names, since every

@@ -12,10 +12,29 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/procman-dev/procman/discovery"
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // The tests build real directory layouts. Modes are always set with
 // os.Chmod, since the umask would strip the world-write bits the tests need.
+
+// trustedRoot returns a new directory in which discovery accepts plugins,
+// free of symbolic links so that reasons name it as it is written.
+func trustedRoot(t testing.TB) string {
+	t.Helper()
+	root, err := filepath.EvalSymlinks(proctest.TrustedDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func chown(t testing.TB, path string, uid int) {
+	t.Helper()
+	if err := os.Lchown(path, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func mkdir(t testing.TB, path string, mode os.FileMode) string {
 	t.Helper()
@@ -211,7 +230,7 @@ func TestFindCandidates(t *testing.T) {
 			return "", list(one, two)
 		},
 		want: []want{
-			{"w", "one/" + plugin + "w", discovery.Refused, "file is world-writable"},
+			{"w", "one/" + plugin + "w", discovery.Refused, "file is writable by others (mode -rwxrwxrwx)"},
 			{"w", "two/" + plugin + "w", discovery.OK, ""},
 		},
 	}, {
@@ -223,18 +242,63 @@ func TestFindCandidates(t *testing.T) {
 			return "", open
 		},
 		want: []want{
-			{"a", "open/" + plugin + "a", discovery.Refused, "directory is world-writable without the sticky bit"},
-			{"b", "open/" + plugin + "b", discovery.Refused, "directory is world-writable without the sticky bit"},
+			{"a", "open/" + plugin + "a", discovery.Refused, `directory "ROOT/open" is writable by others (mode drwxrwxrwx)`},
+			{"b", "open/" + plugin + "b", discovery.Refused, `directory "ROOT/open" is writable by others (mode drwxrwxrwx)`},
 		},
 	}, {
-		name: "world-writable directory with the sticky bit is accepted",
+		name: "world-writable directory with the sticky bit is refused",
 		setup: func(t *testing.T, root string) (string, string) {
 			sticky := mkdir(t, filepath.Join(root, "sticky"), 0o777|os.ModeSticky)
 			writeFile(t, filepath.Join(sticky, plugin+"a"), 0o755)
 			return "", sticky
 		},
 		want: []want{
-			{"a", "sticky/" + plugin + "a", discovery.OK, ""},
+			{"a", "sticky/" + plugin + "a", discovery.Refused, `directory "ROOT/sticky" is writable by others (mode dtrwxrwxrwx)`},
+		},
+	}, {
+		name: "group-writable file is refused",
+		setup: func(t *testing.T, root string) (string, string) {
+			bin := mkdir(t, filepath.Join(root, "bin"), 0o755)
+			writeFile(t, filepath.Join(bin, plugin+"g"), 0o775)
+			return "", bin
+		},
+		want: []want{
+			{"g", "bin/" + plugin + "g", discovery.Refused, "file is writable by others (mode -rwxrwxr-x)"},
+		},
+	}, {
+		name: "group-writable directory is refused",
+		setup: func(t *testing.T, root string) (string, string) {
+			bin := mkdir(t, filepath.Join(root, "bin"), 0o775)
+			writeFile(t, filepath.Join(bin, plugin+"a"), 0o755)
+			return "", bin
+		},
+		want: []want{
+			{"a", "bin/" + plugin + "a", discovery.Refused, `directory "ROOT/bin" is writable by others (mode drwxrwxr-x)`},
+		},
+	}, {
+		name: "directory whose parent is world-writable is refused",
+		setup: func(t *testing.T, root string) (string, string) {
+			// Whoever may write to parent may rename bin away and put
+			// a directory of their own in its place.
+			parent := mkdir(t, filepath.Join(root, "parent"), 0o777)
+			bin := mkdir(t, filepath.Join(parent, "bin"), 0o755)
+			writeFile(t, filepath.Join(bin, plugin+"a"), 0o755)
+			return "", bin
+		},
+		want: []want{
+			{"a", "parent/bin/" + plugin + "a", discovery.Refused, `directory "ROOT/parent" is writable by others (mode drwxrwxrwx)`},
+		},
+	}, {
+		name: "directory reached through a symbolic link in a world-writable directory is refused",
+		setup: func(t *testing.T, root string) (string, string) {
+			bin := mkdir(t, filepath.Join(root, "bin"), 0o755)
+			open := mkdir(t, filepath.Join(root, "open"), 0o777)
+			writeFile(t, filepath.Join(bin, plugin+"a"), 0o755)
+			symlink(t, bin, filepath.Join(open, "bin"))
+			return "", filepath.Join(open, "bin")
+		},
+		want: []want{
+			{"a", "open/bin/" + plugin + "a", discovery.Refused, `directory "ROOT/open" is writable by others (mode drwxrwxrwx)`},
 		},
 	}, {
 		name: "symlink to an executable is accepted under the link's path",
@@ -258,7 +322,7 @@ func TestFindCandidates(t *testing.T) {
 			return "", bin
 		},
 		want: []want{
-			{"s", "bin/" + plugin + "s", discovery.Refused, `symbolic link target "ROOT/store/tool" is world-writable`},
+			{"s", "bin/" + plugin + "s", discovery.Refused, `symbolic link target "ROOT/store/tool" is writable by others (mode -rwxrwxrwx)`},
 		},
 	}, {
 		name: "symlink to a non-executable target is refused",
@@ -282,7 +346,31 @@ func TestFindCandidates(t *testing.T) {
 			return "", open
 		},
 		want: []want{
-			{"s", "open/" + plugin + "s", discovery.Refused, "directory is world-writable without the sticky bit"},
+			{"s", "open/" + plugin + "s", discovery.Refused, `directory "ROOT/open" is writable by others (mode drwxrwxrwx)`},
+		},
+	}, {
+		name: "symlink to a target in a world-writable directory is refused",
+		setup: func(t *testing.T, root string) (string, string) {
+			open := mkdir(t, filepath.Join(root, "open"), 0o777|os.ModeSticky)
+			bin := mkdir(t, filepath.Join(root, "bin"), 0o755)
+			writeFile(t, filepath.Join(open, "tool"), 0o755)
+			symlink(t, filepath.Join(open, "tool"), filepath.Join(bin, plugin+"s"))
+			return "", bin
+		},
+		want: []want{
+			{"s", "bin/" + plugin + "s", discovery.Refused, `directory "ROOT/open" is writable by others (mode dtrwxrwxrwx)`},
+		},
+	}, {
+		name: "relative symlink is followed from the link's directory",
+		setup: func(t *testing.T, root string) (string, string) {
+			store := mkdir(t, filepath.Join(root, "store"), 0o755)
+			bin := mkdir(t, filepath.Join(root, "bin"), 0o755)
+			writeFile(t, filepath.Join(store, "tool"), 0o777)
+			symlink(t, "../store/./tool", filepath.Join(bin, plugin+"s"))
+			return "", bin
+		},
+		want: []want{
+			{"s", "bin/" + plugin + "s", discovery.Refused, `symbolic link target "ROOT/store/tool" is writable by others`},
 		},
 	}, {
 		name: "dangling symlink is refused and shadows nothing",
@@ -300,7 +388,7 @@ func TestFindCandidates(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := t.TempDir()
+			root := trustedRoot(t)
 			pluginPath, path := tt.setup(t, root)
 			got := discovery.Find(pluginPath, path)
 			checkCandidates(t, root, got.Candidates, tt.want)
@@ -313,8 +401,41 @@ func TestFindCandidates(t *testing.T) {
 	}
 }
 
+// TestFindRefusesOtherUsers checks, as root, that discovery runs nothing
+// that another user owns or could have put in place.
+func TestFindRefusesOtherUsers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root can give files to another user")
+	}
+	const plugin, nobody = discovery.Prefix, 65534
+	root := trustedRoot(t)
+	sticky := mkdir(t, filepath.Join(root, "sticky"), 0o777|os.ModeSticky)
+	chown(t, writeFile(t, filepath.Join(sticky, plugin+"a"), 0o755), nobody)
+	theirs := mkdir(t, filepath.Join(root, "theirs"), 0o755)
+	writeFile(t, filepath.Join(theirs, plugin+"b"), 0o755)
+	chown(t, theirs, nobody)
+	bin := mkdir(t, filepath.Join(root, "bin"), 0o755)
+	chown(t, writeFile(t, filepath.Join(bin, plugin+"c"), 0o755), nobody)
+	// A link of root's own, to a file of root's in their directory.
+	symlink(t, filepath.Join(theirs, plugin+"b"), filepath.Join(bin, plugin+"d"))
+	// Their link, in root's directory, to root's file: links cannot be
+	// changed, only replaced by whoever may write to their directory.
+	writeFile(t, filepath.Join(root, "tool"), 0o755)
+	symlink(t, filepath.Join(root, "tool"), filepath.Join(bin, plugin+"e"))
+	chown(t, filepath.Join(bin, plugin+"e"), nobody)
+
+	got := discovery.Find("", list(sticky, theirs, bin))
+	checkCandidates(t, root, got.Candidates, []want{
+		{"a", "sticky/" + plugin + "a", discovery.Refused, `directory "ROOT/sticky" is writable by others (mode dtrwxrwxrwx)`},
+		{"b", "theirs/" + plugin + "b", discovery.Refused, `directory "ROOT/theirs" is owned by uid 65534, not by root or the effective user (uid 0)`},
+		{"c", "bin/" + plugin + "c", discovery.Refused, `file is owned by uid 65534, not by root or the effective user (uid 0)`},
+		{"d", "bin/" + plugin + "d", discovery.Refused, `directory "ROOT/theirs" is owned by uid 65534, not by root or the effective user (uid 0)`},
+		{"e", "bin/" + plugin + "e", discovery.OK, ""},
+	})
+}
+
 func TestFindDirs(t *testing.T) {
-	root := t.TempDir()
+	root := trustedRoot(t)
 	const plugin = discovery.Prefix
 	pp := mkdir(t, filepath.Join(root, "pp"), 0o755)
 	bin := mkdir(t, filepath.Join(root, "bin"), 0o755)
@@ -393,7 +514,7 @@ func TestFindUnreadableDir(t *testing.T) {
 }
 
 func TestFindIgnoresEnvironment(t *testing.T) {
-	bin := mkdir(t, filepath.Join(t.TempDir(), "bin"), 0o755)
+	bin := mkdir(t, filepath.Join(trustedRoot(t), "bin"), 0o755)
 	writeFile(t, filepath.Join(bin, discovery.Prefix+"a"), 0o755)
 	t.Setenv("PATH", bin)
 	t.Setenv(discovery.EnvPluginPath, bin)
@@ -408,7 +529,7 @@ func TestFindIgnoresEnvironment(t *testing.T) {
 }
 
 func TestResultPlugins(t *testing.T) {
-	root := t.TempDir()
+	root := trustedRoot(t)
 	const plugin = discovery.Prefix
 	one := mkdir(t, filepath.Join(root, "one"), 0o755)
 	two := mkdir(t, filepath.Join(root, "two"), 0o755)
@@ -442,7 +563,7 @@ func TestStatusString(t *testing.T) {
 // BenchmarkFind searches a PATH like a developer machine's: 8 directories of
 // 200 programs each, 3 of them plugins.
 func BenchmarkFind(b *testing.B) {
-	root := b.TempDir()
+	root := trustedRoot(b)
 	var dirs []string
 	for d := range 8 {
 		dir := mkdir(b, filepath.Join(root, fmt.Sprintf("bin%d", d)), 0o755)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -32,6 +31,7 @@ type chain struct {
 	discovered discovery.Result
 	socketDir  string    // host-owned; the plugin processes' sockets live here
 	unguardDir func()    // ends the reaper's protection of socketDir
+	socketErr  error     // why there is no socketDir, when plugin executables were found
 	entries    []*plugin // every plugin that may run, before ordering
 }
 
@@ -39,7 +39,7 @@ type chain struct {
 type plugin struct {
 	name     string
 	path     string               // empty for an in-process plugin
-	external *pluginhost.External // nil for an in-process plugin
+	external *pluginhost.External // nil for an in-process plugin, or without a socket directory
 
 	// mu guards the fields below.
 	mu       sync.Mutex
@@ -82,8 +82,15 @@ func (c *chain) load(ctx context.Context) {
 		}
 		dir, unguard, err := makeSocketDir(c.logger)
 		if err != nil {
-			c.logger.Error("cannot make a directory for plugin sockets; plugin executables disabled", "error", err)
-			c.entries = slices.DeleteFunc(c.entries, func(p *plugin) bool { return p.path != "" })
+			// No Start tries again: every plugin executable fails to
+			// start with this error, in each Report and in Plugins.
+			c.socketErr = fmt.Errorf("no directory for its socket: %w", err)
+			c.logger.Warn("cannot make a directory for plugin sockets: no plugin executable can run", "error", err)
+			for _, p := range c.entries {
+				if p.path != "" {
+					p.lastErr = c.socketErr
+				}
+			}
 			return
 		}
 		c.socketDir, c.unguardDir = dir, unguard
@@ -139,7 +146,10 @@ func (c *chain) allowed(name string) bool {
 
 // start returns the running plugin, starting its process if needed.
 func (c *chain) start(ctx context.Context, p *plugin) (sdk.Plugin, error) {
-	if p.external == nil {
+	switch {
+	case p.external == nil && p.path != "":
+		return nil, c.socketErr
+	case p.external == nil:
 		return p.impl, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.settings.startTimeout)
@@ -343,15 +353,15 @@ func (c *chain) close() {
 }
 
 // pluginSocketDirPrefix begins the name of every plugin socket directory;
-// the rest names the host ("<pid>-<start time>") and the Manager, so that
-// the reaper can remove the directories of hosts that died without doing
-// so. The name is kept short: a socket's path must fit in 107 bytes.
+// the rest names the host ("<pid>-<start time>"), so that the reaper can
+// remove the directories of hosts that died without doing so, and ends in
+// a random part, so that nobody can take the name first. The name is kept
+// short: a socket's path must fit in 107 bytes.
 func pluginSocketDirPrefix() string {
-	return filepath.Join(os.TempDir(), "procman-")
+	return filepath.Join(os.TempDir(), socketDirBase)
 }
 
-// socketDirs counts the plugin socket directories this process made.
-var socketDirs atomic.Int64
+const socketDirBase = "procman-"
 
 // makeSocketDir makes a private directory for plugin sockets and has the
 // reaper remove it should the program die without doing so.
@@ -360,8 +370,10 @@ func makeSocketDir(logger hclog.Logger) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	dir := fmt.Sprintf("%s%s-p%d", pluginSocketDirPrefix(), name, socketDirs.Add(1))
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	// In os.TempDir(), mode 0700, and tried again under another name
+	// when the name is taken.
+	dir, err := os.MkdirTemp("", socketDirBase+name+"-*")
+	if err != nil {
 		return "", nil, err
 	}
 	unguard := func() {}
@@ -430,4 +442,14 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 		}
 	}
 	return infos
+}
+
+// PluginDirs finds the plugins, if that has not happened yet, and returns
+// every entry of the plugin search path (PROCMAN_PLUGIN_PATH, then PATH)
+// as discovery saw it, in order: those with a Skipped reason (empty or
+// relative entries, duplicates, missing directories, ...) were never
+// searched. It starts no plugin, and returns nil when discovery is off.
+func (m *Manager) PluginDirs(ctx context.Context) []discovery.Dir {
+	m.chain.load(ctx)
+	return m.chain.discovered.Dirs
 }

@@ -77,10 +77,11 @@ func New(opts ...Option) *Manager {
 // result and starts it. The child gets exactly the config's Env, runs in
 // its Dir with its Args verbatim, reads stdin from /dev/null, and has no
 // descriptor of the host but 0, 1 and 2. Its stdout and stderr are both
-// appended to the LogFile when set (a FIFO is first waited on until it has
-// a reader); otherwise they go where WithOutput says, or are discarded. The
-// child's tree is contained as Containment reports, so that Stop reaches
-// everything it starts.
+// appended to the LogFile when set, which must be a regular file reached
+// through no other user's symbolic link (see ErrSymlinkNotFollowed; a FIFO
+// or a terminal with WithSpecialLogFile); otherwise they go where
+// WithOutput says, or are discarded. The child's tree is contained as
+// Containment reports, so that Stop reaches everything it starts.
 //
 // ctx bounds the whole start: the plugin calls, the wait for the log file
 // and the spawn. Close cuts a Start under way short as a done ctx does.
@@ -220,7 +221,7 @@ func (m *Manager) spawn(ctx context.Context, path string, cfg sdk.ProcessConfig,
 	defer devNull.Close()
 	stdout, stderr := orDefault(s.stdout, devNull), orDefault(s.stderr, devNull)
 	if cfg.LogFile != "" {
-		log, err := openLogFile(ctx, cfg.LogFile, func() {
+		log, err := openLogFile(ctx, cfg.LogFile, s.specialLogFile, func() {
 			m.logger.Info("waiting for a reader of the log file, a FIFO", "path", cfg.LogFile)
 		})
 		if err != nil {

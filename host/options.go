@@ -81,6 +81,7 @@ type StartOption func(*startSettings)
 type startSettings struct {
 	stdout, stderr *os.File
 	exitWithMain   bool
+	specialLogFile bool // the LogFile may be a FIFO or a character device
 }
 
 // WithExitWithMain makes the process's tree end with the process itself:

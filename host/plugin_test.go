@@ -241,7 +241,7 @@ func TestPluginsDieWithAKilledHost(t *testing.T) {
 	cmd := exec.Command(testembed, "1s", testchild, "exit 0")
 	// The reaper removes its socket directory: keep it in the test's own
 	// temporary directory to see that.
-	tmp := t.TempDir()
+	tmp := proctest.ShortTempDir(t)
 	cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker, "PROCMAN_PLUGIN_PATH="+pluginDir, "TMPDIR="+tmp)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -327,10 +327,10 @@ type startResult struct {
 	err error
 }
 
-func startInBackground(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig) <-chan startResult {
+func startInBackground(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, opts ...host.StartOption) <-chan startResult {
 	done := make(chan startResult, 1)
 	go func() {
-		h, err := m.Start(ctx, cfg)
+		h, err := m.Start(ctx, cfg, opts...)
 		done <- startResult{h, err}
 	}()
 	return done
@@ -363,7 +363,7 @@ func TestLogFIFOGetsTheOutputOnceItHasAReader(t *testing.T) {
 	cfg.LogFile = mkfifo(t, cfg.Dir)
 	// The reader comes after the Start has begun: opening a FIFO for
 	// reading waits for a writer.
-	done := startInBackground(context.Background(), m, cfg)
+	done := startInBackground(context.Background(), m, cfg, host.WithSpecialLogFile())
 	opened := make(chan *os.File, 1)
 	go func() {
 		reader, _ := os.Open(cfg.LogFile)
@@ -414,7 +414,7 @@ func TestStartHonoursItsDeadlineWhileTheLogFIFOHasNoReader(t *testing.T) {
 	cfg.LogFile = mkfifo(t, cfg.Dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	r := awaitStart(t, startInBackground(ctx, m, cfg), cfg.LogFile, "it ignores its ctx's deadline")
+	r := awaitStart(t, startInBackground(ctx, m, cfg, host.WithSpecialLogFile()), cfg.LogFile, "it ignores its ctx's deadline")
 	if !errors.Is(r.err, context.DeadlineExceeded) {
 		t.Fatalf("Start = %v, want an error matching context.DeadlineExceeded", r.err)
 	}
@@ -439,7 +439,7 @@ func TestCloseEndsAStartWaitingForItsLogFIFO(t *testing.T) {
 	m := newManager(t, host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info})))
 	cfg := child(t, marker, "sleep")
 	cfg.LogFile = mkfifo(t, cfg.Dir)
-	done := startInBackground(context.Background(), m, cfg)
+	done := startInBackground(context.Background(), m, cfg, host.WithSpecialLogFile())
 	waitLog(t, &logs, "waiting for a reader of the log file")
 
 	closed := make(chan error, 1)
@@ -484,7 +484,7 @@ func TestStartErrorSaysWhoseFaultItIs(t *testing.T) {
 		root  bool // whether root can see this failure too
 	}{
 		{"not a program", sdk.ProcessConfig{Command: garbage, Dir: dir}, host.ProgramFault, syscall.ENOEXEC, true},
-		{"log file that cannot be opened", sdk.ProcessConfig{Command: testchild, Args: []string{"exit", "0"}, Dir: dir, LogFile: socket}, host.ConfigFault, syscall.ENXIO, true},
+		{"log file that cannot be opened", sdk.ProcessConfig{Command: testchild, Args: []string{"exit", "0"}, Dir: dir, LogFile: socket}, host.ConfigFault, host.ErrNotRegularFile, true},
 		{"dir that cannot be entered", sdk.ProcessConfig{Command: testchild, Args: []string{"exit", "0"}, Dir: closed}, host.ConfigFault, syscall.EACCES, false},
 	}
 	for _, tt := range tests {

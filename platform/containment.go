@@ -73,6 +73,16 @@ type Containment struct {
 	// Unavailable says, for each mechanism not in force, why: it failed
 	// when tried, or a weaker one was forced.
 	Unavailable map[Mechanism]string
+
+	// DescriptorLeak, when not empty, says why a program may inherit a
+	// descriptor that another goroutine or C code of the host opens
+	// without close-on-exec while the program starts: procman-init,
+	// which closes such descriptors before it execs the program, cannot
+	// run. The host's descriptors are then marked close-on-exec before
+	// each start (CloseOnExecAbove2), which an open at that very moment
+	// escapes. Under the other mechanisms procman-init starts every
+	// program, and no descriptor leaks.
+	DescriptorLeak string
 }
 
 func (c Containment) String() string {
@@ -91,6 +101,9 @@ func (c Containment) String() string {
 		if reason, ok := c.Unavailable[m]; ok {
 			fmt.Fprintf(&b, "\n  %v: not used: %s", m, reason)
 		}
+	}
+	if c.DescriptorLeak != "" {
+		fmt.Fprintf(&b, "\n  descriptors the host opens without close-on-exec may leak into programs: %s", c.DescriptorLeak)
 	}
 	return b.String()
 }

@@ -10,9 +10,11 @@ import (
 
 // CloseOnExecAbove2 marks every descriptor of this process above 2
 // close-on-exec. Go opens its own descriptors that way, but descriptors
-// inherited from the parent, or opened by C code, are not: without this they
-// would leak into every child. Start calls it; call it before starting a
-// child by other means (os/exec) that should not inherit them either.
+// inherited from the parent, or opened by C code or raw system calls, are
+// not: without this they would leak into every child. It cannot stop one
+// opened after it returns and before the fork: PrepareCommand, for an
+// os/exec command, and Start, which need none of this, close them in the
+// child instead. Start calls it only where procman-init cannot run.
 func CloseOnExecAbove2() error {
 	err := unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
 	if err == nil {

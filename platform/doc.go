@@ -2,7 +2,11 @@
 // process trees can be contained here, starts each program in a tree of its
 // own (under a procman-init kept ready, or in a process group), waits for
 // it without holding an OS thread, signals it and its tree, and tells
-// whether anything of the tree lives.
+// whether anything of the tree lives. What it starts cannot reach the host:
+// a program gets no descriptor of the host's but those it is given (unless
+// Containment.DescriptorLeak says otherwise) and, without CAP_SYS_PTRACE,
+// can neither ptrace the host and procman's helpers nor read their
+// environment (ProtectHost).
 //
 // It imports nothing else of procman.
 package platform

@@ -45,8 +45,9 @@ type testInit struct {
 type initConfig struct {
 	mode   string
 	grace  time.Duration
-	cgroup *os.File // passed as descriptor 4
-	uid    int      // not 0: run as that user and group
+	cgroup *os.File   // passed as descriptor 4
+	extra  []*os.File // passed after the others
+	uid    int        // not 0: run as that user and group
 	// wrap, when set, makes the command that runs the init with args
 	// (the image's path, the mode and the grace), giving it marker.
 	wrap func(marker string, args ...string) *exec.Cmd
@@ -122,6 +123,7 @@ func launchInit(t *testing.T, cfg initConfig) *testInit {
 	if cfg.cgroup != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, cfg.cgroup)
 	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, cfg.extra...)
 	err = cmd.Start()
 	initEnd.Close()
 	if err != nil {
@@ -328,11 +330,7 @@ func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 	eachInitMode(t, func(t *testing.T, mode string) {
 		marker := proctest.Marker(t)
 		ti := startTestInit(t, initConfig{mode: mode, grace: time.Second})
-		fdDir := "/proc/" + strconv.Itoa(ti.pid) + "/fd"
-		before, err := os.ReadDir(fdDir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		before := initDescriptors(t, ti.pid)
 
 		valid := shellSpec(t, marker, "exit 7")
 		badDir := valid
@@ -363,11 +361,7 @@ func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 		// descriptors of those before are closed, if they are.
 		ti.sendRaw(t, msgStart, 2, []byte("/\x00"), 0)
 		ti.expect(t, msgExecFailed, int32(syscall.EINVAL))
-		after, err := os.ReadDir(fdDir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(after) != len(before) {
+		if after := initDescriptors(t, ti.pid); len(after) != len(before) {
 			t.Errorf("procman-init has %d descriptors after the refused starts, %d before", len(after), len(before))
 		}
 
@@ -375,6 +369,76 @@ func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 		ti.expectExit(t, ExitStatus{Code: 7})
 		ti.expectEOF(t)
 	})
+}
+
+// initDescriptors lists the descriptors of procman-init pid; nil when not
+// root: an init is not dumpable, and its descriptors can be read only with
+// CAP_SYS_PTRACE.
+func initDescriptors(t *testing.T, pid int) []os.DirEntry {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fds
+}
+
+// TestInitClosesWhatItInherits: the descriptors beyond its own that an
+// init inherits (those the host opened without O_CLOEXEC as it started
+// it) are closed at once, by every process of the init, the one holding a
+// PID namespace too: the pipe they are copies of reaches end of file while
+// the init runs, and it still starts a program.
+func TestInitClosesWhatItInherits(t *testing.T) {
+	eachInitMode(t, func(t *testing.T, mode string) {
+		marker := proctest.Marker(t)
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		ti := startTestInit(t, initConfig{mode: mode, grace: time.Second, extra: []*os.File{w, w}})
+		w.Close()
+		r.SetReadDeadline(time.Now().Add(initTimeout))
+		if _, err := r.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+			t.Errorf("the pipe whose copies procman-init inherited: %v, want end of file", err)
+		}
+		ti.start(t, shellSpec(t, marker, "exit 3"))
+		ti.expectExit(t, ExitStatus{Code: 3})
+		ti.expectEOF(t)
+	})
+}
+
+// TestInitIsNotDumpable: every process of an init (in a pidns mode, PID 1
+// and the process holding its namespace) is non-dumpable, so that neither
+// its programs nor any process of its user can ptrace it or read its
+// environment; the kernel then shows its /proc files as root's, not as its
+// user's. The init runs as an unprivileged user.
+func TestInitIsNotDumpable(t *testing.T) {
+	uid := 0 // as this process
+	if os.Geteuid() == 0 {
+		uid = 65534
+	}
+	for _, mode := range []string{"subreaper", "pidns+user"} {
+		t.Run(mode, func(t *testing.T) {
+			ti := startTestInit(t, initConfig{mode: mode, grace: time.Second, uid: uid})
+			pids := []int{ti.pid}
+			if outer := ti.cmd.Process.Pid; outer != ti.pid {
+				pids = append(pids, outer)
+			}
+			for _, pid := range pids {
+				var st syscall.Stat_t
+				if err := syscall.Stat("/proc/"+strconv.Itoa(pid)+"/environ", &st); err != nil {
+					t.Fatal(err)
+				}
+				if st.Uid != 0 {
+					t.Errorf("/proc/%d/environ of procman-init belongs to uid %d, want root's: the init is dumpable", pid, st.Uid)
+				}
+			}
+		})
+	}
 }
 
 // TestInitProgramDiesOfASignalThatComesBeforeItsExec stops the child of

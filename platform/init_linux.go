@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -88,6 +87,7 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 		Stdout:     null,
 		Stderr:     null,
 		ExtraFiles: []*os.File{initEnd},
+		helper:     true,
 	}
 	cgroupFD := -1
 	if cg != nil {
@@ -144,31 +144,16 @@ func (in *initProc) free() error {
 	return err
 }
 
+// read reads the init's next message (see decodeInitMessage).
 func (in *initProc) read() (initMessage, error) {
-	var buf [8]byte
+	// One byte more than a message, so that a longer packet shows as one.
+	var buf [9]byte
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	n, oobn, _, _, err := in.conn.ReadMsgUnix(buf[:], oob)
 	if err != nil {
 		return initMessage{}, err
 	}
-	if n == 0 {
-		return initMessage{}, io.EOF
-	}
-	if n != len(buf) {
-		return initMessage{}, fmt.Errorf("procman-init sent a %d-byte message", n)
-	}
-	m := initMessage{
-		kind:  binary.NativeEndian.Uint32(buf[0:]),
-		value: int32(binary.NativeEndian.Uint32(buf[4:])),
-	}
-	if cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
-		for _, c := range cmsgs {
-			if cred, err := unix.ParseUnixCredentials(&c); err == nil {
-				m.pid = int(cred.Pid)
-			}
-		}
-	}
-	return m, nil
+	return decodeInitMessage(buf[:n], oob[:oobn])
 }
 
 // send sends a message, with payload in the same packet and descriptors

@@ -18,7 +18,9 @@ type Spec struct {
 	// They must not be nil. The child gets no other descriptor of the host.
 	Stdin, Stdout, Stderr *os.File
 
-	// ExtraFiles become descriptors 3, 4, ... of the child.
+	// ExtraFiles become descriptors 3, 4, ... of the child started by
+	// Start, or by a Spawner under ProcessGroup; procman-init passes a
+	// program only 0, 1 and 2.
 	ExtraFiles []*os.File
 
 	// NewSession starts the child in a session of its own (setsid), away
@@ -26,6 +28,11 @@ type Spec struct {
 	NewSession bool
 
 	inherit []int // descriptors that follow ExtraFiles, not owned by the Spec
+
+	// helper is set for procman-init, which closes the descriptors it
+	// inherits beyond its own itself: it is exec'd directly, not through
+	// the trampoline (see startChild).
+	helper bool
 }
 
 // ExitStatus is how a process ended: by exiting with Code, or, when Signal

@@ -47,10 +47,17 @@ type Process struct {
 // the system's error number (syscall.ENOENT, syscall.EACCES,
 // syscall.ENOEXEC, ...).
 //
-// So that the child gets no descriptor but its own, Start marks every
-// descriptor of the calling process above 2 close-on-exec. A program that
-// wants a descriptor inherited by another child must pass it explicitly (as
-// os/exec's ExtraFiles does), not by leaving it open across exec.
+// The child gets no descriptor of the calling process but those of spec,
+// whatever other goroutines or C code open meanwhile: it execs
+// procman-init's exec mode first, which closes every other descriptor and
+// then execs the program in the same process (the pid, process group and
+// start time are the program's). Where procman-init cannot run, Start
+// marks every descriptor of the calling process above 2 close-on-exec
+// instead (CloseOnExecAbove2), which a descriptor opened without
+// O_CLOEXEC between that and the fork escapes.
+//
+// Start makes the calling process non-dumpable first (ProtectHost), so
+// that the child cannot ptrace it or read its environment.
 func Start(spec Spec) (*Process, error) {
 	return start(spec, -1)
 }
@@ -161,10 +168,6 @@ type child struct {
 }
 
 func startChild(spec Spec, cgroupFD int) (*child, error) {
-	if err := CloseOnExecAbove2(); err != nil {
-		return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
-	}
-	pidfd := -1
 	files := []uintptr{spec.Stdin.Fd(), spec.Stdout.Fd(), spec.Stderr.Fd()}
 	for _, f := range spec.ExtraFiles {
 		files = append(files, f.Fd())
@@ -172,6 +175,27 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	for _, fd := range spec.inherit {
 		files = append(files, uintptr(fd))
 	}
+	path, args := spec.Path, spec.Args
+	var report *execReport
+	if !spec.helper {
+		if err := ProtectHost(); err != nil {
+			return nil, fmt.Errorf("make the host non-dumpable: %w", err)
+		}
+		exe, err := initExecutable()
+		if err == nil {
+			if report, err = newExecReport(); err != nil {
+				return nil, err
+			}
+			defer report.close()
+			path, args, files = trampoline(exe, path, args, files, uintptr(report.w))
+		} else if err := CloseOnExecAbove2(); err != nil {
+			return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
+		}
+	}
+	if report == nil {
+		path, files = passPath(path, files)
+	}
+	pidfd := -1
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
@@ -184,10 +208,10 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 			CgroupFD:    max(cgroupFD, 0),
 		},
 	}
-	pid, err := syscall.ForkExec(spec.Path, spec.Args, attr)
+	pid, err := syscall.ForkExec(path, args, attr)
 	runtime.KeepAlive(spec)
 	if err != nil {
-		return nil, forkExecError(spec, err)
+		return nil, forkExecError(spec, err, report != nil)
 	}
 	if pidfd < 0 {
 		// Every kernel procman supports (5.3+) hands out pidfds at clone.
@@ -198,19 +222,39 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	if err := unix.SetNonblock(pidfd, true); err != nil {
 		return nil, fmt.Errorf("pidfd of pid %d: %w", pid, err)
 	}
-	return &child{pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}, nil
+	c := &child{pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}
+	if report != nil {
+		errno, err := report.result()
+		if errno != 0 {
+			err = execError(spec.Path, errno)
+		}
+		if err != nil {
+			// It exits at once when its exec failed; killed, it cannot
+			// be kept from doing so.
+			c.signal(syscall.SIGKILL)
+			c.wait()
+			c.release()
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // forkExecError returns err, a failure of syscall.ForkExec for spec, as a
 // *ProgramError when the program or its directory is at fault. ForkExec
 // reports the errno of whichever step of the child failed; the directory,
 // entered before the exec, is the culprit when it cannot be entered now
-// for the same reason.
-func forkExecError(spec Spec, err error) error {
+// for the same reason. When the exec was the trampoline's, only an
+// argument list too long for it is the program's fault: the program's own
+// exec comes later.
+func forkExecError(spec Spec, err error, viaTrampoline bool) error {
 	if errno, ok := err.(syscall.Errno); ok && spec.Dir != "" {
 		if dirErr := unix.Faccessat(unix.AT_FDCWD, spec.Dir, unix.X_OK, unix.AT_EACCESS); dirErr == errno {
 			return &ProgramError{Op: "chdir", Path: spec.Dir, Err: errno}
 		}
+	}
+	if viaTrampoline && err != syscall.E2BIG {
+		return fmt.Errorf("start procman-init (exec): %w", err)
 	}
 	return execError(spec.Path, err)
 }

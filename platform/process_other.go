@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -46,6 +47,13 @@ func (*Process) Release() error { return errUnsupported }
 
 // CloseOnExecAbove2 does nothing on this operating system yet.
 func CloseOnExecAbove2() error { return nil }
+
+// ProtectHost does nothing on this operating system yet.
+func ProtectHost() error { return nil }
+
+// PrepareCommand returns an error wrapping errors.ErrUnsupported and
+// leaves cmd as it was.
+func PrepareCommand(*exec.Cmd, *os.File) error { return errUnsupported }
 
 // Spawner starts nothing on this operating system yet.
 type Spawner struct{}

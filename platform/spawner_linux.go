@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/procman-dev/procman/platform/internal/cgroup"
-	"github.com/procman-dev/procman/platform/internal/initimage"
 )
 
 // A Spawner starts programs and contains each one's tree by the mechanism
@@ -62,12 +60,19 @@ func (s *Spawner) Containment() Containment { return s.containment }
 // Start starts the program of spec in a tree of its own. When the program
 // cannot be run (exec refused, working directory not entered), the error
 // is a *ProgramError; any other error is a failure to set up the tree.
+// The program gets no descriptor of this process but those of spec,
+// unless Containment's DescriptorLeak says otherwise, and neither it nor
+// anything it starts can ptrace this process or procman's helpers or read
+// their environment (see ProtectHost), unless it has CAP_SYS_PTRACE.
 //
 // ctx bounds the start: once it is done, Start gives up, stops whatever
 // it had started, and returns ctx's error.
 func (s *Spawner) Start(ctx context.Context, spec Spec) (*Process, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if err := ProtectHost(); err != nil {
+		return nil, fmt.Errorf("make the host non-dumpable: %w", err)
 	}
 	if s.inits == nil {
 		return start(spec, -1)
@@ -273,13 +278,7 @@ func tryAll(last *capabilities) *capabilities {
 	if os.Geteuid() != 0 {
 		c.pidnsMode = "pidns+user"
 	}
-	if last.exeErr == nil {
-		c.exe = last.exe
-	} else if initimage.Image == nil {
-		c.exeErr = fmt.Errorf("procman-init is not built for %s/%s", runtime.GOOS, runtime.GOARCH)
-	} else {
-		c.exe, c.exeErr = NewExecutable("procman-init", initimage.Image)
-	}
+	c.exe, c.exeErr = initExecutable()
 	// kept says whether what last found, with err, stands.
 	kept := func(err error) bool { return !transient(err) }
 	switch {
@@ -405,5 +404,8 @@ func (c *capabilities) choose(want, min Mechanism) (Containment, error) {
 		out.Cgroup, out.CgroupDir = true, c.cgroupBase
 	}
 	out.Guarded = out.Mechanism != ProcessGroup && c.guarded
+	if out.Mechanism == ProcessGroup && c.exeErr != nil {
+		out.DescriptorLeak = c.exeErr.Error()
+	}
 	return out, nil
 }

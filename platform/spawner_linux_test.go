@@ -44,15 +44,7 @@ func spawnShell(t *testing.T, s *Spawner, script string) *Process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		p.SignalTree(syscall.SIGKILL)
-		select {
-		case <-p.Gone():
-		case <-time.After(10 * time.Second):
-			t.Errorf("tree of pid %d not gone 10s after SIGKILL", p.Pid)
-		}
-		p.Release()
-	})
+	t.Cleanup(func() { stopTree(t, p) })
 	return p
 }
 

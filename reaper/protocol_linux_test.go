@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,4 +136,68 @@ func TestReaperReplacesAndForgetsIds(t *testing.T) {
 			t.Errorf("process %d, no longer registered, was stopped", cmd.Process.Pid)
 		}
 	}
+}
+
+func TestParseAnswer(t *testing.T) {
+	for _, c := range []struct {
+		answer      string
+		wantRefusal string // "" for none
+		wantErr     bool
+	}{
+		{"ok 7", "", false},
+		{"err 7 invalid pid", "invalid pid", false},
+		{"err 7 No such file or directory", "No such file or directory", false},
+		{"ok 8", "", true},
+		{"ok 07", "", true},
+		{"ok 7 ", "", true},
+		{"ok 7\n", "", true},
+		{"ok", "", true},
+		{"", "", true},
+		{"err 8 invalid pid", "", true},
+		{"err 0 empty message", "", true},
+		{"err 7", "", true},
+		{"err 7 ", "", true},
+		{"ready", "", true},
+	} {
+		refusal, err := parseAnswer([]byte(c.answer), 7)
+		switch {
+		case c.wantErr && err == nil:
+			t.Errorf("%q to request 7: refusal %v, no error: want an error", c.answer, refusal)
+		case !c.wantErr && err != nil:
+			t.Errorf("%q to request 7: %v", c.answer, err)
+		case c.wantRefusal == "" && refusal != nil:
+			t.Errorf("%q to request 7: refusal %q, want none", c.answer, refusal)
+		case c.wantRefusal != "" && (refusal == nil || refusal.Error() != c.wantRefusal):
+			t.Errorf("%q to request 7: refusal %v, want %q", c.answer, refusal, c.wantRefusal)
+		}
+	}
+}
+
+// FuzzParseAnswer checks that no answer makes the client panic, and that it
+// takes an answer for an acceptance or a refusal only when it is one, to
+// this very request.
+func FuzzParseAnswer(f *testing.F) {
+	f.Add([]byte("ok 7"), uint64(7))
+	f.Add([]byte("err 7 invalid pid"), uint64(7))
+	f.Add([]byte("err 0 empty message"), uint64(0))
+	f.Add([]byte("err 18446744073709551615 message too long"), uint64(18446744073709551615))
+	f.Add([]byte("ok 8"), uint64(7))
+	f.Add([]byte("err 7 "), uint64(7))
+	f.Add([]byte("ready"), uint64(1))
+	f.Add([]byte("ok 1\x00"), uint64(1))
+	f.Fuzz(func(t *testing.T, answer []byte, id uint64) {
+		refusal, err := parseAnswer(answer, id)
+		ok := "ok " + strconv.FormatUint(id, 10)
+		refused := "err " + strconv.FormatUint(id, 10) + " "
+		switch {
+		case refusal != nil && err != nil:
+			t.Fatalf("%q: both a refusal (%v) and an error (%v)", answer, refusal, err)
+		case refusal == nil && err == nil && string(answer) != ok:
+			t.Fatalf("%q taken for %q", answer, ok)
+		case refusal != nil && (refusal.Error() == "" || string(answer) != refused+refusal.Error()):
+			t.Fatalf("%q taken for the refusal %q of request %d", answer, refusal, id)
+		case err != nil && (string(answer) == ok || strings.HasPrefix(string(answer), refused) && len(answer) > len(refused)):
+			t.Fatalf("%q to request %d: %v", answer, id, err)
+		}
+	})
 }

@@ -341,7 +341,9 @@ func (r *Reaper) exchange(conn *os.File, id uint64, msg string) (refusal, err er
 	return parseAnswer(r.answer[:n], id)
 }
 
-// parseAnswer reads "ok ID" or "err ID REASON".
+// parseAnswer reads the answer to request id: "ok ID" gives nil, "err ID
+// REASON" a refusal whose message is REASON. Anything else, an answer to
+// another request or a refusal without a reason among them, is err.
 func parseAnswer(answer []byte, id uint64) (refusal, err error) {
 	s := string(answer)
 	want := strconv.FormatUint(id, 10)
@@ -349,7 +351,7 @@ func parseAnswer(answer []byte, id uint64) (refusal, err error) {
 		return nil, nil
 	}
 	if rest, ok := strings.CutPrefix(s, "err "); ok {
-		if got, reason, ok := strings.Cut(rest, " "); ok && got == want {
+		if got, reason, ok := strings.Cut(rest, " "); ok && got == want && reason != "" {
 			return errors.New(reason), nil
 		}
 	}

@@ -2,7 +2,12 @@
 # Runs procman's spawn tests (sdk, platform, host) and the acceptance suite as an
 # unprivileged user (uid 65534), which is what most users of procman are.
 # The checkout may sit where that user cannot go, so everything it runs is
-# built first into a world-readable temporary directory.
+# built first into a world-readable temporary directory. That directory is not
+# under /tmp: procman runs plugins only from directories that nobody but root
+# and the user may change, /tmp and everything below it excluded, so the user
+# gets a private TMPDIR inside it, where the tests put their plugins. Both paths
+# stay as short as /tmp/ nearly: tests make sockets a few levels below TMPDIR,
+# and a socket's path must fit in 107 bytes.
 set -euo pipefail
 
 if [ "$(id -u)" != 0 ]; then
@@ -15,9 +20,13 @@ if ! command -v setpriv >/dev/null; then
 fi
 
 GO=${GO:-go}
-dir=$(mktemp -d /tmp/procman-unprivileged.XXXXXX)
+base=/run
+[ -d "$base" ] && [ -w "$base" ] || base=/var/lib
+dir=$(mktemp -d "$base/pm.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
+mkdir -m 700 "$dir/t"
+chown 65534:65534 "$dir/t"
 
 $GO build -o "$dir/procman" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
@@ -30,12 +39,13 @@ for pkg in sdk discovery platform platform/internal/cgroup reaper host acceptanc
 	$GO test -c -o "$dir/${pkg//\//-}.test" "./$pkg"
 done
 chmod -R a+rX "$dir"
+chmod 700 "$dir/t"
 
 status=0
 for pkg in sdk discovery platform platform/internal/cgroup reaper host acceptance; do
 	echo "== $pkg, as uid 65534"
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
-		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR=/tmp \
+		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR="$dir/t" \
 		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" PROCMAN_TESTPLUGIN="$dir/testplugin" \
 		PROCMAN_PLUGIN_NVM="$dir/procman-plugin-nvm" PROCMAN_PLUGIN_JENV="$dir/procman-plugin-jenv" \
 		PROCMAN_PLUGIN_PYENV="$dir/procman-plugin-pyenv" \

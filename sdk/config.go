@@ -31,7 +31,8 @@ type ProcessConfig struct {
 	Dir string
 
 	// Env is the child's complete environment. The child gets exactly these
-	// variables and nothing from the host process.
+	// variables and nothing from the host process. Keys and values obey
+	// ValidateEnvVar.
 	Env map[string]string
 
 	// LogFile, when set, receives the child's stdout and stderr, both
@@ -57,7 +58,7 @@ func (c ProcessConfig) Clone() ProcessConfig {
 // Validate reports whether c can be started, and if not, why: the first
 // problem found, as a *ConfigError. It checks that Command is set and
 // resolves to an executable file, that no string holds a NUL byte, that
-// every Env key is non-empty and free of '=', that Dir exists and is a
+// every Env entry obeys ValidateEnvVar, that Dir exists and is a
 // directory, and that LogFile, when set, names a file whose directory exists.
 //
 // Validate is the one validation procman applies everywhere: before a
@@ -113,15 +114,8 @@ func (c ProcessConfig) checkStrings() error {
 		return err
 	}
 	for _, k := range keys {
-		switch {
-		case k == "":
-			return invalid("Env", "a key is empty")
-		case strings.IndexByte(k, '=') >= 0:
-			return invalid("Env", fmt.Sprintf("key %q contains '='", k))
-		case strings.IndexByte(k, 0) >= 0:
-			return invalid("Env", fmt.Sprintf("key %q contains a NUL byte", k))
-		case strings.IndexByte(c.Env[k], 0) >= 0:
-			return invalid("Env", fmt.Sprintf("value of %q contains a NUL byte", k))
+		if err := ValidateEnvVar(k, c.Env[k]); err != nil {
+			return invalid("Env", err.Error())
 		}
 	}
 	return nil
@@ -164,7 +158,7 @@ func (c ProcessConfig) checkDir() error {
 	case errors.Is(err, fs.ErrNotExist):
 		return invalid("Dir", fmt.Sprintf("%q does not exist", c.Dir))
 	case err != nil:
-		return invalid("Dir", err.Error())
+		return invalid("Dir", fmt.Sprintf("%q: %v", c.Dir, withoutPath(err)))
 	case !info.IsDir():
 		return invalid("Dir", fmt.Sprintf("%q is not a directory", c.Dir))
 	}
@@ -176,14 +170,19 @@ func (c ProcessConfig) checkLogFile() error {
 		return nil
 	}
 	path := c.inDir(c.LogFile)
-	info, err := os.Stat(filepath.Dir(path))
+	// Not filepath.Dir, which cleans: after a link, ".." is the parent of
+	// the link's target, as for the system that opens the file. With its
+	// final separator, the directory must be one to be found.
+	dir, _ := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	_, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return invalid("LogFile", fmt.Sprintf("directory of %q does not exist", c.LogFile))
 	case err != nil:
-		return invalid("LogFile", err.Error())
-	case !info.IsDir():
-		return invalid("LogFile", fmt.Sprintf("%q is not a directory", filepath.Dir(path)))
+		return invalid("LogFile", fmt.Sprintf("directory of %q: %v", c.LogFile, withoutPath(err)))
 	}
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return invalid("LogFile", fmt.Sprintf("%q is a directory", c.LogFile))
@@ -246,7 +245,7 @@ func checkExecutable(path string) error {
 		return fmt.Errorf("%w: no such file", ErrCommandNotFound)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNotExecutable, err)
+		return fmt.Errorf("%w: %v", ErrNotExecutable, withoutPath(err))
 	}
 	if info.IsDir() {
 		return fmt.Errorf("%w: is a directory", ErrNotExecutable)
@@ -258,4 +257,14 @@ func checkExecutable(path string) error {
 		return fmt.Errorf("%w: %v", ErrNotExecutable, err)
 	}
 	return nil
+}
+
+// withoutPath returns the cause of err, a failure on a path, without the
+// path: a reason names the path once, quoted, so that no byte of it can
+// break the message into lines.
+func withoutPath(err error) error {
+	if pathErr, ok := errors.AsType[*fs.PathError](err); ok {
+		return pathErr.Err
+	}
+	return err
 }

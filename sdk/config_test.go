@@ -65,6 +65,9 @@ func TestValidateRejects(t *testing.T) {
 		{"NUL in env value", with(func(c *ProcessConfig) { c.Env["A"] = "1\x002" }), "Env", `value of "A" contains a NUL`, nil},
 		{"empty env key", with(func(c *ProcessConfig) { c.Env[""] = "1" }), "Env", "key is empty", nil},
 		{"= in env key", with(func(c *ProcessConfig) { c.Env["A=B"] = "1" }), "Env", `key "A=B" contains '='`, nil},
+		{"newline in env key", with(func(c *ProcessConfig) { c.Env["NL\nX"] = "3" }), "Env", `key "NL\nX" contains white space`, nil},
+		{"space in env key", with(func(c *ProcessConfig) { c.Env["A B"] = "1" }), "Env", `key "A B" contains white space`, nil},
+		{"byte-order mark in env key", with(func(c *ProcessConfig) { c.Env["\ufeffA"] = "1" }), "Env", `key "\ufeffA" contains U+FEFF`, nil},
 		{"missing dir", with(func(c *ProcessConfig) { c.Dir = filepath.Join(dir, "nope") }), "Dir", "does not exist", nil},
 		{"dir is a file", with(func(c *ProcessConfig) { c.Dir = filepath.Join(dir, "file") }), "Dir", "not a directory", nil},
 		{"bare name not on PATH", with(func(c *ProcessConfig) { c.Command = "nope" }), "Command", "not found in PATH", ErrCommandNotFound},
@@ -160,7 +163,7 @@ func TestValidateAcceptsUnusualButValidValues(t *testing.T) {
 		Command: "tool",
 		Args:    []string{"", " ", "$(rm -rf /)", "a;b", `"'`, "ünïcødé", "new\nline"},
 		Dir:     dir,
-		Env:     map[string]string{"PATH": bin, "EMPTY": "", "EQ": "a=b=c", "SP ACE": "x"},
+		Env:     map[string]string{"PATH": bin, "EMPTY": "", "EQ": "a=b=c", "ProgramFiles(x86)": "x", "MULTI": "line 1\nline 2"},
 	}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate() = %v, want nil", err)

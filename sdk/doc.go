@@ -104,7 +104,11 @@
 //	go build -o ~/.local/bin/procman-plugin-greeter .
 //
 // A directory of PROCMAN_PLUGIN_PATH is searched before those of PATH, and
-// the first executable found for a NAME wins. "procman plugins" lists the
+// the first executable found for a NAME wins. procman runs a plugin only if
+// the file and every directory above it belong to root or to the user
+// running procman and nobody else may write to them (so never from /tmp),
+// and on Linux only a binary, not a #! script: it executes the file through
+// the descriptor it checked. "procman plugins" lists the
 // plugins found, and says why it refused or passed over any file; "procman
 // explain -- CMD ARGS" shows what each plugin would change.
 //

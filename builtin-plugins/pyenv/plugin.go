@@ -26,7 +26,8 @@ func (plugin) Info() sdk.Info {
 
 // Applicable says yes when pyenv's root directory exists and a version
 // other than system is selected, installed or not: Enhance reports a
-// version that is not installed.
+// version that is not installed. It reports the entries it refuses (see
+// resolve.Select) when they leave nothing but system.
 func (plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
@@ -42,7 +43,14 @@ func (plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, erro
 	if err != nil {
 		return false, err
 	}
-	return sel.SelectsPython(), nil
+	if !sel.SelectsPython() {
+		// Enhance, which reports the entries refused, will not run.
+		for _, ignored := range sel.Ignored {
+			warn(ctx, ignored)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // Enhance puts the bin directory of each selected version, in order, before

@@ -152,6 +152,55 @@ func TestEnhanceUsesTheInstalledVersionsOfAList(t *testing.T) {
 	}
 }
 
+// A version file or PYENV_VERSION cannot give the process a PATH entry
+// outside $PYENV_ROOT/versions: such entries are refused, with pyenv's
+// warning, whether other entries are left or not.
+func TestRefusesEntriesOutsideVersions(t *testing.T) {
+	root := newRoot(t, "3.11.7")
+	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file, pyenvVersion string
+		wantPath                 string // "" when not applicable
+		wantNote                 string // "FILE" stands for the version file
+	}{
+		{
+			name: "only a way out", file: "../../..\n",
+			wantNote: "pyenv: invalid version '../../..' ignored in 'FILE'",
+		},
+		{
+			name: "'..' after a ':'", file: "3.11:..\n",
+			wantPath: filepath.Join(root, "versions", "3.11.7", "bin") + ":/usr/bin",
+			wantNote: "pyenv: invalid version '..' ignored in 'FILE'",
+		},
+		{
+			name: "PYENV_VERSION", pyenvVersion: "..",
+			wantNote: "pyenv: invalid version '..' ignored (set by PYENV_VERSION environment variable)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			project := newProject(t, tt.file)
+			env := map[string]string{"PYENV_ROOT": root, "PATH": "/usr/bin"}
+			if tt.pyenvVersion != "" {
+				env["PYENV_VERSION"] = tt.pyenvVersion
+			}
+			out, err := apply(t, sdk.ProcessConfig{Command: "python", Dir: project, Env: env})
+			if err != nil || out.Applicable != (tt.wantPath != "") {
+				t.Fatalf("Apply = applicable %t, %v; want applicable %t, no error", out.Applicable, err, tt.wantPath != "")
+			}
+			if out.Applicable && out.Config.Env["PATH"] != tt.wantPath {
+				t.Errorf("PATH = %q, want %q", out.Config.Env["PATH"], tt.wantPath)
+			}
+			want := strings.ReplaceAll(tt.wantNote, "FILE", filepath.Join(project, ".python-version"))
+			if !slices.Contains(out.Notes, want) {
+				t.Errorf("notes = %q, want one that says %q", out.Notes, want)
+			}
+		})
+	}
+}
+
 func TestNotApplicable(t *testing.T) {
 	root := newRoot(t, "3.11.7")
 	tests := []struct {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"unicode"
+
+	"github.com/procman-dev/procman/sdk"
 )
 
 // baselineKeys are the variables the command gets from procman's own
@@ -32,20 +34,21 @@ type envFlag struct {
 
 func (f envFlag) String() string { return "" }
 
+// Set records the flag's argument. The key of an --env is checked by
+// buildEnv, so that an error need not repeat a value, which may be a
+// secret, as the flag package's errors do.
 func (f envFlag) Set(arg string) error {
 	if arg == "" {
 		return errors.New("must not be empty")
-	}
-	if !f.file && strings.HasPrefix(arg, "=") {
-		return errors.New("variable name is empty")
 	}
 	*f.edits = append(*f.edits, envEdit{file: f.file, arg: arg})
 	return nil
 }
 
 // buildEnv returns the command's environment: the baseline taken from
-// lookupEnv (nothing when clean), then every edit in order. lookupEnv is
-// os.LookupEnv outside of tests.
+// lookupEnv (nothing when clean), then every edit in order. Every variable
+// an edit sets obeys sdk.ValidateEnvVar; the first that does not is the
+// error. lookupEnv is os.LookupEnv outside of tests.
 func buildEnv(edits []envEdit, clean bool, lookupEnv func(string) (string, bool)) (map[string]string, error) {
 	env := make(map[string]string)
 	if !clean {
@@ -60,10 +63,14 @@ func buildEnv(edits []envEdit, clean bool, lookupEnv func(string) (string, bool)
 			}
 			continue
 		}
-		if key, value, ok := strings.Cut(edit.arg, "="); ok {
+		key, value, set := strings.Cut(edit.arg, "=")
+		if err := sdk.ValidateEnvVar(key, value); err != nil {
+			return nil, fmt.Errorf("--env: %w", err)
+		}
+		if set {
 			env[key] = value
 		} else {
-			copyVar(env, edit.arg, lookupEnv)
+			copyVar(env, key, lookupEnv)
 		}
 	}
 	return env, nil
@@ -99,33 +106,57 @@ func readEnvFile(env map[string]string, path string) error {
 // envVar is one KEY=VALUE line of an env file.
 type envVar struct{ key, value string }
 
+// maxEnvLine is the longest line of an env file, in bytes without its end.
+// No system passes a variable that long to a program: the limit only
+// bounds what a mistaken file (a binary, a log) costs to read.
+const maxEnvLine = 1 << 20
+
 // parseEnvFile parses r, an env file named name in errors. Every line is
 // KEY=VALUE, with the value taken verbatim up to the end of the line (no
 // quotes, escapes or expansion); lines whose first non-blank character is
-// '#', and blank lines, are skipped. Both "\n" and "\r\n" end a line.
+// '#', and blank lines, are skipped. Both "\n" and "\r\n" end a line, and
+// a UTF-8 byte-order mark at the start of the file is skipped. Every
+// variable obeys sdk.ValidateEnvVar, and no line is longer than
+// maxEnvLine. An error is one line that names the file and the line.
 // The variables are returned in the order of the file.
 func parseEnvFile(r io.Reader, name string) ([]envVar, error) {
 	var vars []envVar
 	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
+	// Room for a line of maxEnvLine bytes and its "\r\n", so that a longer
+	// one is told by its length, whatever its end.
+	sc.Buffer(nil, maxEnvLine+2)
+	n := 0
+	for sc.Scan() {
+		n++
+		text := sc.Text()
+		if len(text) > maxEnvLine {
+			return nil, errLineTooLong(name, n)
+		}
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
+		line := strings.TrimLeftFunc(text, unicode.IsSpace)
 		if line == "" || line[0] == '#' {
 			continue
 		}
 		key, value, ok := strings.Cut(line, "=")
-		switch {
-		case !ok:
+		if !ok {
 			return nil, fmt.Errorf("%s:%d: malformed line: want KEY=VALUE", name, n)
-		case key == "":
-			return nil, fmt.Errorf("%s:%d: malformed line: variable name is empty", name, n)
-		case strings.ContainsFunc(key, unicode.IsSpace):
-			return nil, fmt.Errorf("%s:%d: malformed line: variable name %q contains white space", name, n, key)
+		}
+		if err := sdk.ValidateEnvVar(key, value); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
 		}
 		vars = append(vars, envVar{key, value})
 	}
-	if err := sc.Err(); err != nil {
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		return nil, errLineTooLong(name, n+1)
+	case err != nil:
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return vars, nil
+}
+
+func errLineTooLong(name string, n int) error {
+	return fmt.Errorf("%s:%d: line is longer than %d bytes", name, n, maxEnvLine)
 }

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/host"
 )
 
@@ -26,13 +27,20 @@ Plugins are the executables named procman-plugin-NAME in the directories of
 PROCMAN_PLUGIN_PATH, then of PATH. The first one found for a NAME is used;
 a later one of the same NAME is shadowed. A file is refused when its name is
 not a valid plugin name, when it is not an executable regular file, or when
-anyone may replace it (it, or its directory without the sticky bit, is
-writable by everyone).
+anyone but root and the user running procman could change it or put another
+program in its place: the file (symbolic links followed) and every directory
+above it, up to /, must belong to root or to that user and be writable by
+nobody else (no group or other write permission; /tmp is refused too). It
+is checked again each time it is started, and the file checked is the one
+that runs. Empty and relative entries of either list, "." included, are
+never searched: they are listed as skipped, last, with the other entries
+that were not searched and why.
 
 Flags:
   --json            print a JSON array instead of a table: one object per
-                    plugin, with the keys name, version, priority (null
-                    when not known), path, status, reason and description
+                    plugin or skipped directory, with the keys name,
+                    version, priority (null when not known), path, status,
+                    reason and description
   --log-level LEVEL procman's own logging on stderr: trace, debug, info,
                     warn, error or off (default warn)
 
@@ -43,6 +51,8 @@ Status:
   shadowed      an earlier plugin of the same name is used instead
   refused       cannot be used safely, or at all; the reason says why
   not selected  left out by --plugin
+  skipped       a directory of PROCMAN_PLUGIN_PATH or PATH that was not
+                searched (no name); the reason says why
 
 Exit status:
   0, even when some plugins are refused or failed; 2 for bad flags.
@@ -62,12 +72,12 @@ func plugins(args []string) int {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "procman", Level: level, Output: os.Stderr})
 	m := host.New(host.WithLogger(logger), host.WithSignalHandling(false))
 	ctx := context.Background()
-	infos := m.Plugins(ctx)
+	rows := pluginRows(m.Plugins(ctx), m.PluginDirs(ctx))
 	closeManager(ctx, m, logger)
 	if asJSON {
-		err = writePluginsJSON(os.Stdout, infos)
+		err = writeJSON(os.Stdout, rows)
 	} else {
-		err = writePluginsTable(os.Stdout, infos)
+		err = writePluginsTable(os.Stdout, rows)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "procman:", err)
@@ -102,33 +112,9 @@ func priorityKnown(info host.PluginInfo) bool {
 	return true
 }
 
-func writePluginsTable(w io.Writer, infos []host.PluginInfo) error {
-	if len(infos) == 0 {
-		_, err := fmt.Fprintln(w, "No plugins found in PROCMAN_PLUGIN_PATH or PATH.")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tPRIORITY\tPATH\tSTATUS\tREASON")
-	for _, info := range infos {
-		priority := "-"
-		if priorityKnown(info) {
-			priority = strconv.Itoa(info.Priority)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
-			orDash(info.Name), orDash(info.Version), priority, orDash(info.Path), info.Status, orDash(info.Reason))
-	}
-	return tw.Flush()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// pluginJSON is one element of the output of plugins --json.
-type pluginJSON struct {
+// pluginRow is one row of the output: a plugin, or a directory that was
+// skipped. As JSON, it is one element of the output of plugins --json.
+type pluginRow struct {
 	Name        string `json:"name"`
 	Version     string `json:"version"`
 	Priority    *int   `json:"priority"` // null when not known
@@ -138,10 +124,15 @@ type pluginJSON struct {
 	Description string `json:"description"`
 }
 
-func writePluginsJSON(w io.Writer, infos []host.PluginInfo) error {
-	list := make([]pluginJSON, 0, len(infos))
+// statusSkipped is the status of a directory that was not searched.
+const statusSkipped = "skipped"
+
+// pluginRows returns the rows of the plugins infos, then of the entries of
+// dirs that were skipped.
+func pluginRows(infos []host.PluginInfo, dirs []discovery.Dir) []pluginRow {
+	rows := make([]pluginRow, 0, len(infos))
 	for _, info := range infos {
-		p := pluginJSON{
+		row := pluginRow{
 			Name:        info.Name,
 			Version:     info.Version,
 			Path:        info.Path,
@@ -150,11 +141,41 @@ func writePluginsJSON(w io.Writer, infos []host.PluginInfo) error {
 			Description: info.Description,
 		}
 		if priorityKnown(info) {
-			p.Priority = &info.Priority
+			row.Priority = &info.Priority
 		}
-		list = append(list, p)
+		rows = append(rows, row)
 	}
-	return writeJSON(w, list)
+	for _, d := range dirs {
+		if d.Skipped != "" {
+			rows = append(rows, pluginRow{Path: d.Path, Status: statusSkipped, Reason: d.Source + " entry: " + d.Skipped})
+		}
+	}
+	return rows
+}
+
+func writePluginsTable(w io.Writer, rows []pluginRow) error {
+	if len(rows) == 0 {
+		_, err := fmt.Fprintln(w, "No plugins found in PROCMAN_PLUGIN_PATH or PATH.")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tPRIORITY\tPATH\tSTATUS\tREASON")
+	for _, row := range rows {
+		priority := "-"
+		if row.Priority != nil {
+			priority = strconv.Itoa(*row.Priority)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+			orDash(row.Name), orDash(row.Version), priority, orDash(row.Path), row.Status, orDash(row.Reason))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // writeJSON writes v as indented JSON, with <, > and & as they are.

@@ -30,8 +30,10 @@ Flags:
 Environment:
   COMMAND gets only HOME, USER, LOGNAME, PATH, LANG and TERM from procman's
   environment (those that are set), then every --env and --env-file in the
-  order given, a later one winning. A bare COMMAND name is looked up in the
-  resulting PATH. Its stdin is /dev/null.
+  order given, a later one winning. A variable's name is letters, digits,
+  punctuation and symbols, with no '=', white space or control character;
+  its value may hold anything but a NUL byte. A bare COMMAND name is looked
+  up in the resulting PATH. Its stdin is /dev/null.
 
 Plugins:
 ` + pluginsHelp + `
@@ -65,8 +67,11 @@ const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
   --clean-env       start from an empty environment instead of the baseline
   --cwd DIR         run COMMAND in DIR (default: the current directory)
   --log FILE        append COMMAND's stdout and stderr to FILE instead of
-                    writing them to procman's stdout and stderr (a FIFO
-                    is waited on until it has a reader)
+                    writing them to procman's stdout and stderr; FILE must
+                    be a regular file (made if missing), reached through
+                    no symbolic link but procman's user's and root's
+  --log-special     let --log be a FIFO, which is waited on until it has
+                    a reader, or a character device (a terminal, /dev/null)
   --grace DURATION  how long a stopping COMMAND may take before it is killed
                     (default 10s, at most 24h)
   --exit-with-main  stop what COMMAND started as soon as COMMAND itself
@@ -106,6 +111,7 @@ type runOptions struct {
 	cleanEnv      bool
 	dir           string
 	logFile       string
+	logSpecial    bool // --log-special: the log file may be a FIFO or a character device
 	grace         time.Duration
 	noPlugins     bool
 	plugins       []string // --plugin: only these run; nil: every plugin found
@@ -180,6 +186,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.BoolVar(&o.cleanEnv, "clean-env", o.cleanEnv, "")
 	fs.StringVar(&o.dir, "cwd", o.dir, "")
 	fs.StringVar(&o.logFile, "log", o.logFile, "")
+	fs.BoolVar(&o.logSpecial, "log-special", o.logSpecial, "")
 	fs.DurationVar(&o.grace, "grace", o.grace, "")
 	fs.BoolVar(&o.noPlugins, "no-plugins", o.noPlugins, "")
 	fs.Var((*pluginFlag)(&o.plugins), "plugin", "")
@@ -362,6 +369,9 @@ func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, o
 	if opts.exitWithMain {
 		startOpts = append(startOpts, host.WithExitWithMain())
 	}
+	if opts.logSpecial {
+		startOpts = append(startOpts, host.WithSpecialLogFile())
+	}
 	startCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
@@ -398,6 +408,9 @@ func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, o
 				return r.h, nil, 128 + int(stopSig), false
 			}
 			msg, status := startFailure(r.err)
+			if errors.Is(r.err, host.ErrNotRegularFile) && !opts.logSpecial {
+				msg += " (--log-special allows a FIFO or a character device)"
+			}
 			fmt.Fprintln(os.Stderr, "procman:", msg)
 			return r.h, nil, status, false
 		}

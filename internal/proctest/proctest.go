@@ -65,10 +65,11 @@ func TestPlugin(dir string) (string, error) {
 }
 
 // InstallPlugins makes a directory holding the testplugin binary under
-// each name procman-plugin-NAME, for discovery to find.
+// each name procman-plugin-NAME, for discovery to find and accept (see
+// TrustedDir).
 func InstallPlugins(t testing.TB, testplugin string, names ...string) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := TrustedDir(t)
 	data, err := os.ReadFile(testplugin)
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +97,21 @@ func FindExe(path string) []int {
 		}
 	}
 	return pids
+}
+
+// ShortTempDir returns a new directory, removed at the end of the test,
+// whose path is as short as the temporary directory allows: for a host's
+// TMPDIR, which holds its plugin socket directories and the sockets in
+// them, whose paths must fit in 107 bytes. t.TempDir() may be 80 bytes
+// long.
+func ShortTempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // WorldReadableTempDir makes a temporary directory every user may read and

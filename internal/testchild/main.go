@@ -28,6 +28,17 @@
 //	                      "ready", "signal N" for
 //	                      each SIGTERM, SIGINT or SIGHUP, and "clean" once
 //	                      300 ms of cleanup after the first are done; then exit 0
+//	fds                   print each descriptor it inherited (open, not close-on-exec),
+//	                      "N TARGET", one per line, in order, then exit 0
+//	probe-host FILE       try what a hostile program would against the processes
+//	                      that run it: ptrace and read the environment of each
+//	                      ancestor up to the host (procman-inits, then the first
+//	                      other process) and of the host's procman-reaper, and
+//	                      write to FILE (once complete) "dumpable N" (its own
+//	                      PR_GET_DUMPABLE), then "ROLE PID ptrace=R environ=R"
+//	                      per target: ROLE init, host or reaper, PID as /proc
+//	                      names it, R "ok", an errno name, or, for a ptrace of
+//	                      a process outside its PID namespace, "invisible"
 package main
 
 import (
@@ -120,6 +131,24 @@ func main() {
 		}
 	case "count-signals", "count-signals-session":
 		countSignals(mode, args)
+	case "fds":
+		fds, err := descriptors()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+		for _, fd := range fds {
+			fmt.Println(fd)
+		}
+	case "probe-host":
+		if len(args) < 1 {
+			fmt.Fprintln(os.Stderr, "testchild: probe-host FILE")
+			os.Exit(2)
+		}
+		if err := probeHost(args[0]); err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
 	case "trap":
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,

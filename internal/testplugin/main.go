@@ -16,6 +16,8 @@
 //	dir       changes Dir
 //	bigenv    returns a 10 MB environment
 //	env       reports its own environment in Env["PLUGIN_ENV"]
+//	peek      reports what it could read of its parent's environment in Env["PEEK"]
+//	fds       reports its open descriptors in Env["PLUGIN_FDS"]
 package main
 
 import (
@@ -80,6 +82,25 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 		}
 	case "env":
 		cfg.Env["PLUGIN_ENV"] = strings.Join(os.Environ(), "\n")
+	case "peek":
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", os.Getppid()))
+		if err != nil {
+			cfg.Env["PEEK"] = "error: " + err.Error()
+		} else {
+			cfg.Env["PEEK"] = strings.ReplaceAll(string(data), "\x00", " ")
+		}
+	case "fds":
+		fds, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			return cfg, err
+		}
+		var names []string
+		for _, fd := range fds {
+			if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil {
+				names = append(names, fd.Name()+"="+target)
+			}
+		}
+		cfg.Env["PLUGIN_FDS"] = strings.Join(names, " ")
 	}
 	return cfg, nil
 }

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/platform"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -45,6 +47,10 @@ func NewExternal(path, socketDir string, logger hclog.Logger) *External {
 // Plugin returns the running plugin, launching it first if it is not
 // running (never launched, crashed, or killed). The launch, handshake and
 // Info call must finish before ctx is done.
+//
+// Each launch checks the file again with discovery.Open and executes the
+// file it checked; a file it refuses is an error wrapping a
+// *discovery.RefusedError.
 func (e *External) Plugin(ctx context.Context) (sdk.Plugin, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -59,22 +65,36 @@ func (e *External) Plugin(ctx context.Context) (sdk.Plugin, error) {
 }
 
 func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
-	// A plugin gets no descriptor of the host but its lifeline.
-	if err := platform.CloseOnExecAbove2(); err != nil {
-		return nil, err
+	// A plugin must not ptrace the host or read its environment.
+	if err := platform.ProtectHost(); err != nil {
+		return nil, fmt.Errorf("start: %w", err)
 	}
+	// Checked at each launch, and run through the descriptor checked: a
+	// file swapped in since discovery, or since the check, never runs.
+	exe, err := discovery.Open(e.path)
+	if err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	// The child has started, or failed to, once dispense returns.
+	defer func() { exe.Close() }()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close() // the child has its own copy
-	cmd := exec.Command(e.path)
-	cmd.ExtraFiles = []*os.File{r} // fd 3
-	cmd.Env = []string{
-		sdk.EnvLifeline + "=3",
-		plugin.EnvUnixSocketDir + "=" + e.socketDir,
+	cmd := &exec.Cmd{
+		Args:       []string{e.path}, // its own path, not the descriptor's
+		ExtraFiles: []*os.File{r},    // fd 3
+		Env: []string{
+			sdk.EnvLifeline + "=3",
+			plugin.EnvUnixSocketDir + "=" + e.socketDir,
+		},
+		Dir: e.socketDir,
 	}
-	cmd.Dir = e.socketDir
+	if exe, err = prepare(cmd, exe); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("start: %w", err)
+	}
 	startTimeout := time.Minute
 	if deadline, ok := ctx.Deadline(); ok {
 		startTimeout = time.Until(deadline)
@@ -85,7 +105,7 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     startTimeout,
-		Logger:           e.logger,
+		Logger:           stderrNamed{e.logger, filepath.Base(cmd.Path), filepath.Base(e.path)},
 		SkipHostEnv:      true, // never the host's environment, and so its secrets
 	})
 	e.client, e.cmd, e.lifeline = client, cmd, w
@@ -96,6 +116,41 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 	}
 	e.impl = impl
 	return impl, nil
+}
+
+// prepare sets cmd up to run exe, the checked plugin file, with no
+// descriptor of the host but its own (0, 1, 2 and its lifeline), whatever
+// other goroutines or C code of the host open meanwhile: through
+// procman-init's exec mode (platform.PrepareCommand). Where procman-init
+// cannot run, the host's descriptors are marked close-on-exec first, which
+// misses one opened between that and the fork. It returns the file to keep
+// open until cmd has started.
+func prepare(cmd *exec.Cmd, exe *os.File) (*os.File, error) {
+	err := platform.PrepareCommand(cmd, exe)
+	if !errors.Is(err, errors.ErrUnsupported) {
+		return exe, err
+	}
+	if err := platform.CloseOnExecAbove2(); err != nil {
+		return exe, err
+	}
+	exe, cmd.Path, err = execPath(exe, 3+len(cmd.ExtraFiles))
+	return exe, err
+}
+
+// stderrNamed is a plugin's logger as go-plugin gets it. go-plugin names
+// the logger of a plugin's stderr after the file name of the path it
+// executes, the descriptor's number here; stderrNamed names it after the
+// plugin's file instead.
+type stderrNamed struct {
+	hclog.Logger
+	execName, fileName string
+}
+
+func (l stderrNamed) Named(name string) hclog.Logger {
+	if name == l.execName {
+		name = l.fileName
+	}
+	return l.Logger.Named(name)
 }
 
 // dispense connects, negotiates the protocol and fetches Info under ctx.

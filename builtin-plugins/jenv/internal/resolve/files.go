@@ -2,10 +2,12 @@ package resolve
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // findUp returns the path of the first of names that exists in dir or in
@@ -47,21 +49,26 @@ func exists(path string) bool {
 const readLimit = 64 << 10
 
 // readFirstWord returns the first word of the first line of path that is
-// not blank, '\r' removed, as jenv version-file-read reads it; "" when
-// there is none.
+// not blank, as jenv version-file-read reads it (see firstWord).
 func readFirstWord(path string) (string, error) {
 	data, err := readHead(path)
 	if err != nil {
 		return "", err
 	}
+	return firstWord(data), nil
+}
+
+// firstWord returns the first word of the first line of data that is not
+// blank, '\r' removed; "" when there is none.
+func firstWord(data string) string {
 	for line := range strings.Lines(data) {
 		if words := splitWords(line); len(words) > 0 {
 			if word := strings.ReplaceAll(words[0], "\r", ""); word != "" {
-				return word, nil
+				return word
 			}
 		}
 	}
-	return "", nil
+	return ""
 }
 
 // readFirstLine returns the first line of path, without its newline.
@@ -71,14 +78,22 @@ func readFirstLine(path string) (string, error) {
 	return line, err
 }
 
-// readHead returns the first readLimit bytes of path, or all of it if it
-// is shorter.
+// readHead returns the first readLimit bytes of the regular file at path,
+// or all of it if it is shorter. Anything else is an error, rather than a
+// wait: a named pipe in the place of a version file, which jenv itself
+// would wait on for ever, is not opened for good (the open does not block)
+// and is refused.
 func readHead(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err != nil {
+		return "", err
+	} else if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, readLimit))
 	return string(data), err
 }

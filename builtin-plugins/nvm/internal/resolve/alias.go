@@ -82,11 +82,11 @@ func (r root) alias(name string) (target string, ok bool, err error) {
 	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
 		return "", false, nil
 	}
-	content, err := os.ReadFile(path)
+	content, err := readSmallFile(path)
 	if err != nil {
 		return "", false, err
 	}
-	for line := range strings.Lines(string(content)) {
+	for line := range strings.Lines(content) {
 		if line = strings.Trim(line, space); line != "" {
 			return line, true, nil
 		}

@@ -73,9 +73,14 @@ type Choice struct {
 // them up to a dot ("18.1" matches v18.1.0, not v18.17.1). A version is
 // installed when its bin/node is an executable file.
 //
+// Whatever a .nvmrc or an alias says, Dir lies inside NVM_DIR: it is
+// spelled from the chosen version's numbers, never from a file's words.
+// A link there (an installation that lives elsewhere) is followed, as by
+// nvm: whoever can make one chooses the programs anyway.
+//
 // The error is a *NotInstalledError when nothing installed matches, and
-// matches ErrInvalidNvmrc or ErrAliasLoop for those faults; each says which
-// file asked.
+// matches ErrInvalidNvmrc (for a .nvmrc over 64 KiB too) or ErrAliasLoop
+// for those faults; each says which file asked.
 func Choose(ctx context.Context, dir string, env map[string]string) (c Choice, ok bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return Choice{}, false, err
@@ -138,11 +143,14 @@ func (r root) request(ctx context.Context, dir string) (requested, source string
 		}
 		return "default", r.aliasPath("default"), nil
 	}
-	content, err := os.ReadFile(nvmrc)
+	content, err := readSmallFile(nvmrc)
+	if errors.Is(err, errTooLarge) {
+		return "", "", fmt.Errorf("%w %s: %w", ErrInvalidNvmrc, nvmrc, errTooLarge)
+	}
 	if err != nil {
 		return "", "", err
 	}
-	requested, err = parseNvmrc(string(content))
+	requested, err = parseNvmrc(content)
 	if err != nil {
 		return "", "", fmt.Errorf("%w %s: %w", ErrInvalidNvmrc, nvmrc, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -258,6 +259,7 @@ func TestChooseErrors(t *testing.T) {
 	}{
 		{"invalid nvmrc", "18\n20\n", ErrInvalidNvmrc, `invalid .nvmrc ` + nvmrc + `: two lines name a version, "18" and "20": exactly one may`},
 		{"empty nvmrc", "# nothing\n", ErrInvalidNvmrc, `invalid .nvmrc ` + nvmrc + `: no line names a version`},
+		{"huge nvmrc", "20\n" + strings.Repeat("#", 64<<10), ErrInvalidNvmrc, `invalid .nvmrc ` + nvmrc + `: larger than 64 KiB`},
 		{"not installed", "v17\n", nil, `N/A: version "v17" is not yet installed. (asked for by ` + nvmrc + `)`},
 		{"alias loop", "a", ErrAliasLoop, `alias loop: a -> b -> a (asked for by ` + nvmrc + `)`},
 		{"default not installed", "", nil, `N/A: version "default -> v17" is not yet installed. (asked for by ` + filepath.Join(p.nvm, "alias", "default") + `)`},

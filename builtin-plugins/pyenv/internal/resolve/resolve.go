@@ -32,14 +32,15 @@ type Selection struct {
 	// Versions are the entries asked for, in order, each resolved. Without
 	// any entry, pyenv uses the system Python: Versions is then one System.
 	Versions []Version
-	// Ignored are pyenv's warnings about values of the version file that it
-	// skipped because they point outside $PYENV_ROOT/versions.
+	// Ignored are pyenv's warnings about entries that were skipped because
+	// they lead out of $PYENV_ROOT/versions (see Select).
 	Ignored []string
 }
 
 // Version is one entry of the selection.
 type Version struct {
-	// Requested is the entry as written ("3.11", "python-3.12", "system").
+	// Requested is the entry as written ("3.11", "python-3.12", "system"),
+	// or for a path its clean form inside versions/ ("3.11/envs/venv").
 	Requested string
 	// Name is what it resolved to: a directory name under
 	// $PYENV_ROOT/versions ("3.11.7"), System, or "" when no installed
@@ -73,9 +74,13 @@ func Root(dir string, env map[string]string) (string, error) {
 // including the root of the file system, even if it lists nothing (then:
 // system); else $PYENV_ROOT/version; else system.
 //
-// Entries that match no installed version are not an error here: their
-// Name is "", and Missing reports them. An error means a version file could
-// not be read, or dir is not absolute.
+// An entry that leads out of $PYENV_ROOT/versions, or names that
+// directory itself, is skipped and reported in Ignored: a Name is always a
+// path inside versions/ (where links may lead elsewhere: they are how
+// pyenv installs a Python that lives elsewhere). Entries that match no
+// installed version are not an error here: their Name is "", and Missing
+// reports them. An error means a version file could not be read, or dir
+// is not absolute.
 func Select(dir string, env map[string]string) (Selection, error) {
 	root, err := Root(dir, env)
 	if err != nil {
@@ -84,29 +89,26 @@ func Select(dir string, env map[string]string) (Selection, error) {
 	installed := &versionsDir{path: filepath.Join(root, "versions")}
 	sel := Selection{Root: root}
 
-	var entries []string
+	var values []string
 	if value := env["PYENV_VERSION"]; value != "" {
 		sel.Source = EnvSource
-		entries = splitList(value)
+		values = []string{value}
 	} else {
 		file, found := findLocalFile(filepath.Clean(dir))
 		if !found {
 			file = filepath.Join(root, "version")
 		}
-		values, err := readVersionFile(file)
-		if err != nil {
+		if values, err = readVersionFile(file); err != nil {
 			return Selection{}, err
 		}
 		sel.Source = file
-		for _, value := range values {
-			// A repository can ship any .python-version: a path must not
-			// lead out of versions/ (pyenv's fix for CVE-2022-35861).
-			name, ok := installed.safe(value)
-			if !ok {
-				sel.Ignored = append(sel.Ignored, fmt.Sprintf("pyenv: invalid version '%s' ignored in '%s'", value, file))
-				continue
+	}
+	var entries []string
+	for _, value := range values {
+		for _, entry := range splitList(value) {
+			if name, ok := sel.check(installed, entry); ok {
+				entries = append(entries, name)
 			}
-			entries = append(entries, splitList(name)...)
 		}
 	}
 	if len(entries) == 0 {
@@ -116,6 +118,29 @@ func Select(dir string, env map[string]string) (Selection, error) {
 		sel.Versions = append(sel.Versions, Version{Requested: entry, Name: installed.resolve(entry)})
 	}
 	return sel, nil
+}
+
+// check returns the name under which entry, from sel.Source, stands for a
+// version inside versions/, or reports it in sel.Ignored. A repository can
+// ship any .python-version, and a program can be given any environment:
+// an entry must not lead out of versions/ (pyenv's fix for CVE-2022-35861,
+// which checks each line of a file, where check sees each entry of a line
+// and PYENV_VERSION too). An entry of a version file that holds a '/' must
+// also name a directory, as in pyenv.
+func (sel *Selection) check(installed *versionsDir, entry string) (string, bool) {
+	name, ok := installed.name(entry)
+	if ok && sel.Source != EnvSource && strings.ContainsAny(entry, "/"+string(filepath.Separator)) {
+		_, ok = installed.installed(name)
+	}
+	switch {
+	case ok:
+		return name, true
+	case sel.Source == EnvSource:
+		sel.Ignored = append(sel.Ignored, fmt.Sprintf("pyenv: invalid version '%s' ignored (set by %s)", entry, EnvSource))
+	default:
+		sel.Ignored = append(sel.Ignored, fmt.Sprintf("pyenv: invalid version '%s' ignored in '%s'", entry, sel.Source))
+	}
+	return "", false
 }
 
 // splitList splits a list of versions at ':'. An empty entry (as in

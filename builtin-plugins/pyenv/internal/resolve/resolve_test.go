@@ -158,6 +158,30 @@ var selectCases = []selectCase{
 		wantIgnored: 4,
 	},
 	{
+		name: "entries naming versions/ or its parent are ignored, however they are written",
+		files: map[string]string{
+			"proj/.python-version": ".\npython-..\n3.11.7:..\npython-\n3.11.7/..\n2.7.18",
+		},
+		// "python-.." and "python-" are names, of no installed version:
+		// without their prefix, they would name versions/.. and versions/.
+		want:        "python-..= 3.11.7=3.11.7 python-= 2.7.18=2.7.18",
+		wantSource:  "$T/proj/.python-version",
+		wantIgnored: 3,
+		unlikePyenv: "pyenv checks each line, not each entry, and takes '.', and '..' after a ':' or a 'python-', " +
+			"for versions: $PYENV_ROOT/versions/bin or $PYENV_ROOT/bin goes first in PATH",
+	},
+	{
+		name:  "PYENV_VERSION cannot lead out of versions/ either",
+		files: map[string]string{"outside/bin/": ""},
+		env:   map[string]string{"PYENV_VERSION": "../../outside:..:.:python-..:python-../../outside:3.12:3.11.7/../../..:/3.11.7"},
+		// Paths are cleaned as joined to versions/: "python-../../outside"
+		// is versions/outside, "/3.11.7" versions/3.11.7.
+		want:        "python-..= outside= 3.12=3.12.1 3.11.7=3.11.7",
+		wantSource:  EnvSource,
+		wantIgnored: 4,
+		unlikePyenv: "pyenv checks only version files: PYENV_VERSION=../../outside puts $T/outside/bin first in PATH",
+	},
+	{
 		name:        "a file of ignored values selects system",
 		files:       map[string]string{"outside/": "", "proj/.python-version": "../../outside"},
 		want:        "system=system",
@@ -488,4 +512,28 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// A version file is a few lines: one of up to 64 KiB is read, a larger one
+// refused, by name, rather than read into memory.
+func TestSelectRefusesHugeVersionFile(t *testing.T) {
+	top := t.TempDir()
+	mkdir(t, filepath.Join(top, "versions", "3.11.7"))
+	file := filepath.Join(top, ".python-version")
+	fits := "3.11.7\n" + strings.Repeat("#", maxVersionFileSize-len("3.11.7\n"))
+	for _, tt := range []struct {
+		content string
+		wantErr bool
+	}{{fits, false}, {fits + "\n", true}} {
+		if err := os.WriteFile(file, []byte(tt.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sel, err := Select(top, map[string]string{"PYENV_ROOT": top})
+		switch {
+		case tt.wantErr && (err == nil || !strings.Contains(err.Error(), file)):
+			t.Errorf("%d bytes: Select = %v, %v; want an error naming %s", len(tt.content), describe(sel.Versions), err, file)
+		case !tt.wantErr && (err != nil || describe(sel.Versions) != "3.11.7=3.11.7"):
+			t.Errorf("%d bytes: Select = %v, %v; want 3.11.7", len(tt.content), describe(sel.Versions), err)
+		}
+	}
 }

@@ -2,9 +2,11 @@ package resolve
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // localFileName is the name of the file that sets a directory's versions.
@@ -27,17 +29,47 @@ func findLocalFile(dir string) (path string, found bool) {
 	}
 }
 
+// maxVersionFileSize bounds what is read of a version file, which names a
+// few versions: a larger file is refused rather than read into memory.
+const maxVersionFileSize = 64 << 10
+
 // readVersionFile returns the values that the version file at path lists,
-// or none if there is no such regular file.
+// or none if there is no such regular file. A file larger than
+// maxVersionFileSize is an error.
 func readVersionFile(path string) ([]string, error) {
 	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile(path, maxVersionFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("pyenv: reading the version file: %w", err)
 	}
-	return parseVersionFile(string(data)), nil
+	return parseVersionFile(data), nil
+}
+
+// readSmallFile returns the content of the regular file at path, which
+// must hold at most limit bytes. It does not wait for a writer when path
+// has been replaced by a named pipe since it was looked at: the open does
+// not block, and anything but a regular file is refused.
+func readSmallFile(path string, limit int64) (string, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil {
+		return "", err
+	} else if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", err
+	}
+	if int64(len(data)) > limit {
+		return "", fmt.Errorf("%s is larger than %d KiB: not a version file", path, limit>>10)
+	}
+	return string(data), nil
 }
 
 // parseVersionFile returns the first word of each line of a version file,

@@ -15,9 +15,13 @@ type versionsDir struct {
 	listed bool
 }
 
-// has reports whether name is installed: versions/name is a directory.
-func (d *versionsDir) has(name string) bool {
-	return isDir(filepath.Join(d.path, name))
+// installed returns the installed version that name names: name as a
+// clean path inside versions/, when that is a directory (or a link to
+// one). A name that leads out of versions/, or names versions/ itself, is
+// never installed.
+func (d *versionsDir) installed(name string) (string, bool) {
+	name, ok := d.name(name)
+	return name, ok && isDir(filepath.Join(d.path, name))
 }
 
 // resolve returns the installed version that entry names, as pyenv
@@ -25,12 +29,14 @@ func (d *versionsDir) has(name string) bool {
 // "python-" prefix; the latest version with that prefix, first as written,
 // then without "python-". It returns "" when nothing matches.
 func (d *versionsDir) resolve(entry string) string {
-	if entry == System || d.has(entry) {
+	if entry == System {
 		return entry
 	}
 	bare := strings.TrimPrefix(entry, "python-")
-	if d.has(bare) {
-		return bare
+	for _, candidate := range []string{entry, bare} {
+		if name, ok := d.installed(candidate); ok {
+			return name
+		}
 	}
 	if name := latest(entry, d.list()); name != "" {
 		return name
@@ -38,19 +44,23 @@ func (d *versionsDir) resolve(entry string) string {
 	return latest(bare, d.list())
 }
 
-// safe checks a value read from a version file. A value that holds '/' or
-// is ".." must name a directory inside versions/, and is returned as its
-// clean path relative to versions/. Any other value cannot lead out of
-// versions/, and stays as it is.
-func (d *versionsDir) safe(value string) (string, bool) {
-	if value != ".." && !strings.ContainsAny(value, "/"+string(filepath.Separator)) {
-		return value, true
+// name returns the name under which entry stands for something inside
+// versions/: entry itself when it is a plain name, or else the clean path
+// inside versions/ that it leads to, as pyenv joins it to versions/ ("/x"
+// is versions/x). ok is false when entry leads out of versions/ or to
+// versions/ itself: "", ".", "..", "3.11/../..". Links inside versions/
+// are not looked at: they are how pyenv installs a version that lives
+// elsewhere (a system Python, a virtualenv), and whoever can make them
+// chooses the programs anyway.
+func (d *versionsDir) name(entry string) (string, bool) {
+	if !strings.ContainsAny(entry, "/"+string(filepath.Separator)) {
+		return entry, entry != "" && entry != "." && entry != ".."
 	}
-	path := filepath.Join(d.path, value)
-	if !strings.HasPrefix(path, d.path+string(filepath.Separator)) || !isDir(path) {
+	rel, err := filepath.Rel(d.path, filepath.Join(d.path, entry))
+	if err != nil || rel == "." || !filepath.IsLocal(rel) {
 		return "", false
 	}
-	return filepath.ToSlash(path[len(d.path)+1:]), true
+	return filepath.ToSlash(rel), true
 }
 
 // list returns the names of the installed versions: the entries of
@@ -64,7 +74,7 @@ func (d *versionsDir) list() []string {
 	d.listed = true
 	entries, _ := os.ReadDir(d.path) // no versions/: nothing installed
 	for _, e := range entries {
-		if e.IsDir() || e.Type()&os.ModeSymlink != 0 && d.has(e.Name()) {
+		if e.IsDir() || e.Type()&os.ModeSymlink != 0 && isDir(filepath.Join(d.path, e.Name())) {
 			d.names = append(d.names, e.Name())
 		}
 	}

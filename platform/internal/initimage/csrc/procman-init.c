@@ -12,6 +12,7 @@
  * the stop sends none and only starts the grace.
  *
  *   procman-init pidns|pidns+user|subreaper GRACE_MS
+ *   procman-init exec KEEP pipe|stderr PATH ARG0 [ARG...]   (see exec_program)
  *
  *   fd 3         the control socket
  *   fd 4         optional: the tree's cgroup directory. When it is open and
@@ -21,6 +22,19 @@
  *                an exclusive one, leaves the cgroup alone while init may
  *                still stop the tree. Should the lock not be had at once,
  *                init reports 'F' and exits.
+ *
+ * Every other descriptor init inherits (one the host opened without
+ * O_CLOEXEC just as it started init, say) it closes at once: neither init
+ * nor the program holds one for the tree's life.
+ *
+ * Init makes itself non-dumpable first thing (in pidns+user mode, once its
+ * uid and gid maps are written, which a non-dumpable process may not do,
+ * /proc/self becoming root's): the programs it runs, and every process of
+ * the host's user, can then neither ptrace it nor read its memory or
+ * environment; only a process with CAP_SYS_PTRACE still can (and one with
+ * CAP_SYS_ADMIN or CAP_PERFMON its environment). Its children
+ * are non-dumpable too until they exec, when the kernel makes the program
+ * dumpable again as usual.
  *
  * pidns:       unshare a PID namespace and fork; the child is PID 1 of the
  *              namespace and the supervisor. When PID 1 dies for any reason
@@ -79,6 +93,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -97,13 +112,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char source_sha256[] __attribute__((used)) = "procman-source-sha256:" SOURCE_SHA256;
-
 #define CTRL 3
 #define CGROUP_DIR 4
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
+#endif
+#ifndef SYS_execveat
+#define SYS_execveat 322
 #endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -231,9 +247,9 @@ static int map_user(void)
 }
 
 /* hold_cgroup takes the shared lock on the cgroup directory the host may
- * pass as descriptor 4 (see the top of this file). An exclusive lock held
- * by someone else means a sweep is reclaiming the cgroup: not for this
- * init. */
+ * pass as descriptor 4 (see the top of this file): 1 once held, 0 when none
+ * was passed. An exclusive lock held by someone else means a sweep is
+ * reclaiming the cgroup: not for this init. */
 static int hold_cgroup(void)
 {
 	/* "." opens relative to descriptor 4 only if it is a directory. */
@@ -247,7 +263,26 @@ static int hold_cgroup(void)
 		if (errno != EINTR)
 			return -1;
 	}
-	return 0;
+	return 1;
+}
+
+/* close_from closes every descriptor from fd up. */
+static void close_from(int fd)
+{
+	if (syscall(SYS_close_range, (unsigned)fd, ~0U, 0) == 0)
+		return;
+	/* Before Linux 5.9: each one /proc/self/fd lists. */
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long n = strtol(e->d_name, &end, 10);
+		if (end != e->d_name && !*end && n >= fd && n != dirfd(d))
+			close((int)n);
+	}
+	closedir(d);
 }
 
 /* ---- /proc ------------------------------------------------------------- */
@@ -821,8 +856,81 @@ static void outer(pid_t child, const sigset_t *mask)
 	}
 }
 
+/* ---- exec mode: the host's trampoline ----------------------------------- */
+
+/*
+ *   procman-init exec KEEP pipe|stderr PATH ARG0 [ARG...]
+ *
+ * The host starts a program through this mode when the program is its own
+ * child (no init of this file's kind is its parent): started in the
+ * program's stead, as the process that becomes the program (its pid, start
+ * time, process group, session and cgroup already set), it closes every
+ * descriptor but the program's, 0 to KEEP-1, and executes PATH with
+ * ARG0... and its own environment. What the host's other threads opened
+ * without O_CLOEXEC while it forked is closed so, which the host itself
+ * cannot do between fork and exec. Descriptors past the program's:
+ *
+ *   KEEP      with "pipe": where an exec failure is reported, as its errno
+ *             (an int32 in the host's byte order); closed on exec, so end
+ *             of file says the program runs. With "stderr", a failure is
+ *             a line on descriptor 2 instead, and exit status 127.
+ *   next      when PATH is empty: the program itself, an open file (O_PATH
+ *             is enough), executed through the descriptor (execveat) and
+ *             closed on exec. A #! script is an exception: its interpreter
+ *             reads it through /dev/fd/N, so the script's descriptor stays
+ *             open for it.
+ *
+ * Any other descriptor, the image of this program among them, is closed.
+ */
+static void __attribute__((noreturn)) exec_program(int argc, char **argv)
+{
+	extern char **environ;
+	char *end;
+	long keep = argc >= 6 ? strtol(argv[2], &end, 10) : 0;
+	if (argc < 6 || end == argv[2] || *end || keep < 3 || keep > INT_MAX - 2 ||
+	    (strcmp(argv[3], "pipe") && strcmp(argv[3], "stderr"))) {
+		fprintf(stderr, "usage: procman-init exec KEEP pipe|stderr PATH ARG0 [ARG...]\n");
+		_exit(2);
+	}
+	int next = (int)keep, report = -1, program = -1;
+	if (!strcmp(argv[3], "pipe"))
+		report = next++;
+	const char *path = argv[4];
+	if (!*path)
+		program = next++;
+	close_from(next);
+	if (report >= 0)
+		fcntl(report, F_SETFD, FD_CLOEXEC);
+	if (program < 0) {
+		execve(path, argv + 5, environ);
+	} else {
+		fcntl(program, F_SETFD, FD_CLOEXEC);
+		syscall(SYS_execveat, program, "", argv + 5, environ, AT_EMPTY_PATH);
+		if (errno == ENOENT) {
+			/* A script (or a program whose interpreter is missing,
+			 * which fails again): /dev/fd/N must stay open. */
+			fcntl(program, F_SETFD, 0);
+			syscall(SYS_execveat, program, "", argv + 5, environ, AT_EMPTY_PATH);
+		}
+	}
+	int32_t err = errno;
+	if (report >= 0) {
+		while (write(report, &err, sizeof err) < 0 && errno == EINTR)
+			;
+	} else {
+		fprintf(stderr, "procman-init: exec %s: %s\n", *path ? path : argv[5], strerror(err));
+	}
+	_exit(127);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "exec")) {
+		/* Not dumpable while it is the host's; the program's exec makes
+		 * the process dumpable again. */
+		prctl(PR_SET_DUMPABLE, 0);
+		exec_program(argc, argv);
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: procman-init pidns|pidns+user|subreaper GRACE_MS\n");
 		return 2;
@@ -839,13 +947,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "procman-init: unknown mode %s\n", argv[1]);
 		return 2;
 	}
-	grace_ms = atoi(argv[2]);
-	if (fcntl(CTRL, F_SETFD, FD_CLOEXEC) < 0)
-		return 2;
-	if (hold_cgroup() < 0) {
+	/* The maps first, while /proc/self is still init's own to write: the
+	 * time init can be ptraced is kept as short as can be. */
+	if (user && map_user() < 0) {
 		send_msg('F', errno);
 		return 1;
 	}
+	prctl(PR_SET_DUMPABLE, 0);
+	grace_ms = atoi(argv[2]);
+	if (fcntl(CTRL, F_SETFD, FD_CLOEXEC) < 0)
+		return 2;
+	int held = hold_cgroup();
+	if (held < 0) {
+		send_msg('F', errno);
+		return 1;
+	}
+	close_from(held ? CGROUP_DIR + 1 : CTRL + 1);
 
 	/* PID 1 of a namespace receives from outside only the signals it has
 	 * a handler for, even when they are blocked: install one for each. */
@@ -859,10 +976,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	if (user && map_user() < 0) {
-		send_msg('F', errno);
-		return 1;
-	}
 	if (mode == SUBREAPER) {
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 			send_msg('F', errno);

@@ -64,6 +64,11 @@
  * procman-init still stopping its tree) is left alone, and so is the
  * cgroup itself, but for the processes directly in it.
  *
+ * It makes itself non-dumpable before anything else: processes of its user
+ * (the host's programs) can then neither ptrace it nor read its memory or
+ * environment; only a process with CAP_SYS_PTRACE still can (and one with
+ * CAP_SYS_ADMIN or CAP_PERFMON its environment).
+ *
  * Single-threaded; no allocation but the two growable arrays that hold the
  * registrations and their paths.
  */
@@ -84,8 +89,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char source_sha256[] __attribute__((used)) = "procman-source-sha256:" SOURCE_SHA256;
 
 enum {
 	HOST_FD = 3,
@@ -1307,6 +1310,10 @@ int main(int argc, char **argv)
 	int type = 0;
 	socklen_t len = sizeof type;
 
+	/* First of all: no process of the host's user (the programs the host
+	 * runs among them) may ptrace the reaper or read its memory or
+	 * environment through /proc. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	prctl(PR_SET_NAME, "procman-reaper", 0, 0, 0);
 	setup_signals();
 	if (getsockopt(HOST_FD, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_SEQPACKET)
