@@ -2,12 +2,11 @@ package resolve
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/procman-dev/procman/builtin-plugins/internal/textfile"
 )
 
 // findUp returns the path of the first of names that exists in dir or in
@@ -51,7 +50,7 @@ const readLimit = 64 << 10
 // readFirstWord returns the first word of the first line of path that is
 // not blank, as jenv version-file-read reads it (see firstWord).
 func readFirstWord(path string) (string, error) {
-	data, err := readHead(path)
+	data, err := textfile.Head(path, readLimit)
 	if err != nil {
 		return "", err
 	}
@@ -73,29 +72,9 @@ func firstWord(data string) string {
 
 // readFirstLine returns the first line of path, without its newline.
 func readFirstLine(path string) (string, error) {
-	data, err := readHead(path)
+	data, err := textfile.Head(path, readLimit)
 	line, _, _ := strings.Cut(data, "\n")
 	return line, err
-}
-
-// readHead returns the first readLimit bytes of the regular file at path,
-// or all of it if it is shorter. Anything else is an error, rather than a
-// wait: a named pipe in the place of a version file, which jenv itself
-// would wait on for ever, is not opened for good (the open does not block)
-// and is refused.
-func readHead(path string) (string, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err != nil {
-		return "", err
-	} else if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, readLimit))
-	return string(data), err
 }
 
 // splitWords splits s into words as the shell does with its default

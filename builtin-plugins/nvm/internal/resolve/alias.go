@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/procman-dev/procman/builtin-plugins/internal/textfile"
 )
 
 // resolve returns the installed version that requested names, as "nvm use"
@@ -82,7 +84,7 @@ func (r root) alias(name string) (target string, ok bool, err error) {
 	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
 		return "", false, nil
 	}
-	content, err := readSmallFile(path)
+	content, err := textfile.Read(path, maxFileSize)
 	if err != nil {
 		return "", false, err
 	}

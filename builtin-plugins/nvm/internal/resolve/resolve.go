@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/procman-dev/procman/builtin-plugins/internal/textfile"
 )
 
 var (
@@ -132,6 +134,10 @@ func nvmDir(dir string, env map[string]string) string {
 // request returns what nvm is asked to use in dir, and the file that asks:
 // the nearest .nvmrc, else the default alias. source is "" when neither
 // exists.
+// maxFileSize bounds what is read of a .nvmrc or an alias file, which name
+// one version: a larger file is refused rather than read into memory.
+const maxFileSize = 64 << 10
+
 func (r root) request(ctx context.Context, dir string) (requested, source string, err error) {
 	nvmrc, err := findNvmrc(ctx, dir)
 	if err != nil {
@@ -143,9 +149,9 @@ func (r root) request(ctx context.Context, dir string) (requested, source string
 		}
 		return "default", r.aliasPath("default"), nil
 	}
-	content, err := readSmallFile(nvmrc)
-	if errors.Is(err, errTooLarge) {
-		return "", "", fmt.Errorf("%w %s: %w", ErrInvalidNvmrc, nvmrc, errTooLarge)
+	content, err := textfile.Read(nvmrc, maxFileSize)
+	if tooLarge := (*textfile.TooLargeError)(nil); errors.As(err, &tooLarge) {
+		return "", "", fmt.Errorf("%w %s: larger than %d KiB", ErrInvalidNvmrc, nvmrc, maxFileSize>>10)
 	}
 	if err != nil {
 		return "", "", err

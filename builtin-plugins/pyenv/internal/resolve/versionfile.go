@@ -2,11 +2,11 @@ package resolve
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
+
+	"github.com/procman-dev/procman/builtin-plugins/internal/textfile"
 )
 
 // localFileName is the name of the file that sets a directory's versions.
@@ -40,36 +40,11 @@ func readVersionFile(path string) ([]string, error) {
 	if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
 		return nil, nil
 	}
-	data, err := readSmallFile(path, maxVersionFileSize)
+	data, err := textfile.Read(path, maxVersionFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("pyenv: reading the version file: %w", err)
 	}
 	return parseVersionFile(data), nil
-}
-
-// readSmallFile returns the content of the regular file at path, which
-// must hold at most limit bytes. It does not wait for a writer when path
-// has been replaced by a named pipe since it was looked at: the open does
-// not block, and anything but a regular file is refused.
-func readSmallFile(path string, limit int64) (string, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if info, err := f.Stat(); err != nil {
-		return "", err
-	} else if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return "", err
-	}
-	if int64(len(data)) > limit {
-		return "", fmt.Errorf("%s is larger than %d KiB: not a version file", path, limit>>10)
-	}
-	return string(data), nil
 }
 
 // parseVersionFile returns the first word of each line of a version file,
