@@ -246,12 +246,7 @@ func TestPluginsLists(t *testing.T) {
 	t.Run("json", func(t *testing.T) {
 		r := run(t, withMarkerAsName(s.procman(t, "plugins", "--json"), marker))
 		r.wantExit(t, 0)
-		var got []pluginRow
-		dec := json.NewDecoder(strings.NewReader(r.stdout))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&got); err != nil {
-			t.Fatalf("stdout is not a JSON array of plugins: %v\n%s", err, r.stdout)
-		}
+		got := decodePluginRows(t, r.stdout)
 		if len(got) != len(want) {
 			t.Fatalf("%d plugins, want %d:\n%s", len(got), len(want), r.stdout)
 		}
@@ -392,6 +387,19 @@ type explainJSON struct {
 	} `json:"plugins"`
 	Warnings []string `json:"warnings"`
 	Error    string   `json:"error"`
+}
+
+// decodePluginRows decodes the output of plugins --json, which must be a
+// JSON array of plugin rows with no field unknown to pluginRow.
+func decodePluginRows(t *testing.T, stdout string) []pluginRow {
+	t.Helper()
+	var got []pluginRow
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("stdout is not a JSON array of plugins: %v\n%s", err, stdout)
+	}
+	return got
 }
 
 func decodeExplain(t *testing.T, stdout string) explainJSON {

@@ -168,12 +168,7 @@ func TestPluginsListsSkippedDirs(t *testing.T) {
 
 	t.Run("json", func(t *testing.T) {
 		r := procman(t, "plugins", "--json")
-		var got []pluginRow
-		dec := json.NewDecoder(strings.NewReader(r.stdout))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&got); err != nil {
-			t.Fatalf("stdout is not a JSON array of plugins: %v\n%s", err, r.stdout)
-		}
+		got := decodePluginRows(t, r.stdout)
 		if len(got) != len(want) {
 			t.Fatalf("%d rows, want %d:\n%s", len(got), len(want), r.stdout)
 		}

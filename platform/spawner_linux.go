@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/procman-dev/procman/platform/internal/cgroup"
+	"github.com/procman-dev/procman/platform/internal/errlist"
 )
 
 // A Spawner starts programs and contains each one's tree by the mechanism
@@ -335,7 +335,7 @@ func (c *capabilities) errFor(m Mechanism) error {
 // joinErrors is errors.Join on one line: the reasons are shown on one line
 // of a report or of procman's stderr.
 func joinErrors(errs ...error) error {
-	var list errorList
+	var list errlist.List
 	for _, err := range errs {
 		if err != nil {
 			list = append(list, err)
@@ -346,19 +346,6 @@ func joinErrors(errs ...error) error {
 	}
 	return list
 }
-
-// errorList is several errors on one line, each seen by errors.Is.
-type errorList []error
-
-func (l errorList) Error() string {
-	msgs := make([]string, len(l))
-	for i, err := range l {
-		msgs[i] = err.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func (l errorList) Unwrap() []error { return l }
 
 // choose picks want, or the strongest available mechanism when want is
 // Automatic; either must be at least min.

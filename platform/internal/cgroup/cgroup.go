@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/procman-dev/procman/platform/internal/errlist"
 	"golang.org/x/sys/unix"
 )
 
@@ -122,7 +123,7 @@ func (c *Cgroup) Signal(sig syscall.Signal) error {
 		}
 	}()
 	killDeadline := time.Now().Add(killExitWait)
-	var failures errorList
+	var failures errlist.List
 	for range maxSignalPasses {
 		pids, err := c.Procs()
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/procman-dev/procman/platform/internal/errlist"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,7 +53,7 @@ func Detect(probeName string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	var failures errorList
+	var failures errlist.List
 	for _, c := range candidates {
 		err := c.try(probeName)
 		if err == nil {
@@ -235,17 +236,3 @@ func ownCgroup() (string, error) {
 	}
 	return "", errors.New(`no cgroup v2 entry ("0::") in /proc/self/cgroup`)
 }
-
-// errorList reports several failures on one line and lets errors.Is see
-// each of them.
-type errorList []error
-
-func (l errorList) Error() string {
-	msgs := make([]string, len(l))
-	for i, err := range l {
-		msgs[i] = err.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-func (l errorList) Unwrap() []error { return l }
