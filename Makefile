@@ -51,7 +51,7 @@ test-cross:
 
 bench:
 	$(GO) test -run '^$$' -bench 'Start|Stop' -benchtime 500x ./host/
-	for m in pid-namespace cgroup subreaper process-group; do \
+	for m in automatic pid-namespace cgroup subreaper process-group; do \
 		$(GO) test -run '^$$' -bench "ManyProcesses/$$m\$$" -benchtime 1x ./host/ || exit 1; done
 	$(GO) test -run '^$$' -bench 'HostKillToLastGone' -benchtime 20x ./host/
 	$(GO) test -run '^$$' -bench 'ProtectProcess|Release' ./reaper/

@@ -124,7 +124,7 @@ func (r result) wantOneLine(t *testing.T, want string) {
 type running struct {
 	cmd    *exec.Cmd
 	lines  <-chan string // procman's stdout, line by line; closed at end of file
-	stderr *strings.Builder
+	stderr *proctest.Buffer
 }
 
 // start starts cmd with its stdout read line by line.
@@ -135,7 +135,7 @@ func start(t *testing.T, cmd *exec.Cmd) *running {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	stderr := new(strings.Builder)
+	stderr := new(proctest.Buffer)
 	cmd.Stdout, cmd.Stderr = w, stderr
 	if err := cmd.Start(); err != nil {
 		r.Close()

@@ -93,8 +93,11 @@ func TestSecondStopSignalKillsAtOnce(t *testing.T) {
 	marker := proctest.Marker(t)
 	// The shell notes each SIGTERM and goes on; the grace outlasts the test.
 	script := `trap 'echo got-term' TERM; echo ready; while :; do sleep 0.05; done`
-	p := start(t, procman(t, "run", "--grace", "1h", "--", "/bin/sh", "-c", script, marker))
+	p := start(t, procman(t, "run", "--log-level", "debug", "--grace", "1h", "--", "/bin/sh", "-c", script, marker))
 	p.waitLine(t, "ready")
+	// Signalled while procman still starts it, the command would be
+	// stopped as a start given up, not killed by the second signal.
+	waitStderr(t, p.stderr, "started:")
 	p.signal(t, syscall.SIGTERM)
 	p.waitLine(t, "got-term") // the first signal reached the tree; its grace runs
 	p.signal(t, syscall.SIGTERM)

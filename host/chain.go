@@ -26,6 +26,7 @@ const maxPluginFailures = 3
 type chain struct {
 	settings pluginSettings
 	logger   hclog.Logger
+	spawner  *platform.Spawner // the Manager's, which contains plugin processes too; nil if none
 
 	loadOnce   sync.Once
 	discovered discovery.Result
@@ -51,8 +52,8 @@ type plugin struct {
 	disabled bool
 }
 
-func newChain(s pluginSettings, logger hclog.Logger) *chain {
-	return &chain{settings: s, logger: logger}
+func newChain(s pluginSettings, logger hclog.Logger, spawner *platform.Spawner) *chain {
+	return &chain{settings: s, logger: logger, spawner: spawner}
 }
 
 // load finds the plugins, once. They are started by startAll.
@@ -96,7 +97,7 @@ func (c *chain) load(ctx context.Context) {
 		c.socketDir, c.unguardDir = dir, unguard
 		for _, p := range c.entries {
 			if p.path != "" {
-				p.external = pluginhost.NewExternal(p.path, dir, c.logger.Named(p.name))
+				p.external = pluginhost.NewExternal(p.path, dir, c.spawner, c.logger.Named(p.name))
 			}
 		}
 	})

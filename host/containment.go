@@ -15,7 +15,11 @@ import (
 type Mechanism = platform.Mechanism
 
 // The containment mechanisms, weakest first. On Linux a Manager uses the
-// strongest one the system allows unless WithContainment says otherwise.
+// strongest one the system allows that keeps what the program sees
+// unchanged — Cgroup where a cgroup v2 subtree can be written, else
+// Subreaper — unless WithContainment says otherwise: PIDNamespace
+// isolates the program (it sees its namespace's pids and a /proc of its
+// own), so it is used only when asked for.
 const (
 	Automatic    = platform.Automatic
 	ProcessGroup = platform.ProcessGroup
@@ -31,9 +35,10 @@ type Containment = platform.Containment
 // "subreaper", "process-group" or "automatic").
 func ParseMechanism(s string) (Mechanism, error) { return platform.ParseMechanism(s) }
 
-// WithContainment forces a containment mechanism instead of the strongest
-// available one. If it is not available, every Start fails with the reason,
-// and so does Containment.
+// WithContainment forces a containment mechanism instead of the default.
+// If it is not available, every Start fails with the reason, and so does
+// Containment. WithContainment(PIDNamespace) is how a Manager isolates
+// its programs in PID namespaces.
 func WithContainment(m Mechanism) Option {
 	return func(s *settings) { s.containment = m }
 }
@@ -76,15 +81,23 @@ func DetectContainment(m Mechanism) (Containment, error) {
 var warned sync.Map
 
 // warnIfWeak logs, once per process, that c was detected weaker than the
-// strongest mechanism, and why the stronger ones are not available.
+// default mechanisms, and why the stronger ones are not available: a
+// warning when nothing stands between the host and its programs (process
+// groups: nothing survives the host to stop them), a debug line when the
+// subreaper init stands in for a cgroup.
 func warnIfWeak(logger hclog.Logger, c Containment) {
-	if c.Forced || c.Mechanism == PIDNamespace {
+	if c.Forced || c.Mechanism >= Cgroup {
 		return
 	}
 	if _, seen := warned.LoadOrStore(c.String(), true); seen {
 		return
 	}
-	logger.Warn(fmt.Sprintf("containment is %v, weaker than %v: %s", c.Mechanism, PIDNamespace, c.Why()))
+	msg := fmt.Sprintf("containment is %v, weaker than %v: %s", c.Mechanism, Cgroup, c.Why())
+	if c.Mechanism < Subreaper {
+		logger.Warn(msg)
+	} else {
+		logger.Debug(msg)
+	}
 }
 
 // The reaper is shared by every Manager of the program: one process that

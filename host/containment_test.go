@@ -64,10 +64,15 @@ func TestContainmentReportsTheMechanismInForce(t *testing.T) {
 	}
 	for _, mech := range mechanisms {
 		if mech > c.Mechanism {
-			if _, ok := c.Unavailable[mech]; !ok {
-				t.Errorf("Containment %v says nothing of why %v, a stronger one, is not used", c.Mechanism, mech)
+			_, unavailable := c.Unavailable[mech]
+			_, onRequest := c.OnRequest[mech]
+			if unavailable == onRequest {
+				t.Errorf("Containment %v says %v, a stronger one, is unavailable %v and available on request %v: want exactly one", c.Mechanism, mech, unavailable, onRequest)
 			}
 		}
+	}
+	if c.Mechanism == host.PIDNamespace {
+		t.Errorf("the default containment is %v: it must keep real pids", c.Mechanism)
 	}
 	forced := newManager(t, host.WithContainment(host.ProcessGroup))
 	if c, err := forced.Containment(); err != nil || c.Mechanism != host.ProcessGroup || !c.Forced {

@@ -49,7 +49,6 @@ func New(opts ...Option) *Manager {
 		stopGracePeriod: s.stopGracePeriod,
 		handleSignals:   s.handleSignals,
 		procs:           make(map[Handle]*process),
-		chain:           newChain(s.plugins, s.logger),
 	}
 	m.closing, m.cancelStarts = context.WithCancel(context.Background())
 	if m.spawnerErr = s.check(); m.spawnerErr == nil {
@@ -66,6 +65,8 @@ func New(opts ...Option) *Manager {
 	} else {
 		warnIfWeak(m.logger, m.spawner.Containment())
 	}
+	// Plugin processes are contained as the programs are.
+	m.chain = newChain(s.plugins, s.logger, m.spawner)
 	if m.handleSignals {
 		relay.add(m)
 	}

@@ -79,9 +79,9 @@ func TestProgramsCannotReachTheHost(t *testing.T) {
 			}
 		}
 		want := map[host.Mechanism][]string{
-			host.PIDNamespace: {"init", "init", "host", "reaper"}, // PID 1 and the process holding its namespace
-			host.Cgroup:       {"init", "host", "reaper"},
-			host.Subreaper:    {"init", "host", "reaper"},
+			host.PIDNamespace: {"init"},                           // PID 1: in a /proc of its own, nothing above it is visible
+			host.Cgroup:       {"init", "init", "host", "reaper"}, // the init and its keeper
+			host.Subreaper:    {"init", "init", "host", "reaper"},
 			host.ProcessGroup: {"host"},
 		}[mech]
 		if mech == host.ProcessGroup {

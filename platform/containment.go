@@ -11,24 +11,33 @@ import (
 type Mechanism int
 
 const (
-	// Automatic picks the strongest mechanism the system allows.
+	// Automatic picks the strongest mechanism the system allows that
+	// keeps what the program sees unchanged: its real pid, the host's
+	// /proc (Cgroup, else Subreaper, else ProcessGroup).
 	Automatic Mechanism = iota
 	// ProcessGroup: the tree is the program's process group. A process that
 	// leaves the group (setsid, setpgid) escapes, and nothing survives the
 	// host to clean up after it. The last resort.
 	ProcessGroup
 	// Subreaper: a procman-init parent marked child subreaper, so that
-	// orphans (double-forked daemons) stay in its tree; it stops the tree
-	// when the host dies, and the reaper stops it if it is killed.
+	// orphans (double-forked daemons) stay in its tree, under a keeper
+	// that kills what is left should the init be killed; the init stops
+	// the tree when the host dies, and the reaper stops it if the init
+	// does not. The program keeps its real pid: the default where no
+	// cgroup can be made.
 	Subreaper
-	// Cgroup: the program is in a cgroup v2 of its own from birth; the tree
-	// is the cgroup, killed as one with cgroup.kill; the reaper kills it if
-	// the host dies.
+	// Cgroup: a subreaper procman-init and everything it starts are in a
+	// cgroup v2 of the tree's own from birth, killed as one with
+	// cgroup.kill; the reaper kills it if the host dies. The program
+	// keeps its real pid: the default wherever a cgroup v2 subtree can be
+	// written.
 	Cgroup
 	// PIDNamespace: procman-init is PID 1 of a PID namespace holding the
-	// tree (inside a user namespace when unprivileged); when it dies, for
-	// any reason, the kernel kills every process of the namespace. The
-	// strongest: nothing escapes.
+	// tree (inside a user namespace when unprivileged), with a /proc of
+	// its own; when it dies, for any reason, the kernel kills every
+	// process of the namespace. The strongest, and isolation rather than
+	// transparency — the program sees its namespace's pids, and pid files
+	// it writes hold them — so it is used only when asked for.
 	PIDNamespace
 )
 
@@ -70,9 +79,15 @@ type Containment struct {
 	// procman-init leaves, should the init itself die.
 	Guarded bool
 
-	// Unavailable says, for each mechanism not in force, why: it failed
-	// when tried, or a weaker one was forced.
+	// Unavailable says, for each mechanism stronger than the one in force
+	// and not in OnRequest, why it is not used: it failed when tried, or
+	// a weaker one was forced.
 	Unavailable map[Mechanism]string
+
+	// OnRequest holds the mechanisms stronger than the one in force that
+	// are available but used only when asked for, each with what it
+	// changes in what the program sees.
+	OnRequest map[Mechanism]string
 
 	// DescriptorLeak, when not empty, says why a program may inherit a
 	// descriptor that another goroutine or C code of the host opens
@@ -88,7 +103,10 @@ type Containment struct {
 func (c Containment) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "containment: %v", c.Mechanism)
-	if c.Cgroup {
+	switch {
+	case c.Cgroup && c.Mechanism == Cgroup:
+		fmt.Fprintf(&b, " (%s)", c.CgroupDir)
+	case c.Cgroup:
 		fmt.Fprintf(&b, " + cgroup (%s)", c.CgroupDir)
 	}
 	if c.Guarded {
@@ -101,6 +119,9 @@ func (c Containment) String() string {
 		if reason, ok := c.Unavailable[m]; ok {
 			fmt.Fprintf(&b, "\n  %v: not used: %s", m, reason)
 		}
+		if changes, ok := c.OnRequest[m]; ok {
+			fmt.Fprintf(&b, "\n  %v: available on request (%s)", m, changes)
+		}
 	}
 	if c.DescriptorLeak != "" {
 		fmt.Fprintf(&b, "\n  descriptors the host opens without close-on-exec may leak into programs: %s", c.DescriptorLeak)
@@ -111,12 +132,15 @@ func (c Containment) String() string {
 // SpawnerOptions configure NewSpawner.
 type SpawnerOptions struct {
 	// Mechanism forces a mechanism; Automatic (the zero value) picks the
-	// strongest available. A forced mechanism that is unavailable is an
-	// error.
+	// strongest available one that keeps what the program sees
+	// unchanged. A forced mechanism that is unavailable is an error.
 	Mechanism Mechanism
 
 	// Minimum is the weakest mechanism acceptable: a weaker choice (forced
-	// or detected) makes NewSpawner fail with a *WeakError instead.
+	// or detected) makes NewSpawner fail with a *WeakError instead. With
+	// Automatic, a Minimum stronger than the default makes the weakest
+	// available mechanism that is strong enough the choice, even one used
+	// only on request.
 	Minimum Mechanism
 
 	// Grace is how long, when the host dies, a tree gets between SIGTERM

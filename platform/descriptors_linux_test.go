@@ -88,8 +88,8 @@ func holders(target string) []string {
 
 // listingScript lists the shell's descriptors, as inherited by ls, which
 // adds its own (the directory it reads, the lowest free number), then
-// waits for a line on stdin, taking no processor meanwhile. ($$ would not
-// do: in a PID namespace it is not /proc's pid.)
+// waits for a line on stdin, taking no processor meanwhile. (ls's own
+// /proc/self/fd shows what the shell passed it.)
 const listingScript = `ls /proc/self/fd; read line`
 
 // TestNoStrayDescriptorReachesAProgram starts programs under each
@@ -158,9 +158,9 @@ func TestNoStrayDescriptorReachesAProgram(t *testing.T) {
 		expectNoHolder(t, r)
 		if os.Geteuid() == 0 {
 			for _, p := range procs {
-				if p.init != nil {
-					checkInitDescriptors(t, p.init.outer.Pid, s.Containment().CgroupDir)
-					checkInitDescriptors(t, p.init.pid, s.Containment().CgroupDir)
+				if it, ok := p.tree.(*initTree); ok {
+					checkInitDescriptors(t, it.init.outer.Pid, s.Containment().CgroupDir)
+					checkInitDescriptors(t, it.init.pid, s.Containment().CgroupDir)
 				}
 			}
 		}

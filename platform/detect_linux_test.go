@@ -12,12 +12,12 @@ import (
 // before.
 func TestTransientDetectionFailureIsTriedAgain(t *testing.T) {
 	detected.mu.Lock()
-	saved := detected.caps
-	detected.caps = nil
+	saved := detected.sys
+	detected.sys = nil
 	detected.mu.Unlock()
 	t.Cleanup(func() {
 		detected.mu.Lock()
-		detected.caps = saved
+		detected.sys = saved
 		detected.mu.Unlock()
 	})
 

@@ -48,6 +48,8 @@ type initConfig struct {
 	cgroup *os.File   // passed as descriptor 4
 	extra  []*os.File // passed after the others
 	uid    int        // not 0: run as that user and group
+	// bornInCgroup: the init starts in cgroup, as the host starts it.
+	bornInCgroup bool
 	// wrap, when set, makes the command that runs the init with args
 	// (the image's path, the mode and the grace), giving it marker.
 	wrap func(marker string, args ...string) *exec.Cmd
@@ -98,8 +100,15 @@ func launchInit(t *testing.T, cfg initConfig) *testInit {
 		cmd = exec.Command(args[0], args[1:]...)
 		cmd.Args[0] = marker
 	}
+	if cfg.uid != 0 || cfg.bornInCgroup {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
 	if cfg.uid != 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(cfg.uid), Gid: uint32(cfg.uid)}}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(cfg.uid), Gid: uint32(cfg.uid)}
+	}
+	if cfg.bornInCgroup {
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = int(cfg.cgroup.Fd())
 	}
 
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
@@ -324,8 +333,8 @@ func TestInitStopsWhenItsHostLeavesAMessageUnfinished(t *testing.T) {
 }
 
 // TestInitClosesTheDescriptorsOfRefusedStarts: whatever becomes of a start
-// request, the three descriptors it brought are closed, and the init can
-// still start a program after any number of refused or failed starts.
+// request, the descriptors it brought are closed, and the init can still
+// start a program after any number of refused or failed starts.
 func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 	eachInitMode(t, func(t *testing.T, mode string) {
 		marker := proctest.Marker(t)
@@ -349,6 +358,10 @@ func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 			{"argc 0", []byte("/bin/sh\x00/\x000\x00"), 3, msgExecFailed, syscall.EINVAL},
 			{"argc beyond the strings", []byte("/bin/sh\x00/\x005\x00sh\x00"), 3, msgExecFailed, syscall.EINVAL},
 			{"two descriptors", startPayload(valid), 2, msgExecFailed, syscall.EINVAL},
+			{"five descriptors", startPayload(valid), 5, msgExecFailed, syscall.EINVAL},
+			// The 4th is the file executed, here the null device: the
+			// valid path is not what runs.
+			{"a 4th descriptor not executable", startPayload(valid), 4, msgExecFailed, syscall.EACCES},
 			{"no such program", startPayload(badPath), 3, msgExecFailed, syscall.ENOENT},
 			{"no such directory", startPayload(badDir), 3, msgChdirFailed, syscall.ENOENT},
 		} {
@@ -369,6 +382,127 @@ func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 		ti.expectExit(t, ExitStatus{Code: 7})
 		ti.expectEOF(t)
 	})
+}
+
+// TestInitExecutesTheFileItIsGiven: a start request with a 4th
+// descriptor runs that file, whatever its path names (another program, or
+// nothing), whether it was opened O_PATH or for reading; a #! script too,
+// whose interpreter reads it through /dev/fd/N. A program that is no
+// script gets no descriptor but its 0, 1 and 2.
+func TestInitExecutesTheFileItIsGiven(t *testing.T) {
+	dir, err := proctest.WorldReadableTempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit \"$1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	eachInitMode(t, func(t *testing.T, mode string) {
+		for _, c := range []struct {
+			name  string
+			path  string // what the start request names
+			flags int    // how the file is opened
+		}{
+			{"another program named, O_PATH", "/bin/false", unix.O_PATH},
+			{"no program named, O_RDONLY", "/nonexistent", unix.O_RDONLY},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				marker := proctest.Marker(t)
+				ti := startTestInit(t, initConfig{mode: mode, grace: time.Second})
+				sh := openFile(t, "/bin/sh", c.flags)
+				stdin, hold, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer stdin.Close()
+				defer hold.Close()
+				ready, stdout, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ready.Close()
+				defer stdout.Close()
+				// Once the shell runs the script, the dynamic loader has
+				// closed what it opened.
+				spec := shellSpec(t, marker, "echo; read x; exit 7")
+				spec.Path = c.path
+				spec.Stdin, spec.Stdout = stdin, stdout
+				pid := ti.startFile(t, spec, sh)
+				stdin.Close()
+				stdout.Close()
+				ready.SetReadDeadline(time.Now().Add(initTimeout))
+				if _, err := ready.Read(make([]byte, 1)); err != nil {
+					t.Fatalf("the program did not get ready: %v", err)
+				}
+				if fds := programDescriptors(t, pid); !slices.Equal(fds, []string{"0", "1", "2"}) {
+					t.Errorf("the program has descriptors %v, want 0, 1 and 2", fds)
+				}
+				hold.Close()
+				ti.expectExit(t, ExitStatus{Code: 7})
+				ti.expectEOF(t)
+			})
+		}
+		t.Run("script", func(t *testing.T) {
+			marker := proctest.Marker(t)
+			ti := startTestInit(t, initConfig{mode: mode, grace: time.Second})
+			spec := shellSpec(t, marker, "")
+			spec.Path = "/nonexistent"
+			spec.Args = []string{"script", "5", marker}
+			ti.startFile(t, spec, openFile(t, script, unix.O_PATH))
+			ti.expectExit(t, ExitStatus{Code: 5})
+			ti.expectEOF(t)
+		})
+	})
+}
+
+// openFile opens path with flags (and O_CLOEXEC), closed at the end of the
+// test.
+func openFile(t *testing.T, path string, flags int) *os.File {
+	t.Helper()
+	fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// startFile has the init start spec by executing exe, passed as the 4th
+// descriptor, and returns the program's pid as the test sees it.
+func (ti *testInit) startFile(t *testing.T, spec Spec, exe *os.File) int {
+	t.Helper()
+	payload := startPayload(spec)
+	rights := []int{int(spec.Stdin.Fd()), int(spec.Stdout.Fd()), int(spec.Stderr.Fd()), int(exe.Fd())}
+	if err := ti.send(msgStart, int32(len(payload)), payload, rights); err != nil {
+		t.Fatal(err)
+	}
+	m := ti.next(t)
+	if m.kind != msgStarted {
+		t.Fatalf("start %v through a descriptor: procman-init sent %q %d, want the program's start", spec.Args, rune(m.kind), m.value)
+	}
+	pid, err := ti.programPid(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+// programDescriptors lists the descriptors of the program pid, which runs
+// as the test's user and is dumpable.
+func programDescriptors(t *testing.T, pid int) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fds []string
+	for _, e := range entries {
+		fds = append(fds, e.Name())
+	}
+	return fds
 }
 
 // initDescriptors lists the descriptors of procman-init pid; nil when not
@@ -455,7 +589,7 @@ func TestInitProgramDiesOfASignalThatComesBeforeItsExec(t *testing.T) {
 		// Every ptrace request comes from the thread that attached.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		initPid := ti.cmd.Process.Pid
+		initPid := ti.pid // the supervisor, not the keeper: it starts the program
 		if err := ptraceSeize(initPid, unix.PTRACE_O_TRACEVFORK|unix.PTRACE_O_TRACESYSGOOD); err != nil {
 			t.Skipf("ptrace: %v", err)
 		}
@@ -811,17 +945,7 @@ func TestInitStopsItsTreeInANestedPIDNamespace(t *testing.T) {
 		t.Skip("unshare (util-linux) is missing")
 	}
 	marker := proctest.Marker(t)
-	ti := startTestInit(t, initConfig{mode: "subreaper", grace: 500 * time.Millisecond, wrap: func(initMarker string, args ...string) *exec.Cmd {
-		unshare := []string{"--pid", "--fork", "--kill-child"}
-		if os.Geteuid() != 0 {
-			unshare = append([]string{"--user", "--map-root-user"}, unshare...)
-		}
-		// PID 1 is a shell; the init is not pid 2, whose /proc entry
-		// (outside) is kthreadd, whose children (kernel threads) have the
-		// small pids the tree has inside.
-		script := `/bin/true; "$@"; exit $?`
-		return exec.Command("unshare", append(append(unshare, "/bin/sh", "-c", script, initMarker), args...)...)
-	}})
+	ti := startTestInit(t, initConfig{mode: "subreaper", grace: 500 * time.Millisecond, wrap: inNestedPIDNamespace})
 	if ns, err := nsPids(ti.pid); err != nil || len(ns) != 2 {
 		t.Fatalf("procman-init's NSpid %v (%v), want it one PID namespace below /proc's", ns, err)
 	}
@@ -834,6 +958,27 @@ func TestInitStopsItsTreeInANestedPIDNamespace(t *testing.T) {
 	if pids := proctest.WaitGone(marker, initTimeout); len(pids) > 0 {
 		t.Errorf("%v of the tree outlived its stop", pids)
 	}
+}
+
+// inNestedPIDNamespace runs the init in a PID namespace of its own that
+// keeps its parent's /proc (an initConfig's wrap). Its PID 1, a shell,
+// exits as the init did.
+func inNestedPIDNamespace(initMarker string, args ...string) *exec.Cmd {
+	return nestedPIDNamespace(`exit $code`, initMarker, args...)
+}
+
+// nestedPIDNamespace is inNestedPIDNamespace whose PID 1 runs the script
+// then once the init has exited, with the init's exit code as $code.
+func nestedPIDNamespace(then, initMarker string, args ...string) *exec.Cmd {
+	unshare := []string{"--pid", "--fork", "--kill-child"}
+	if os.Geteuid() != 0 {
+		unshare = append([]string{"--user", "--map-root-user"}, unshare...)
+	}
+	// PID 1 is a shell; the init is not pid 2, whose /proc entry
+	// (outside) is kthreadd, whose children (kernel threads) have the
+	// small pids the tree has inside.
+	script := `/bin/true; "$@"; code=$?; ` + then
+	return exec.Command("unshare", append(append(unshare, "/bin/sh", "-c", script, initMarker), args...)...)
 }
 
 // parentPid returns the parent of pid, 0 if pid is gone.
@@ -867,19 +1012,7 @@ func TestInitHoldsItsCgroupLocked(t *testing.T) {
 	mount := cgroup2Mount(t)
 	eachInitMode(t, func(t *testing.T, mode string) {
 		marker := proctest.Marker(t)
-		dir := filepath.Join(mount, "procman-test-init-lock-"+strings.TrimPrefix(marker, "procman-marker-"))
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := os.Remove(dir); err != nil {
-				t.Errorf("remove the test's cgroup: %v", err)
-			}
-		})
-		cg, err := os.Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		dir, cg := makeTestCgroup(t, mount, "init-lock", marker)
 		defer cg.Close()
 		ti := startTestInit(t, initConfig{mode: mode, grace: time.Second, cgroup: cg})
 		cg.Close()
@@ -910,6 +1043,27 @@ func TestInitHoldsItsCgroupLocked(t *testing.T) {
 			t.Errorf("exclusive lock once procman-init is gone: %v", err)
 		}
 	})
+}
+
+// makeTestCgroup makes a cgroup under mount, named for the test and its
+// marker, removed at the end of the test (once the processes in it are
+// gone), and opens its directory.
+func makeTestCgroup(t *testing.T, mount, name, marker string) (string, *os.File) {
+	t.Helper()
+	dir := filepath.Join(mount, "procman-test-"+name+"-"+strings.TrimPrefix(marker, "procman-marker-"))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Remove(dir); err != nil {
+			t.Errorf("remove the test's cgroup: %v", err)
+		}
+	})
+	cg, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, cg
 }
 
 // cgroup2Mount returns where the cgroup v2 hierarchy is mounted.

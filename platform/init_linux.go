@@ -20,7 +20,7 @@ import (
 // parent of one managed tree. It is started ahead of time and waits, ready,
 // until it is asked to start a program.
 type initProc struct {
-	outer   *Process      // the host's child: the init itself, or in pidns mode the process holding PID 1's namespace open
+	outer   *Process      // the host's child: the keeper in subreaper mode, the process holding PID 1's namespace in pidns mode
 	conn    *net.UnixConn // the control socket
 	pid     int           // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
 	inNS    bool          // the supervisor is in a PID namespace of its own
@@ -34,6 +34,7 @@ const (
 	msgChdirFailed = 'D'
 	msgExecFailed  = 'E'
 	msgForkFailed  = 'F'
+	msgNoProc      = 'M'
 	msgExited      = 'Q'
 	msgStart       = 'X'
 	msgSignal      = 'S'
@@ -108,6 +109,8 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 		err = fmt.Errorf("procman-init (%s) did not get ready: %w", mode, err)
 	case m.kind == msgForkFailed:
 		err = fmt.Errorf("procman-init (%s): %w", mode, syscall.Errno(m.value))
+	case m.kind == msgNoProc:
+		err = fmt.Errorf("procman-init (%s): cannot mount a private /proc: %w", mode, syscall.Errno(m.value))
 	case m.kind != msgReady || m.pid <= 0:
 		err = fmt.Errorf("procman-init (%s): unexpected message %q", mode, rune(m.kind))
 	}
@@ -123,14 +126,16 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 // milliseconds normally.
 const initReadyTimeout = 10 * time.Second
 
-// close ends an init that runs no program, or abandons one: with its
-// control socket closed it stops its tree and exits.
-func (in *initProc) close() {
+// close ends an init that runs no program, or abandons one, in the
+// background: with its control socket closed it stops its tree and exits.
+func (in *initProc) close() { go in.end() }
+
+// end ends an init as close does, and returns once it has exited and
+// what it held is freed.
+func (in *initProc) end() {
 	in.conn.Close()
-	go func() {
-		in.outer.Wait()
-		in.free()
-	}()
+	in.outer.Wait()
+	in.free()
 }
 
 // free frees what the init holds once it has exited: its socket, its
@@ -193,6 +198,11 @@ func (in *initProc) run(spec Spec) (int, error) {
 		return 0, syscall.E2BIG
 	}
 	rights := []int{int(spec.Stdin.Fd()), int(spec.Stdout.Fd()), int(spec.Stderr.Fd())}
+	if fd, ok := procFD(spec.Path); ok {
+		// A descriptor of this process: init executes the file it is
+		// open on, passed along.
+		rights = append(rights, fd)
+	}
 	n := min(len(payload), chunk)
 	err := in.send(msgStart, int32(len(payload)), payload[:n], rights)
 	payload = payload[n:]
@@ -275,18 +285,54 @@ func runProgram(ctx context.Context, in *initProc, spec Spec) (*Process, error) 
 		in.close() // it stops whatever it had started
 		return nil, err
 	}
-	p := &Process{Pid: pid, init: in, exited: make(chan struct{}), gone: make(chan struct{})}
-	go p.watchInit()
-	return p, nil
+	t := &initTree{init: in, exited: make(chan struct{}), goneCh: make(chan struct{})}
+	go t.watch()
+	return &Process{Pid: pid, tree: t}, nil
 }
 
-// watchInit reads the init's reports: the program's exit, then end of file
+// An initTree is a program started by a procman-init, and the tree the
+// init holds.
+type initTree struct {
+	init *initProc
+
+	exited chan struct{} // closed once the program's exit is known
+	exit   ExitStatus    // set before exited is closed
+	err    error         // set before exited is closed
+
+	goneCh chan struct{} // closed once the init has exited, its tree gone
+}
+
+func (t *initTree) wait() (ExitStatus, error) {
+	<-t.exited
+	return t.exit, t.err
+}
+
+func (t *initTree) signal(sig syscall.Signal) error {
+	select {
+	case <-t.exited:
+		return nil
+	default:
+	}
+	return t.init.sendIfOpen(msgSignal, int32(sig))
+}
+
+func (t *initTree) signalTree(sig syscall.Signal) error {
+	return t.init.sendIfOpen(msgSignalTree, int32(sig))
+}
+
+func (t *initTree) members() ([]int, error) { return liveDescendants(t.init.pid) }
+
+func (t *initTree) gone() <-chan struct{} { return t.goneCh }
+
+func (t *initTree) release() error { return t.init.free() }
+
+// watch reads the init's reports: the program's exit, then end of file
 // once the tree is gone and the init exits.
-func (p *Process) watchInit() {
+func (t *initTree) watch() {
 	reported := false
 	reset := false
 	for {
-		m, err := p.init.read()
+		m, err := t.init.read()
 		if errors.Is(err, syscall.ECONNRESET) && !reset {
 			// The init exited with messages of ours unread: the reset
 			// comes once, ahead of the reports it had sent, still to read.
@@ -297,18 +343,18 @@ func (p *Process) watchInit() {
 			break
 		}
 		if m.kind == msgExited && !reported {
-			p.exit = waitStatus(m.value)
+			t.exit = waitStatus(m.value)
 			reported = true
-			close(p.exited)
+			close(t.exited)
 		}
 	}
-	_, err := p.init.outer.Wait()
+	_, err := t.init.outer.Wait()
 	if !reported {
 		if err == nil {
 			err = errors.New("procman-init ended before the program did (was it killed?)")
 		}
-		p.err = err
-		close(p.exited)
+		t.err = err
+		close(t.exited)
 	}
-	close(p.gone)
+	close(t.goneCh)
 }

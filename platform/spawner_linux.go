@@ -7,51 +7,77 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/procman-dev/procman/platform/internal/cgroup"
 	"github.com/procman-dev/procman/platform/internal/errlist"
 )
 
+// mechanisms are the mechanisms of this system, strongest first. A new
+// mechanism is a file of its own, which defines its kind, and a line here.
+var mechanisms = []*mechanismKind{
+	&pidNamespaceKind,
+	&cgroupKind,
+	&subreaperKind,
+	&processGroupKind,
+}
+
+// A mechanismKind is one containment mechanism, as a Spawner ranks, probes
+// and opens it.
+type mechanismKind struct {
+	mechanism Mechanism
+
+	// onRequest, when set, says what the mechanism changes in what the
+	// program sees: it is then used only when asked for (forced, or
+	// needed to reach SpawnerOptions.Minimum), never picked by default.
+	onRequest string
+
+	// unavailable says why the mechanism cannot be used on sys, or nil.
+	unavailable func(sys *system) error
+
+	// cgroupDir, if not nil, is where each tree gets a cgroup of its own
+	// on sys ("" for none).
+	cgroupDir func(sys *system) string
+
+	// open returns what starts the mechanism's trees, each in a cgroup of
+	// its own under cgroupDir unless that is "".
+	open func(sys *system, opts SpawnerOptions, cgroupDir string) starter
+}
+
+// A starter starts the trees of one mechanism.
+type starter interface {
+	start(ctx context.Context, spec Spec) (*Process, error)
+	// close ends what the starter keeps ready; started trees go on.
+	close()
+}
+
 // A Spawner starts programs and contains each one's tree by the mechanism
 // its Containment reports. It is safe for concurrent use.
 type Spawner struct {
 	containment Containment
-	opts        SpawnerOptions
-	exe         *Executable      // procman-init
-	mode        string           // procman-init's mode; "" for ProcessGroup
-	inits       *pool[*initProc] // ready inits; nil for ProcessGroup
+	starter     starter
 }
 
 // NewSpawner returns a Spawner using the mechanism opts ask for, or the
-// strongest one available. Detection (by really trying each mechanism)
-// takes a few milliseconds the first time; what it finds is kept for the
-// life of the process, except failures that may pass (out of descriptors,
-// processes or memory), which are tried again by the next NewSpawner.
+// strongest one available that keeps what the program sees unchanged
+// (Cgroup, else Subreaper, else ProcessGroup): PIDNamespace only when asked
+// for. Detection (by really trying each mechanism) takes a few
+// milliseconds the first time; what it finds is kept for the life of the
+// process, except failures that may pass (out of descriptors, processes or
+// memory), which are tried again by the next NewSpawner.
 func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
-	caps := detect(opts.Guard)
-	c, err := caps.choose(opts.Mechanism, opts.Minimum)
+	sys := detect(opts.Guard)
+	c, kind, err := sys.choose(opts.Mechanism, opts.Minimum)
 	if err != nil {
 		return nil, err
 	}
-	s := &Spawner{containment: c, opts: opts, exe: caps.exe}
-	switch c.Mechanism {
-	case PIDNamespace:
-		s.mode = caps.pidnsMode
-	case Cgroup, Subreaper:
-		s.mode = "subreaper"
-	default:
-		return s, nil
-	}
-	s.inits = &pool[*initProc]{make: s.makeInit, discard: func(in *initProc) { in.close() }}
-	s.inits.refill() // ready before the first Start
-	return s, nil
+	return &Spawner{containment: c, starter: kind.open(sys, opts, c.CgroupDir)}, nil
 }
 
 // DetectContainment reports what a Spawner made with opts would use, and
 // why no stronger mechanism, without making one.
 func DetectContainment(opts SpawnerOptions) (Containment, error) {
-	return detect(opts.Guard).choose(opts.Mechanism, opts.Minimum)
+	c, _, err := detect(opts.Guard).choose(opts.Mechanism, opts.Minimum)
+	return c, err
 }
 
 // Containment reports the mechanism in force.
@@ -64,6 +90,9 @@ func (s *Spawner) Containment() Containment { return s.containment }
 // unless Containment's DescriptorLeak says otherwise, and neither it nor
 // anything it starts can ptrace this process or procman's helpers or read
 // their environment (see ProtectHost), unless it has CAP_SYS_PTRACE.
+// Under every mechanism but ProcessGroup the program gets descriptors 0, 1
+// and 2 only, not spec.ExtraFiles; spec.Path may be /proc/self/fd/N, a
+// descriptor of this process, whose file is then what runs.
 //
 // ctx bounds the start: once it is done, Start gives up, stops whatever
 // it had started, and returns ctx's error.
@@ -74,154 +103,54 @@ func (s *Spawner) Start(ctx context.Context, spec Spec) (*Process, error) {
 	if err := ProtectHost(); err != nil {
 		return nil, fmt.Errorf("make the host non-dumpable: %w", err)
 	}
-	if s.inits == nil {
-		return start(spec, -1)
-	}
-	in, err := s.inits.get()
-	if err != nil {
-		return nil, err
-	}
-	defer s.inits.refill()
-	return runProgram(ctx, in, spec)
+	return s.starter.start(ctx, spec)
 }
 
-// Close ends the procman-inits kept ready for the next Start. Processes
-// already started are not affected.
-func (s *Spawner) Close() {
-	if s.inits != nil {
-		s.inits.close()
-	}
-}
+// Close ends the procman-inits kept ready for the next Start, and returns
+// once they are gone. Processes already started are not affected.
+func (s *Spawner) Close() { s.starter.close() }
 
-// makeInit starts a procman-init, in a cgroup of its own when the
-// containment has them, and has it protected by the guard before it can
-// run anything.
-func (s *Spawner) makeInit() (*initProc, error) {
-	var cg *cgroup.Cgroup
-	releaseCgroup := func() {}
-	if s.containment.Cgroup {
-		var err error
-		if cg, releaseCgroup, err = s.makeCgroup(); err != nil {
-			return nil, err
-		}
-	}
-	in, err := startInit(s.exe, s.mode, s.opts.Grace, cg)
-	if err != nil {
-		releaseCgroup()
-		return nil, err
-	}
-	in.release = releaseCgroup
-	if s.opts.Guard != nil {
-		started, err := StartTime(in.pid)
-		var unguard func()
-		if err == nil {
-			// The init stops its own tree when the host dies; the reaper
-			// waits a little longer before it steps in.
-			unguard, err = s.opts.Guard.ProtectProcess(in.pid, started, s.opts.Grace+guardMargin)
-		}
-		if err != nil {
-			in.close()
-			return nil, fmt.Errorf("protect procman-init: %w", err)
-		}
-		in.release = func() { unguard(); releaseCgroup() }
-	}
-	return in, nil
-}
+// system is what this system allows, as found by trying.
+type system struct {
+	exe    *Executable
+	exeErr error
 
-// guardMargin is how much longer than a procman-init's own grace the
-// reaper waits before it kills the init.
-const guardMargin = time.Second
-
-// makeCgroup makes a cgroup for one tree in the host's directory, which
-// the guard empties and removes should the host die; release removes it,
-// once its init has exited.
-func (s *Spawner) makeCgroup() (*cgroup.Cgroup, func(), error) {
-	group, err := hostGroup(s.containment.CgroupDir, s.opts.Guard)
-	if err != nil {
-		return nil, nil, err
-	}
-	cg, err := group.New()
-	if err != nil {
-		return nil, nil, err
-	}
-	return cg, func() { reclaim(cg) }, nil
-}
-
-// reclaimWait bounds how long reclaim waits for killed processes to leave
-// their cgroup (one in uninterruptible sleep can take long).
-const reclaimWait = 10 * time.Second
-
-// reclaim removes the cgroup of a tree whose init has exited. An init
-// exits once its tree is empty, unless it was killed: then what it left —
-// orphans the system's init took — is killed first, so that under the
-// cgroup mechanism a killed init loses its tree, not the host its
-// guarantee.
-func reclaim(cg *cgroup.Cgroup) {
-	if populated, err := cg.Populated(); err == nil && populated {
-		if empty, err := cg.Empty(); err == nil && cg.Kill() == nil {
-			select {
-			case <-empty:
-			case <-time.After(reclaimWait):
-			}
-		}
-	}
-	cg.Remove()
-}
-
-// The host's directory of cgroups: made on first use, named after the
-// process so that a reaper can tell whether its owner still lives, and
-// handed to the first guard to use it, which removes it once the process
-// is gone.
-var host struct {
-	mu    sync.Mutex
-	group *cgroup.Group
-}
-
-func hostGroup(base string, guard Guard) (*cgroup.Group, error) {
-	host.mu.Lock()
-	defer host.mu.Unlock()
-	if host.group != nil {
-		return host.group, nil
-	}
-	name, err := HostName()
-	if err != nil {
-		return nil, err
-	}
-	group, err := cgroup.NewGroup(base, name)
-	if err != nil {
-		return nil, err
-	}
-	if guard != nil {
-		// The inits give the graceful signal and the guard protects them
-		// too: once they are gone, it kills what is left in every tree's
-		// cgroup and removes them all.
-		if _, err := guard.ReclaimCgroup(group.Path(), 0); err != nil {
-			group.Remove()
-			return nil, fmt.Errorf("protect cgroup: %w", err)
-		}
-	}
-	host.group = group
-	return group, nil
-}
-
-// capabilities is what this system allows, as found by trying.
-type capabilities struct {
-	exe       *Executable
-	exeErr    error
-	pidnsMode string
-	pidnsErr  error
-	subErr    error
+	// inits holds, for each mode of procman-init, why an init in that mode
+	// cannot run (nil when it can).
+	inits map[string]error
 
 	cgroupBase string
 	cgroupErr  error
 
+	guardErr error // why the guard cannot protect anything; nil when it is ready or there is none
 	guarded  bool  // a guard is ready
-	guardErr error // why the guard cannot protect anything
+}
+
+// initModes are the modes of procman-init the mechanisms use.
+func initModes() []string { return []string{subreaperMode, pidnsMode()} }
+
+// initErr says why an init cannot run in mode.
+func (s *system) initErr(mode string) error {
+	if s.exeErr != nil {
+		return s.exeErr
+	}
+	if err, ok := s.inits[mode]; ok {
+		return err
+	}
+	return errUntried
 }
 
 // settled reports whether nothing found may change on a second try.
-func (c *capabilities) settled() bool {
-	return !transient(c.exeErr) && !transient(c.pidnsErr) && !transient(c.subErr) && !transient(c.cgroupErr)
+func (s *system) settled() bool {
+	if transient(s.exeErr) || transient(s.cgroupErr) {
+		return false
+	}
+	for _, mode := range initModes() {
+		if transient(s.initErr(mode)) {
+			return false
+		}
+	}
+	return true
 }
 
 // transient reports whether err is a failure that may pass: the process
@@ -237,24 +166,24 @@ func transient(err error) bool {
 
 // detected holds what detect found; once settled, it is not tried again.
 var detected struct {
-	mu   sync.Mutex
-	caps *capabilities
+	mu  sync.Mutex
+	sys *system
 }
 
 // detect returns what this system allows, trying again whatever failed
 // for a reason that may pass; the guard, if any, is asked every time.
-func detect(guard Guard) *capabilities {
+func detect(guard Guard) *system {
 	detected.mu.Lock()
-	c := detected.caps
-	if c == nil {
-		c = untried
+	sys := detected.sys
+	if sys == nil {
+		sys = untried
 	}
-	if !c.settled() {
-		c = tryAll(c)
-		detected.caps = c
+	if !sys.settled() {
+		sys = tryAll(sys)
+		detected.sys = sys
 	}
 	detected.mu.Unlock()
-	out := *c
+	out := *sys
 	if guard != nil {
 		if err := guard.Ready(); err != nil {
 			out.guardErr = err
@@ -266,70 +195,43 @@ func detect(guard Guard) *capabilities {
 }
 
 // untried is what is known before anything was tried.
-var untried = &capabilities{exeErr: errUntried, pidnsErr: errUntried, subErr: errUntried, cgroupErr: errUntried}
+var untried = &system{exeErr: errUntried, cgroupErr: errUntried}
 
 // errUntried is the failure of what was never tried: like a transient
 // one, it is tried.
 var errUntried = errors.New("not tried yet")
 
-// tryAll tries every mechanism that last could not settle.
-func tryAll(last *capabilities) *capabilities {
-	c := &capabilities{pidnsMode: "pidns"}
-	if os.Geteuid() != 0 {
-		c.pidnsMode = "pidns+user"
-	}
-	c.exe, c.exeErr = initExecutable()
-	// kept says whether what last found, with err, stands.
-	kept := func(err error) bool { return !transient(err) }
-	switch {
-	case c.exeErr != nil:
-		c.pidnsErr, c.subErr = c.exeErr, c.exeErr
-	default:
-		if kept(last.pidnsErr) {
-			c.pidnsErr = last.pidnsErr
-		} else {
-			c.pidnsErr = tryInit(c.exe, c.pidnsMode)
-		}
-		if kept(last.subErr) {
-			c.subErr = last.subErr
-		} else {
-			c.subErr = tryInit(c.exe, "subreaper")
+// tryAll tries again whatever last could not settle.
+func tryAll(last *system) *system {
+	s := &system{inits: make(map[string]error)}
+	s.exe, s.exeErr = initExecutable()
+	if s.exeErr == nil {
+		for _, mode := range initModes() {
+			if err := last.initErr(mode); !transient(err) {
+				s.inits[mode] = err
+			} else {
+				s.inits[mode] = tryInit(s.exe, mode)
+			}
 		}
 	}
-	if kept(last.cgroupErr) {
-		c.cgroupBase, c.cgroupErr = last.cgroupBase, last.cgroupErr
+	if !transient(last.cgroupErr) {
+		s.cgroupBase, s.cgroupErr = last.cgroupBase, last.cgroupErr
 	} else if name, err := HostName(); err != nil {
-		c.cgroupErr = err
+		s.cgroupErr = err
 	} else {
-		c.cgroupBase, c.cgroupErr = cgroup.Detect(name + "-probe")
+		s.cgroupBase, s.cgroupErr = cgroup.Detect(name + "-probe")
 	}
-	return c
-}
-
-// tryInit starts a procman-init in mode and ends it.
-func tryInit(exe *Executable, mode string) error {
-	in, err := startInit(exe, mode, 0, nil)
-	if err != nil {
-		return err
-	}
-	in.close()
-	return nil
+	return s
 }
 
 // errFor says why m cannot be used, or nil.
-func (c *capabilities) errFor(m Mechanism) error {
-	switch m {
-	case PIDNamespace:
-		return joinErrors(c.pidnsErr, c.guardErr)
-	case Cgroup:
-		if c.cgroupErr != nil {
-			return c.cgroupErr
+func (s *system) errFor(m Mechanism) error {
+	for _, k := range mechanisms {
+		if k.mechanism == m {
+			return k.unavailable(s)
 		}
-		return joinErrors(c.subErr, c.guardErr)
-	case Subreaper:
-		return joinErrors(c.subErr, c.guardErr)
 	}
-	return nil
+	return fmt.Errorf("%v is not a mechanism of this system", m)
 }
 
 // joinErrors is errors.Join on one line: the reasons are shown on one line
@@ -347,52 +249,79 @@ func joinErrors(errs ...error) error {
 	return list
 }
 
-// choose picks want, or the strongest available mechanism when want is
-// Automatic; either must be at least min.
-func (c *capabilities) choose(want, min Mechanism) (Containment, error) {
+// choose picks want, or when want is Automatic the strongest available
+// mechanism that is not only for the asking — or, should that be weaker
+// than min, the weakest available one that is not; either must be at
+// least min.
+func (s *system) choose(want, min Mechanism) (Containment, *mechanismKind, error) {
 	if want < Automatic || want > PIDNamespace {
-		return Containment{}, fmt.Errorf("unknown containment mechanism %d", int(want))
+		return Containment{}, nil, fmt.Errorf("unknown containment mechanism %d", int(want))
 	}
 	if min < Automatic || min > PIDNamespace {
-		return Containment{}, fmt.Errorf("unknown containment mechanism %d", int(min))
+		return Containment{}, nil, fmt.Errorf("unknown containment mechanism %d", int(min))
 	}
-	out := Containment{Mechanism: want, Forced: want != Automatic, Unavailable: make(map[Mechanism]string)}
+	var chosen *mechanismKind
 	if want != Automatic {
-		if err := c.errFor(want); err != nil {
-			return Containment{}, fmt.Errorf("containment %v is not available: %w", want, err)
-		}
-	} else {
-		for m := PIDNamespace; m >= ProcessGroup; m-- {
-			if c.errFor(m) == nil {
-				out.Mechanism = m
-				break
+		for _, k := range mechanisms {
+			if k.mechanism == want {
+				chosen = k
 			}
 		}
+		if chosen == nil {
+			return Containment{}, nil, fmt.Errorf("containment %v is not available: not a mechanism of this system", want)
+		}
+		if err := chosen.unavailable(s); err != nil {
+			return Containment{}, nil, fmt.Errorf("containment %v is not available: %w", want, err)
+		}
+	} else {
+		chosen = s.automatic(min)
 	}
-	for m := PIDNamespace; m > out.Mechanism; m-- {
-		if err := c.errFor(m); err != nil {
-			out.Unavailable[m] = err.Error()
-		} else {
-			out.Unavailable[m] = "available, but " + out.Mechanism.String() + " was forced"
+	out := Containment{Mechanism: chosen.mechanism, Forced: want != Automatic, Unavailable: make(map[Mechanism]string), OnRequest: make(map[Mechanism]string)}
+	for _, k := range mechanisms {
+		if k.mechanism <= chosen.mechanism {
+			continue
+		}
+		switch err := k.unavailable(s); {
+		case err != nil:
+			out.Unavailable[k.mechanism] = err.Error()
+		case out.Forced:
+			out.Unavailable[k.mechanism] = "available, but " + chosen.mechanism.String() + " was forced"
+		default:
+			out.OnRequest[k.mechanism] = k.onRequest
 		}
 	}
 	if out.Mechanism < min {
-		return Containment{}, &WeakError{Containment: out, Minimum: min}
+		return Containment{}, nil, &WeakError{Containment: out, Minimum: min}
 	}
-	switch out.Mechanism {
-	case PIDNamespace:
-		// A cgroup too, where one can be had, unless the mechanism was
-		// forced: what is left of a tree can then be found, and removed,
-		// by cgroup.
-		if c.cgroupErr == nil && !out.Forced {
-			out.Cgroup, out.CgroupDir = true, c.cgroupBase
+	if chosen.cgroupDir != nil {
+		out.CgroupDir = chosen.cgroupDir(s)
+		out.Cgroup = out.CgroupDir != ""
+	}
+	out.Guarded = chosen.mechanism != ProcessGroup && s.guarded
+	if out.Mechanism == ProcessGroup && s.exeErr != nil {
+		out.DescriptorLeak = s.exeErr.Error()
+	}
+	return out, chosen, nil
+}
+
+// automatic is the mechanism Automatic picks: the strongest available one
+// not only for the asking, unless that is weaker than min and one that is
+// for the asking is strong enough.
+func (s *system) automatic(min Mechanism) *mechanismKind {
+	var chosen *mechanismKind
+	for _, k := range mechanisms {
+		if k.onRequest == "" && k.unavailable(s) == nil {
+			chosen = k
+			break
 		}
-	case Cgroup:
-		out.Cgroup, out.CgroupDir = true, c.cgroupBase
 	}
-	out.Guarded = out.Mechanism != ProcessGroup && c.guarded
-	if out.Mechanism == ProcessGroup && c.exeErr != nil {
-		out.DescriptorLeak = c.exeErr.Error()
+	if chosen.mechanism >= min {
+		return chosen
 	}
-	return out, nil
+	for i := len(mechanisms) - 1; i >= 0; i-- {
+		if k := mechanisms[i]; k.mechanism >= min && k.unavailable(s) == nil {
+			return k
+		}
+	}
+	return chosen
 }

@@ -166,3 +166,56 @@ func killEscaped(t *testing.T, pidFile string) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
+
+// TestDefaultKeepsRealPids: Automatic picks a mechanism that leaves the
+// program its real pid (cgroup or subreaper, never a PID namespace unless
+// asked for), and offers a PID namespace on request where one can be made.
+func TestDefaultKeepsRealPids(t *testing.T) {
+	s, err := NewSpawner(SpawnerOptions{Grace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c := s.Containment()
+	if c.Mechanism == PIDNamespace {
+		t.Fatalf("default containment is %v: it must keep real pids", c)
+	}
+	if _, err := DetectContainment(SpawnerOptions{Mechanism: PIDNamespace}); err == nil {
+		if _, ok := c.OnRequest[PIDNamespace]; !ok {
+			t.Errorf("a PID namespace can be made, but the default containment does not offer it on request:\n%v", c)
+		}
+		if !strings.Contains(c.String(), "pid-namespace: available on request") {
+			t.Errorf("containment report does not say pid-namespace is available on request:\n%v", c)
+		}
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pid")
+	p := spawnShell(t, s, "echo $$ >"+out+".tmp && mv "+out+".tmp "+out+"; exec sleep 600")
+	var said []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for said, err = os.ReadFile(out); err != nil; said, err = os.ReadFile(out) {
+		if time.Now().After(deadline) {
+			t.Fatal("the shell never wrote its pid")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := strings.TrimSpace(string(said)); got != itoa(p.Pid) {
+		t.Errorf("under %v the shell says its pid is %s; the host sees %d", c.Mechanism, got, p.Pid)
+	}
+}
+
+// TestMinimumAboveTheDefaultPicksWhatIsOnRequest: Automatic with a
+// Minimum stronger than the default takes a mechanism used only on
+// request rather than fail.
+func TestMinimumAboveTheDefaultPicksWhatIsOnRequest(t *testing.T) {
+	if _, err := DetectContainment(SpawnerOptions{Mechanism: PIDNamespace}); err != nil {
+		t.Skip(err)
+	}
+	c, err := DetectContainment(SpawnerOptions{Minimum: PIDNamespace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mechanism != PIDNamespace || c.Forced {
+		t.Errorf("Automatic with Minimum pid-namespace gives %v (forced %v), want pid-namespace, detected", c.Mechanism, c.Forced)
+	}
+}

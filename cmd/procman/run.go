@@ -79,9 +79,12 @@ const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
                     jobs) to end
   --containment MECHANISM
                     hold COMMAND's tree together with MECHANISM instead of
-                    the strongest one available: pid-namespace, cgroup,
-                    subreaper or process-group ('procman version --verbose'
-                    tells which are available)
+                    the default (cgroup where one can be made, else
+                    subreaper; both keep COMMAND's real pid):
+                    pid-namespace (isolation: COMMAND sees its namespace's
+                    pids and a /proc of its own), cgroup, subreaper or
+                    process-group ('procman version --verbose' tells which
+                    are available)
   --min-containment MECHANISM
                     run COMMAND only if its tree is held together by
                     MECHANISM or a stronger one (pid-namespace > cgroup >

@@ -35,6 +35,11 @@ func printVersion(args []string) int {
 		return 0
 	}
 	fmt.Println(c)
+	for _, m := range []host.Mechanism{host.PIDNamespace, host.Cgroup, host.Subreaper} {
+		if _, ok := c.OnRequest[m]; ok {
+			fmt.Printf("  %v is available; use it with --containment %v\n", m, m)
+		}
+	}
 	return 0
 }
 

@@ -21,6 +21,17 @@
 //	                      its own PID namespace, if it is in one), then exit
 //	                      with CODE, or wait forever when CODE is "stay"
 //	daemonize             (internal) setsid, start one "sleep" daemon, print its pid
+//	daemon MODE ARGS...   start "MODE ARGS..." as a daemon the way servers do
+//	                      (setsid, then fork again), wait for the first line
+//	                      it writes to its stdout (a pipe to this process:
+//	                      it must write no more), print that line and then
+//	                      "daemon PID" (the pid in its own PID namespace, if
+//	                      it is in one), then exit 0
+//	daemon-middle MODE... (internal) the middle process of daemon
+//	escape-cgroup FILE    try to move itself into the cgroup whose
+//	                      cgroup.procs is FILE (by writing "0" to it), print
+//	                      "escape moved" or "escape refused: ERRNO", then,
+//	                      ignoring SIGHUP, wait forever
 //	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
 //	                      print "ready", and exit with 100+N on signal N
 //	count-signals DIR     start a child that does the same in a session of its
@@ -46,7 +57,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -101,6 +111,16 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Println(cmd.Process.Pid)
+	case "daemon":
+		daemon(args)
+	case "daemon-middle":
+		daemonMiddle(args)
+	case "escape-cgroup":
+		if len(args) < 1 {
+			fmt.Fprintln(os.Stderr, "testchild: escape-cgroup FILE")
+			os.Exit(2)
+		}
+		escapeCgroup(args[0])
 	case "daemon-sleep":
 		signal.Ignore(syscall.SIGHUP)
 		pause()
@@ -193,14 +213,9 @@ func countSignals(mode string, args []string) {
 	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	// Named by the pid /proc gives: in PID namespaces of their own, the
-	// programs of two trees can have the same pid.
-	self, err := os.Readlink("/proc/self")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "testchild:", err)
-		os.Exit(1)
-	}
-	log, err := os.OpenFile(filepath.Join(args[0], self), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	// A name of its own: in PID namespaces of their own, the programs of
+	// two trees can have the same pid.
+	log, err := os.CreateTemp(args[0], "log-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testchild:", err)
 		os.Exit(1)

@@ -68,12 +68,17 @@ func probeHost(file string) error {
 		return err
 	}
 	pid, _ := strconv.Atoi(self)
+	inits := 0
 	for {
-		if pid = parentOf(pid); pid <= 0 {
+		if pid = parentOf(pid); pid <= 0 && inits > 0 {
+			break // in a /proc of its own: the host is not even visible
+		}
+		if pid <= 0 {
 			return errors.New("no host among the ancestors")
 		}
 		if comm(pid) == "procman-init" {
 			report += probe("init", pid)
+			inits++
 			continue
 		}
 		report += probe("host", pid)

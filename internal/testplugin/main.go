@@ -18,12 +18,18 @@
 //	env       reports its own environment in Env["PLUGIN_ENV"]
 //	peek      reports what it could read of its parent's environment in Env["PEEK"]
 //	fds       reports its open descriptors in Env["PLUGIN_FDS"]
+//	spawn     Enhance starts the command line Env["SPAWN"] (split on spaces,
+//	          stdin, stdout and stderr /dev/null), then, as Env["SPAWN_THEN"]
+//	          says: hangs as hang does (unset), answers with the config
+//	          unchanged ("answer"), or answers and exits two seconds later
+//	          ("exit")
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -101,6 +107,23 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 			}
 		}
 		cfg.Env["PLUGIN_FDS"] = strings.Join(names, " ")
+	case "spawn":
+		line := strings.Fields(cfg.Env["SPAWN"])
+		if len(line) == 0 {
+			return cfg, fmt.Errorf("no command line in SPAWN")
+		}
+		cmd := exec.Command(line[0], line[1:]...)
+		if err := cmd.Start(); err != nil {
+			return cfg, err
+		}
+		go cmd.Wait()
+		switch cfg.Env["SPAWN_THEN"] {
+		case "answer":
+		case "exit":
+			time.AfterFunc(2*time.Second, func() { os.Exit(0) })
+		default:
+			select {}
+		}
 	}
 	return cfg, nil
 }

@@ -1,15 +1,13 @@
 // Package pluginhost runs plugin executables for the host: it launches
-// them with go-plugin, keeps them for reuse, relaunches them after a crash,
-// and kills them.
+// them with go-plugin, each in a contained tree of its own as the host's
+// commands are, keeps them for reuse, relaunches them after a crash, and
+// kills them with whatever they started.
 package pluginhost
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -24,24 +22,35 @@ import (
 // External is one plugin executable. It is safe for concurrent use.
 type External struct {
 	path      string
+	socketDir string            // host-owned directory for the plugin's socket
+	spawner   *platform.Spawner // contains each plugin process's tree; nil: a process group with a lifeline
 	logger    hclog.Logger
-	socketDir string // host-owned directory for the plugin's socket
 
-	// mu guards client, cmd, impl and lifeline: one plugin process at a time.
-	mu       sync.Mutex
-	client   *plugin.Client
-	cmd      *exec.Cmd
-	impl     sdk.Plugin
-	lifeline *os.File // write end of the lifeline pipe; the plugin holds the read end
-	closed   bool
+	// mu guards client, runner, impl and closed: one plugin process at a
+	// time.
+	mu     sync.Mutex
+	client *plugin.Client
+	runner *treeRunner
+	impl   sdk.Plugin
+	closed bool
 
-	kills sync.WaitGroup // background cleanups of killed processes
+	kills sync.WaitGroup // background cleanups of ended processes
 }
 
 // NewExternal describes the plugin at path. Nothing runs until Plugin is
 // called. socketDir must exist and be writable only by the host's user.
-func NewExternal(path, socketDir string, logger hclog.Logger) *External {
-	return &External{path: path, socketDir: socketDir, logger: logger}
+//
+// spawner, when not nil and stronger than process groups, starts each
+// plugin process as it starts commands, in a tree of its own that ends
+// with the plugin, whenever the plugin is killed, exits or the host dies.
+// Otherwise the plugin is a direct child of the host in a process group
+// of its own, which it exits when the host dies (sdk.EnvLifeline); what it
+// starts in that group ends with it, what leaves the group does not.
+func NewExternal(path, socketDir string, spawner *platform.Spawner, logger hclog.Logger) *External {
+	if spawner != nil && spawner.Containment().Mechanism == platform.ProcessGroup {
+		spawner = nil // no procman-init to contain the tree: the same, plus a lifeline
+	}
+	return &External{path: path, socketDir: socketDir, spawner: spawner, logger: logger}
 }
 
 // Plugin returns the running plugin, launching it first if it is not
@@ -65,51 +74,33 @@ func (e *External) Plugin(ctx context.Context) (sdk.Plugin, error) {
 }
 
 func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
-	// A plugin must not ptrace the host or read its environment.
-	if err := platform.ProtectHost(); err != nil {
-		return nil, fmt.Errorf("start: %w", err)
-	}
 	// Checked at each launch, and run through the descriptor checked: a
 	// file swapped in since discovery, or since the check, never runs.
 	exe, err := discovery.Open(e.path)
 	if err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	// The child has started, or failed to, once dispense returns.
-	defer func() { exe.Close() }()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close() // the child has its own copy
-	cmd := &exec.Cmd{
-		Args:       []string{e.path}, // its own path, not the descriptor's
-		ExtraFiles: []*os.File{r},    // fd 3
-		Env: []string{
-			sdk.EnvLifeline + "=3",
-			plugin.EnvUnixSocketDir + "=" + e.socketDir,
-		},
-		Dir: e.socketDir,
-	}
-	if exe, err = prepare(cmd, exe); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("start: %w", err)
-	}
+	// The plugin has started, or failed to, once dispense returns.
+	defer exe.Close()
 	startTimeout := time.Minute
 	if deadline, ok := ctx.Deadline(); ok {
 		startTimeout = time.Until(deadline)
 	}
+	r := newTreeRunner(e.spawner, exe, e.path, e.socketDir)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPlugins(),
-		Cmd:              cmd,
+		RunnerFunc:       r.runnerFunc,
+		// Where go-plugin makes a directory for the plugin's socket,
+		// which the runner replaces with socketDir itself.
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: e.socketDir},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     startTimeout,
-		Logger:           stderrNamed{e.logger, filepath.Base(cmd.Path), filepath.Base(e.path)},
+		Logger:           e.logger,
 		SkipHostEnv:      true, // never the host's environment, and so its secrets
 	})
-	e.client, e.cmd, e.lifeline = client, cmd, w
-	impl, err := dispense(ctx, client)
+	e.client, e.runner = client, r
+	impl, err := dispense(ctx, client, r)
 	if err != nil {
 		e.stopLocked(true)
 		return nil, err
@@ -118,43 +109,9 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 	return impl, nil
 }
 
-// prepare sets cmd up to run exe, the checked plugin file, with no
-// descriptor of the host but its own (0, 1, 2 and its lifeline), whatever
-// other goroutines or C code of the host open meanwhile: through
-// procman-init's exec mode (platform.PrepareCommand). Where procman-init
-// cannot run, the host's descriptors are marked close-on-exec first, which
-// misses one opened between that and the fork. It returns the file to keep
-// open until cmd has started.
-func prepare(cmd *exec.Cmd, exe *os.File) (*os.File, error) {
-	err := platform.PrepareCommand(cmd, exe)
-	if !errors.Is(err, errors.ErrUnsupported) {
-		return exe, err
-	}
-	if err := platform.CloseOnExecAbove2(); err != nil {
-		return exe, err
-	}
-	exe, cmd.Path, err = execPath(exe, 3+len(cmd.ExtraFiles))
-	return exe, err
-}
-
-// stderrNamed is a plugin's logger as go-plugin gets it. go-plugin names
-// the logger of a plugin's stderr after the file name of the path it
-// executes, the descriptor's number here; stderrNamed names it after the
-// plugin's file instead.
-type stderrNamed struct {
-	hclog.Logger
-	execName, fileName string
-}
-
-func (l stderrNamed) Named(name string) hclog.Logger {
-	if name == l.execName {
-		name = l.fileName
-	}
-	return l.Logger.Named(name)
-}
-
-// dispense connects, negotiates the protocol and fetches Info under ctx.
-func dispense(ctx context.Context, client *plugin.Client) (sdk.Plugin, error) {
+// dispense connects, negotiates the protocol and fetches Info under ctx;
+// once ctx is done, it kills r, the client's runner, and returns.
+func dispense(ctx context.Context, client *plugin.Client, r *treeRunner) (sdk.Plugin, error) {
 	type result struct {
 		impl sdk.Plugin
 		err  error
@@ -179,11 +136,12 @@ func dispense(ctx context.Context, client *plugin.Client) (sdk.Plugin, error) {
 		done <- result{impl: impl}
 	}()
 	select {
-	case r := <-done:
-		return r.impl, r.err
+	case res := <-done:
+		return res.impl, res.err
 	case <-ctx.Done():
-		// Killing the process makes the goroutine's calls fail and return.
-		client.Kill()
+		// Killing the plugin, even while it starts, makes the goroutine's
+		// calls fail and return.
+		r.Kill(context.Background())
 		<-done
 		return nil, fmt.Errorf("start: %w", ctx.Err())
 	}
@@ -203,33 +161,33 @@ func startError(err error) error {
 	return fmt.Errorf("start: %w", err)
 }
 
-// Kill ends the plugin process at once, without waiting for it to wind
-// down: a plugin that missed a deadline may be stuck. The next call of
-// Plugin launches a new one.
+// Kill ends the plugin process and everything it started at once, without
+// waiting for it to wind down: a plugin that missed a deadline may be
+// stuck. The next call of Plugin launches a new one.
 func (e *External) Kill() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.stopLocked(true)
 }
 
-// stopLocked ends the current process, if any: by SIGKILL when force is
-// set, else by closing its connection, on which a plugin exits by itself
-// (go-plugin kills it after 2 s if it does not). go-plugin cleans up its
-// connections and socket in the background.
+// stopLocked ends the current process, if any, and its tree: by SIGKILL
+// when force is set, else by closing its connection, on which a plugin
+// exits by itself (go-plugin kills it after 2 s if it does not), and what
+// it leaves in its tree is killed. go-plugin cleans up its connections and
+// socket in the background.
 func (e *External) stopLocked(force bool) {
 	if e.client == nil {
 		return
 	}
-	if force && e.cmd.Process != nil {
-		e.cmd.Process.Kill() // by pidfd: never a recycled pid
+	if force {
+		e.runner.Kill(context.Background())
 	}
 	e.kills.Go(e.client.Kill)
-	e.lifeline.Close()
-	e.client, e.cmd, e.impl, e.lifeline = nil, nil, nil, nil
+	e.client, e.runner, e.impl = nil, nil, nil
 }
 
-// Close ends the plugin process gracefully and waits until it and its
-// connections are gone. Plugin fails after Close.
+// Close ends the plugin process gracefully and waits until it, its tree
+// and its connections are gone. Plugin fails after Close.
 func (e *External) Close() {
 	e.mu.Lock()
 	e.closed = true
@@ -241,7 +199,8 @@ func (e *External) Close() {
 // ErrClosed is returned by Plugin after Close.
 var ErrClosed = errors.New("plugin host is closed")
 
-// Exited reports whether the last plugin process has ended.
+// Exited reports whether the last plugin process has ended, and its tree
+// is gone.
 func (e *External) Exited() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -20,8 +20,12 @@
  *                whole life (closed on exec: the program does not get it),
  *                so that the sweep of another host's reaper, which takes
  *                an exclusive one, leaves the cgroup alone while init may
- *                still stop the tree. Should the lock not be had at once,
- *                init reports 'F' and exits.
+ *                still stop the tree. Both of init's processes keep the
+ *                descriptor: the lock, one for the open file they share,
+ *                lasts until the last of them exits (the host's child
+ *                normally; the supervisor when the other was killed).
+ *                Should the lock not be had at once, init reports 'F' and
+ *                exits.
  *
  * Every other descriptor init inherits (one the host opened without
  * O_CLOEXEC just as it started init, say) it closes at once: neither init
@@ -41,14 +45,37 @@
  *              the kernel kills everything in the namespace: nothing can
  *              escape, not by setsid, not by double fork. The parent stays
  *              as the host's child, forwards SIGTERM/SIGINT/SIGHUP to PID 1
- *              and exits with it.
+ *              and exits with it. PID 1 first makes a mount namespace of
+ *              its own (slave to the host's: nothing mounted in it goes
+ *              out) and mounts there a /proc of its PID namespace, so that
+ *              in the tree $$, /proc/self and /proc/$$ all describe the
+ *              same process; should it fail, init reports 'M' and exits.
+ *              The /proc of the host, and of the parent, stays the host's.
+ *              Given a cgroup (fd 4), PID 1 then unshares a cgroup
+ *              namespace (failing that, init reports 'F' and exits): the
+ *              tree's cgroup is the root of what the tree sees (and where
+ *              cgroup2 is mounted with nsdelegate, the tree cannot move a
+ *              process out of it).
  * pidns+user:  first unshare a user namespace mapping the caller's uid and
  *              gid to themselves (not to root), so that an unprivileged
  *              user may create the PID namespace.
- * subreaper:   no namespace: init marks itself a child subreaper, so that
- *              orphans of the tree (setsid'd, double-forked daemons) are
- *              re-parented to it rather than escaping to the system init.
- *              It finds the tree through /proc, which may belong to an
+ * subreaper:   no namespace, but two processes as well: the host's child,
+ *              the keeper, marks itself a child subreaper and forks the
+ *              supervisor, a child subreaper too, so that orphans of the
+ *              tree (setsid'd, double-forked daemons) are re-parented to
+ *              the supervisor rather than escaping to the system init.
+ *              The keeper forwards SIGTERM/SIGINT/SIGHUP to the
+ *              supervisor. Once the supervisor has exited, whatever ended
+ *              it (the program, its child, may kill it), what is left of
+ *              the tree is re-parented to the keeper, which kills it
+ *              (SIGKILL), reaps it, and exits as the supervisor did: its
+ *              exit code, or 128 and the signal that killed it. When the
+ *              keeper dies, the supervisor gets SIGTERM (its parent-death
+ *              signal) and stops the tree as when the host is gone. Only
+ *              a tree that kills the keeper and then, before the end of
+ *              the grace, the supervisor escapes: a PID namespace
+ *              contains even that.
+ *              Init finds the tree through /proc, which may belong to an
  *              ancestor PID namespace (procman run in a procman tree):
  *              pids read there are translated into init's namespace
  *              through the NSpid line of /proc/PID/status.
@@ -71,16 +98,24 @@
  *                 the tree as when the host is gone
  *     'F' errno   fork failed, or init could not set itself up (then it
  *                 exits)
+ *     'M' errno   pidns modes: PID 1 could not mount a private /proc (nor
+ *                 make the mount namespace for it); init exits
  *     'Q' status  the program exited; status as from waitpid. Sent also
  *                 when the program is killed at the end of a stop.
  *   host -> init
- *     'X' len     start a program; carries SCM_RIGHTS with 3 descriptors
- *                 (stdin, stdout, stderr) and is followed, in the same
- *                 message and then in messages of raw bytes, by len bytes
- *                 in total: NUL-terminated strings path, dir, argc
- *                 (decimal), argc arguments, then the environment. The
- *                 len bytes are read even when the start is refused. After
- *                 a refused or failed start another may be asked for.
+ *     'X' len     start a program; carries SCM_RIGHTS with 3 or 4
+ *                 descriptors (stdin, stdout, stderr, and optionally the
+ *                 program's executable file, opened O_PATH or O_RDONLY) and
+ *                 is followed, in the same message and then in messages of
+ *                 raw bytes, by len bytes in total: NUL-terminated strings
+ *                 path, dir, argc (decimal), argc arguments, then the
+ *                 environment. With 4 descriptors init executes the 4th
+ *                 (execveat, AT_EMPTY_PATH), closed on exec unless it is a
+ *                 #! script, whose interpreter reads it through /dev/fd/N;
+ *                 path is then not used. Any other number of descriptors is
+ *                 refused ('E' EINVAL). The len bytes are read even when
+ *                 the start is refused. After a refused or failed start
+ *                 another may be asked for.
  *     'S' sig     send sig to the program
  *     'T' sig     send sig to every process of the tree. During a stop,
  *                 only SIGKILL (which ends the grace) is sent.
@@ -103,6 +138,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -114,6 +150,9 @@
 
 #define CTRL 3
 #define CGROUP_DIR 4
+
+/* The most descriptors a start request brings (see 'X'). */
+#define MAX_RIGHTS 4
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -244,6 +283,18 @@ static int map_user(void)
 	if (write_file("/proc/self/gid_map", buf) < 0)
 		return -1;
 	return 0;
+}
+
+/* private_proc gives PID 1 a mount namespace of its own, in which nothing
+ * it mounts propagates out (events from outside still come in), and mounts
+ * there a /proc of its PID namespace. */
+static int private_proc(void)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return -1;
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return -1;
+	return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
 /* hold_cgroup takes the shared lock on the cgroup directory the host may
@@ -484,10 +535,10 @@ static void note_exit(pid_t pid, int status)
 	}
 }
 
-/* finish ends init: what is left of the tree is killed and reaped (the
- * program's exit still reported), then the control socket is closed. In
- * a PID namespace PID 1's exit would kill the rest too, but unreported;
- * as a subreaper it would leave the rest to the system's init. */
+/* finish ends the supervisor: what is left of the tree is killed and
+ * reaped (the program's exit still reported), then the control socket is
+ * closed. In a PID namespace PID 1's exit would kill the rest too, as the
+ * keeper would in subreaper mode, but unreported. */
 static void __attribute__((noreturn)) finish(int code)
 {
 	signal_tree(SIGKILL);
@@ -570,6 +621,22 @@ static void host_broken(void)
 
 /* ---- starting the program ---------------------------------------------- */
 
+/* exec_file executes the open file fd (O_PATH is enough), closed on exec.
+ * A #! script is an exception: its interpreter reads it through
+ * /dev/fd/N, so the kernel refuses (ENOENT) to close the descriptor, and
+ * it is left open for the interpreter. It returns only on failure. */
+static void exec_file(int fd, char *const argv[], char *const envp[])
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	if (errno == ENOENT) {
+		/* A script (or a program whose interpreter is missing, which
+		 * fails again). */
+		fcntl(fd, F_SETFD, 0);
+		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	}
+}
+
 /* Set by the child of vfork, which shares this memory, when it fails. */
 static volatile uint32_t child_failure;
 static volatile int child_errno;
@@ -582,8 +649,9 @@ static void child_failed(uint32_t type)
 }
 
 /* start_program starts the program a start request describes, with fds
- * (which stay the caller's) as its stdin, stdout and stderr. */
-static void start_program(const int fds[3], char *payload, size_t len)
+ * (which stay the caller's) as its stdin, stdout and stderr, and, when
+ * nfds is 4, fds[3] as the file to execute instead of its path. */
+static void start_program(const int *fds, int nfds, char *payload, size_t len)
 {
 	/* Parse: path, dir, argc, argv..., env... */
 	char *strs[3];
@@ -624,16 +692,17 @@ static void start_program(const int fds[3], char *payload, size_t len)
 	char **envp = argv + argc + 1;
 
 	/* The descriptors move to 0, 1 and 2 in the child: first out of the
-	 * way of those numbers, here, where a failure can be reported. */
-	int hi[3];
-	for (int j = 0; j < 3; j++)
-		hi[j] = fcntl(fds[j], F_DUPFD_CLOEXEC, 10);
+	 * way of those numbers, here, where a failure can be reported; the
+	 * executable's too, lest it be closed by their move. */
+	int hi[MAX_RIGHTS], dup_failed = 0;
+	for (int j = 0; j < nfds; j++)
+		dup_failed |= (hi[j] = fcntl(fds[j], F_DUPFD_CLOEXEC, 10)) < 0;
 	child_failure = 0;
 	/* vfork: the child borrows this process's memory until it execs, so
 	 * starting costs no copy at all, and this process resumes only once
 	 * the exec has succeeded or failed. The child only makes system
 	 * calls and writes child_failure. */
-	pid_t pid = (hi[0] < 0 || hi[1] < 0 || hi[2] < 0) ? (errno = EMFILE, -1) : vfork();
+	pid_t pid = dup_failed ? (errno = EMFILE, -1) : vfork();
 	if (pid == 0) {
 		/* Without CLONE_SIGHAND the child has handlers of its own: set
 		 * to default before unblocking, since a signal that came between
@@ -653,11 +722,14 @@ static void start_program(const int fds[3], char *payload, size_t len)
 		if (chdir(strs[1]) < 0)
 			child_failed('D');
 		syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-		execve(strs[0], argv, envp);
+		if (nfds == 4)
+			exec_file(hi[3], argv, envp);
+		else
+			execve(strs[0], argv, envp);
 		child_failed('E');
 	}
 	int fork_errno = errno;
-	for (int j = 0; j < 3; j++)
+	for (int j = 0; j < nfds; j++)
 		if (hi[j] >= 0)
 			close(hi[j]);
 	free(argv);
@@ -701,7 +773,8 @@ static int recv_rest(char *buf, size_t len)
 
 /* receive_start reads the rest of a start request, then starts its
  * program or refuses. The whole payload is read either way, lest its bytes
- * be taken for messages. */
+ * be taken for messages. nfds is how many descriptors came with it, -1
+ * when more than MAX_RIGHTS. */
 static void receive_start(uint32_t len, size_t got, const int *fds, int nfds)
 {
 	if (got > len) {
@@ -718,10 +791,10 @@ static void receive_start(uint32_t len, size_t got, const int *fds, int nfds)
 		host_broken();
 	else if (!payload)
 		send_msg('F', ENOMEM);
-	else if (nfds != 3 || program || program_reaped)
+	else if ((nfds != 3 && nfds != 4) || program || program_reaped)
 		send_msg('E', EINVAL);
 	else
-		start_program(fds, payload, len);
+		start_program(fds, nfds, payload, len);
 	free(payload);
 }
 
@@ -755,8 +828,8 @@ static void signal_tree_for_host(int sig)
 static void handle_ctrl(void)
 {
 	struct msg m = {0, 0};
-	int fds[3], nfds = 0;
-	char cbuf[CMSG_SPACE(3 * sizeof(int))];
+	int fds[MAX_RIGHTS], nfds = 0;
+	char cbuf[CMSG_SPACE(MAX_RIGHTS * sizeof(int))];
 	struct iovec iov[2] = {{&m, sizeof m}, {first, sizeof first}};
 	struct msghdr h = {.msg_iov = iov, .msg_iovlen = 2, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
 	ssize_t n = recvmsg(CTRL, &h, MSG_CMSG_CLOEXEC);
@@ -774,19 +847,21 @@ static void handle_ctrl(void)
 			for (int j = 0; j < k; j++) {
 				int fd;
 				memcpy(&fd, CMSG_DATA(c) + j * sizeof(int), sizeof fd);
-				if (nfds < 3)
+				if (nfds < MAX_RIGHTS)
 					fds[nfds++] = fd;
 				else
 					close(fd);
 			}
 		}
 	}
+	/* More descriptors than the buffer holds: the kernel closed the rest. */
+	int rights = h.msg_flags & MSG_CTRUNC ? -1 : nfds;
 	if (h.msg_flags & MSG_TRUNC) {
 		host_broken(); /* longer than any message of the protocol */
 	} else if (n == (ssize_t)sizeof m || (n > (ssize_t)sizeof m && m.type == 'X')) {
 		switch (m.type) {
 		case 'X':
-			receive_start((uint32_t)m.value, n - sizeof m, fds, nfds);
+			receive_start((uint32_t)m.value, n - sizeof m, fds, rights);
 			break;
 		case 'S':
 			if (program && !program_reaped)
@@ -834,25 +909,63 @@ static void supervise(const sigset_t *mask)
 	}
 }
 
-/* outer is the host's child in pidns mode: it passes stop signals on to
- * PID 1 and exits with it. */
-static void outer(pid_t child, const sigset_t *mask)
+/* ---- the host's child: outer process and keeper ------------------------- */
+
+/* forward passes the stop signals of mask on to the supervisor until it
+ * exits, and returns what to exit with: its exit code, or 128 and the
+ * signal that killed it. */
+static int forward(pid_t supervisor, const sigset_t *mask)
 {
-	prctl(PR_SET_NAME, "procman-init");
-	close(CTRL);
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(mask, &si);
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
-			kill(child, sig);
+			kill(supervisor, sig);
 			continue;
 		}
 		int status;
-		pid_t pid = waitpid(child, &status, WNOHANG);
-		if (pid == child)
-			_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		if (waitpid(supervisor, &status, WNOHANG) == supervisor)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
+}
+
+/* outer is the host's child in pidns mode: it passes stop signals on to
+ * PID 1 and exits with it. */
+static void __attribute__((noreturn)) outer(pid_t child, const sigset_t *mask)
+{
+	prctl(PR_SET_NAME, "procman-init");
+	close(CTRL);
+	_exit(forward(child, mask));
+}
+
+/* keep is the host's child in subreaper mode, the keeper: it passes stop
+ * signals on to the supervisor, and once the supervisor has exited,
+ * killed or not, kills every descendant it has left (the orphans of the
+ * tree come to it, the nearest subreaper), reaps them, and exits as the
+ * supervisor did. It keeps the cgroup's descriptor, and its lock, to the
+ * end. */
+static void __attribute__((noreturn)) keep(pid_t supervisor, const sigset_t *mask)
+{
+	prctl(PR_SET_NAME, "procman-init");
+	close(CTRL);
+	int code = forward(supervisor, mask);
+	find_proc_ns();
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	for (;;) {
+		signal_tree(SIGKILL);
+		pid_t pid;
+		while ((pid = waitpid(-1, NULL, WNOHANG | __WALL)) > 0)
+			;
+		if (pid < 0 && errno == ECHILD)
+			_exit(code);
+		/* Children left: killed but not yet dead, or born to a process
+		 * as it was killed, and so not walked yet. */
+		struct timespec pause = {0, 10 * 1000000};
+		sigtimedwait(&chld, NULL, &pause);
 	}
 }
 
@@ -901,18 +1014,10 @@ static void __attribute__((noreturn)) exec_program(int argc, char **argv)
 	close_from(next);
 	if (report >= 0)
 		fcntl(report, F_SETFD, FD_CLOEXEC);
-	if (program < 0) {
+	if (program < 0)
 		execve(path, argv + 5, environ);
-	} else {
-		fcntl(program, F_SETFD, FD_CLOEXEC);
-		syscall(SYS_execveat, program, "", argv + 5, environ, AT_EMPTY_PATH);
-		if (errno == ENOENT) {
-			/* A script (or a program whose interpreter is missing,
-			 * which fails again): /dev/fd/N must stay open. */
-			fcntl(program, F_SETFD, 0);
-			syscall(SYS_execveat, program, "", argv + 5, environ, AT_EMPTY_PATH);
-		}
-	}
+	else
+		exec_file(program, argv + 5, environ);
 	int32_t err = errno;
 	if (report >= 0) {
 		while (write(report, &err, sizeof err) < 0 && errno == EINTR)
@@ -977,10 +1082,28 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	if (mode == SUBREAPER) {
+		/* Both are subreapers: the tree's orphans go to the supervisor,
+		 * and to the keeper once the supervisor is gone. */
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 			send_msg('F', errno);
 			return 1;
 		}
+		pid_t keeper = getpid();
+		pid_t child = fork();
+		if (child < 0) {
+			send_msg('F', errno);
+			return 1;
+		}
+		if (child > 0)
+			keep(child, &mask);
+		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0 || prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+			send_msg('F', errno);
+			return 1;
+		}
+		/* The keeper killed before the death signal was set: stop as
+		 * its death signal would have made it. */
+		if (getppid() != keeper)
+			kill(getpid(), SIGTERM);
 		supervise(&mask);
 	}
 	if (unshare(CLONE_NEWPID) < 0) {
@@ -995,8 +1118,15 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		/* Dies with the outer process, whatever kills it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (private_proc() < 0) {
+			send_msg('M', errno);
+			return 1;
+		}
+		if (held && unshare(CLONE_NEWCGROUP) < 0) {
+			send_msg('F', errno);
+			return 1;
+		}
 		supervise(&mask);
 	}
 	outer(child, &mask);
-	return 0;
 }

@@ -1,0 +1,100 @@
+package platform
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/procman-dev/procman/platform/internal/cgroup"
+)
+
+// Cgroup: each tree is a cgroup v2 of its own, which its procman-init (a
+// subreaper, with its keeper) is born into and everything it starts with
+// it; the tree is killed as one with cgroup.kill, and the reaper empties
+// it should the host and the init die. The program keeps its real pid and
+// the host's /proc: it is the default wherever a cgroup v2 subtree can be
+// written (as root, or by a user whose own cgroup is delegated).
+var cgroupKind = mechanismKind{
+	mechanism: Cgroup,
+	unavailable: func(sys *system) error {
+		if sys.cgroupErr != nil {
+			return sys.cgroupErr
+		}
+		return joinErrors(sys.initErr(subreaperMode), sys.guardErr)
+	},
+	cgroupDir: func(sys *system) string { return sys.cgroupBase },
+	open: func(sys *system, opts SpawnerOptions, cgroupDir string) starter {
+		return newInitStarter(sys, subreaperMode, opts, cgroupDir)
+	},
+}
+
+// makeCgroup makes a cgroup for one tree in the host's directory under
+// base, which the guard empties and removes should the host die; release
+// removes it, once its init has exited.
+func makeCgroup(base string, guard Guard) (*cgroup.Cgroup, func(), error) {
+	group, err := hostGroup(base, guard)
+	if err != nil {
+		return nil, nil, err
+	}
+	cg, err := group.New()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cg, func() { reclaim(cg) }, nil
+}
+
+// reclaimWait bounds how long reclaim waits for killed processes to leave
+// their cgroup (one in uninterruptible sleep can take long).
+const reclaimWait = 10 * time.Second
+
+// reclaim removes the cgroup of a tree whose init has exited. An init
+// exits once its tree is empty, unless it was killed: then what it left is
+// killed first, so that a killed init loses its tree, not the host its
+// guarantee.
+func reclaim(cg *cgroup.Cgroup) {
+	if populated, err := cg.Populated(); err == nil && populated {
+		if empty, err := cg.Empty(); err == nil && cg.Kill() == nil {
+			select {
+			case <-empty:
+			case <-time.After(reclaimWait):
+			}
+		}
+	}
+	cg.Remove()
+}
+
+// The host's directory of cgroups: made on first use, named after the
+// process so that a reaper can tell whether its owner still lives, and
+// handed to the first guard to use it, which removes it once the process
+// is gone.
+var host struct {
+	mu    sync.Mutex
+	group *cgroup.Group
+}
+
+func hostGroup(base string, guard Guard) (*cgroup.Group, error) {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	if host.group != nil {
+		return host.group, nil
+	}
+	name, err := HostName()
+	if err != nil {
+		return nil, err
+	}
+	group, err := cgroup.NewGroup(base, name)
+	if err != nil {
+		return nil, err
+	}
+	if guard != nil {
+		// The inits give the graceful signal and the guard protects them
+		// too: once they are gone, it kills what is left in every tree's
+		// cgroup and removes them all.
+		if _, err := guard.ReclaimCgroup(group.Path(), 0); err != nil {
+			group.Remove()
+			return nil, fmt.Errorf("protect cgroup: %w", err)
+		}
+	}
+	host.group = group
+	return group, nil
+}

@@ -1,0 +1,237 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// child is a process started by this one: its pidfd is pollable, so
+// waiting parks a goroutine, not an OS thread, and it is never reaped
+// before release, so its pid and process group id cannot be recycled while
+// it is held.
+type child struct {
+	pid   int
+	pidfd *os.File
+}
+
+func startChild(spec Spec, cgroupFD int) (*child, error) {
+	files := []uintptr{spec.Stdin.Fd(), spec.Stdout.Fd(), spec.Stderr.Fd()}
+	for _, f := range spec.ExtraFiles {
+		files = append(files, f.Fd())
+	}
+	for _, fd := range spec.inherit {
+		files = append(files, uintptr(fd))
+	}
+	path, args := spec.Path, spec.Args
+	var report *execReport
+	if !spec.helper {
+		if err := ProtectHost(); err != nil {
+			return nil, fmt.Errorf("make the host non-dumpable: %w", err)
+		}
+		exe, err := initExecutable()
+		if err == nil {
+			if report, err = newExecReport(); err != nil {
+				return nil, err
+			}
+			defer report.close()
+			path, args, files = trampoline(exe, path, args, files, uintptr(report.w))
+		} else if err := CloseOnExecAbove2(); err != nil {
+			return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
+		}
+	}
+	if report == nil {
+		path, files = passPath(path, files)
+	}
+	pidfd := -1
+	attr := &syscall.ProcAttr{
+		Dir:   spec.Dir,
+		Env:   spec.Env,
+		Files: files,
+		Sys: &syscall.SysProcAttr{
+			Setpgid:     !spec.NewSession,
+			Setsid:      spec.NewSession,
+			PidFD:       &pidfd,
+			UseCgroupFD: cgroupFD >= 0,
+			CgroupFD:    max(cgroupFD, 0),
+		},
+	}
+	pid, err := syscall.ForkExec(path, args, attr)
+	runtime.KeepAlive(spec)
+	if err != nil {
+		return nil, forkExecError(spec, err, report != nil)
+	}
+	if pidfd < 0 {
+		// Every kernel procman supports (5.3+) hands out pidfds at clone.
+		return nil, fmt.Errorf("fork/exec %s: kernel returned no pidfd for pid %d", spec.Path, pid)
+	}
+	// Non-blocking makes os.NewFile register the pidfd with the runtime's
+	// poller, so that wait parks a goroutine instead of an OS thread.
+	if err := unix.SetNonblock(pidfd, true); err != nil {
+		return nil, fmt.Errorf("pidfd of pid %d: %w", pid, err)
+	}
+	c := &child{pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}
+	if report != nil {
+		errno, err := report.result()
+		if errno != 0 {
+			err = execError(spec.Path, errno)
+		}
+		if err != nil {
+			// It exits at once when its exec failed; killed, it cannot
+			// be kept from doing so.
+			c.signal(syscall.SIGKILL)
+			c.wait()
+			c.release()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// forkExecError returns err, a failure of syscall.ForkExec for spec, as a
+// *ProgramError when the program or its directory is at fault. ForkExec
+// reports the errno of whichever step of the child failed; the directory,
+// entered before the exec, is the culprit when it cannot be entered now
+// for the same reason. When the exec was the trampoline's, only an
+// argument list too long for it is the program's fault: the program's own
+// exec comes later.
+func forkExecError(spec Spec, err error, viaTrampoline bool) error {
+	if errno, ok := err.(syscall.Errno); ok && spec.Dir != "" {
+		if dirErr := unix.Faccessat(unix.AT_FDCWD, spec.Dir, unix.X_OK, unix.AT_EACCESS); dirErr == errno {
+			return &ProgramError{Op: "chdir", Path: spec.Dir, Err: errno}
+		}
+	}
+	if viaTrampoline && err != syscall.E2BIG {
+		return fmt.Errorf("start procman-init (exec): %w", err)
+	}
+	return execError(spec.Path, err)
+}
+
+func (c *child) wait() (ExitStatus, error) {
+	conn, err := c.pidfd.SyscallConn()
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	var status ExitStatus
+	var waitErr error
+	err = conn.Read(func(fd uintptr) bool {
+		var info siginfo
+		waitErr = waitid(fd, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT)
+		if errors.Is(waitErr, unix.EINTR) {
+			waitErr = nil
+			return false
+		}
+		if waitErr != nil {
+			return true
+		}
+		if info.Pid == 0 { // still running: park until the pidfd is readable
+			return false
+		}
+		status = info.exitStatus()
+		return true
+	})
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	return status, waitErr
+}
+
+func (c *child) signal(sig syscall.Signal) error {
+	conn, err := c.pidfd.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var sigErr error
+	err = conn.Control(func(fd uintptr) {
+		sigErr = unix.PidfdSendSignal(int(fd), sig, nil, 0)
+	})
+	if err != nil {
+		if errors.Is(err, os.ErrClosed) {
+			return nil // released: long gone
+		}
+		return err
+	}
+	if errors.Is(sigErr, unix.ESRCH) {
+		return nil
+	}
+	return sigErr
+}
+
+// signalGroup signals the child's process group, whose id is the child's
+// pid: safe while the child is unreaped.
+func (c *child) signalGroup(sig syscall.Signal) error {
+	err := unix.Kill(-c.pid, sig)
+	if errors.Is(err, unix.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+func (c *child) release() error {
+	conn, err := c.pidfd.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var releaseErr error
+	err = conn.Control(func(fd uintptr) {
+		var info siginfo
+		for {
+			releaseErr = waitid(fd, &info, unix.WEXITED|unix.WNOHANG)
+			if !errors.Is(releaseErr, unix.EINTR) {
+				return
+			}
+		}
+	})
+	if err != nil && releaseErr == nil {
+		releaseErr = err
+	}
+	if err := c.pidfd.Close(); err != nil && releaseErr == nil {
+		releaseErr = err
+	}
+	return releaseErr
+}
+
+// siginfo is the SIGCHLD layout of the kernel's siginfo_t (128 bytes):
+// three ints, then a union aligned like a pointer.
+type siginfo struct {
+	Signo  int32
+	Errno  int32
+	Code   int32
+	_      [unsafe.Sizeof(uintptr(0)) - 4]byte
+	Pid    int32
+	UID    uint32
+	Status int32
+	_      [128 - 3*4 - (unsafe.Sizeof(uintptr(0)) - 4) - 3*4]byte
+}
+
+func (info *siginfo) exitStatus() ExitStatus {
+	if info.Code == cldExited {
+		return ExitStatus{Code: int(info.Status)}
+	}
+	return ExitStatus{Code: -1, Signal: syscall.Signal(info.Status)}
+}
+
+// waitStatus converts a status as from waitpid.
+func waitStatus(raw int32) ExitStatus {
+	ws := syscall.WaitStatus(raw)
+	if ws.Signaled() {
+		return ExitStatus{Code: -1, Signal: ws.Signal()}
+	}
+	return ExitStatus{Code: ws.ExitStatus()}
+}
+
+func waitid(pidfd uintptr, info *siginfo, options int) error {
+	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PIDFD, pidfd, uintptr(unsafe.Pointer(info)), uintptr(options), 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// cldExited is si_code for a child that called exit (CLD_EXITED).
+const cldExited = 1

@@ -1,0 +1,169 @@
+package platform
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/procman-dev/procman/internal/proctest"
+	"golang.org/x/sys/unix"
+)
+
+// These tests drive the two processes of a subreaper procman-init: the
+// keeper, the host's child, and the supervisor it forks, the program's
+// parent (see keep in internal/initimage/csrc/procman-init.c).
+
+// TestKeeperKillsTheTreeOfAKilledInit: a program that kills its init (its
+// parent, the supervisor) with SIGKILL, after starting a daemon of its own
+// (setsid, double fork), does not get away: the keeper kills what is left
+// of the tree before it exits, 128+9 as the supervisor did. In a PID
+// namespace that kept its parent's /proc too, where the keeper translates
+// the pids it reads; its PID 1 outlives the keeper until the test is done,
+// lest the namespace's end kill the tree instead.
+func TestKeeperKillsTheTreeOfAKilledInit(t *testing.T) {
+	for _, nested := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in this PID namespace", true: "in a nested PID namespace"}[nested], func(t *testing.T) {
+			cfg := initConfig{mode: "subreaper", grace: time.Hour}
+			release := func() {}
+			if nested {
+				if _, err := exec.LookPath("unshare"); err != nil {
+					t.Skip("unshare (util-linux) is missing")
+				}
+				held, hold, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { held.Close(); hold.Close() })
+				release = func() { hold.Close() }
+				cfg.wrap = func(initMarker string, args ...string) *exec.Cmd {
+					// PID 1 waits for its stdin to close before it exits.
+					cmd := nestedPIDNamespace(`read x; exit $code`, initMarker, args...)
+					cmd.Stdin = held
+					return cmd
+				}
+			}
+			marker := proctest.Marker(t)
+			ti := startTestInit(t, cfg)
+			keeper := parentPid(t, ti.pid)
+			if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(keeper) + "/comm"); string(comm) != "procman-init\n" {
+				t.Errorf("procman-init's supervisor is the child of %d (%q), not of a keeper", keeper, comm)
+				keeper = 0
+			}
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			defer w.Close()
+			spec := shellSpec(t, marker, `(setsid sh -c "`+loopScript+`" "$0" &); read x; kill -9 $PPID; `+loopScript)
+			spec.Stdin = r
+			ti.start(t, spec)
+			r.Close()
+			waitTree(t, marker, ti.pid)
+
+			w.Write([]byte("kill\n"))
+			if keeper != 0 {
+				waitExited(t, keeper)
+			}
+			if pids := proctest.Find(marker); len(pids) > 0 {
+				t.Errorf("%v of the tree outlived the init it killed", pids)
+			}
+			release()
+			ti.expectEOF(t) // the supervisor died without a word
+			ti.mustExit(t)
+			if code := ti.cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGKILL) {
+				t.Errorf("the keeper exited %d, want %d", code, 128+syscall.SIGKILL)
+			}
+		})
+	}
+}
+
+// waitExited waits until pid has exited: gone, or a zombie.
+func waitExited(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(initTimeout)
+	for st := proctest.State(pid); st != 0 && st != 'Z'; st = proctest.State(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d still runs after %v", pid, initTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestKeeperDeathStopsTheTree: a keeper killed (by a program of the tree,
+// say) makes the supervisor stop the tree as when the host is gone: the
+// program gets its SIGTERM, then at the end of the grace SIGKILL; the
+// supervisor reports it, and exits.
+func TestKeeperDeathStopsTheTree(t *testing.T) {
+	ti, terms := startTermCounter(t, initConfig{mode: "subreaper", grace: 500 * time.Millisecond})
+	if err := ti.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	terms.waitFor(t, 1)
+	ti.expectExit(t, signaled(syscall.SIGKILL))
+	ti.expectEOF(t)
+	terms.want(t, 1)
+	waitExited(t, ti.pid)
+}
+
+// TestKeeperExitsAsItsSupervisor: once the program has exited and the
+// tree is gone, the supervisor exits 0, and so does the keeper.
+func TestKeeperExitsAsItsSupervisor(t *testing.T) {
+	marker := proctest.Marker(t)
+	ti := startTestInit(t, initConfig{mode: "subreaper", grace: time.Second})
+	if ti.pid == ti.cmd.Process.Pid {
+		t.Fatalf("procman-init's supervisor is the host's child (%d), want a keeper above it", ti.pid)
+	}
+	if ppid := parentPid(t, ti.pid); ppid != ti.cmd.Process.Pid {
+		t.Fatalf("procman-init's supervisor is the child of %d, want the keeper's (%d)", ppid, ti.cmd.Process.Pid)
+	}
+	ti.start(t, shellSpec(t, marker, "exit 3"))
+	ti.expectExit(t, ExitStatus{Code: 3})
+	ti.expectEOF(t)
+	ti.mustExit(t)
+	if code := ti.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("the keeper exited %d, want 0", code)
+	}
+}
+
+// TestKeeperDeathLeavesTheCgroupLocked: the supervisor holds the tree's
+// cgroup locked as well as the keeper, so that a sweep leaves the cgroup
+// alone while the supervisor of a killed keeper still stops the tree (here
+// a program that ignores SIGTERM, for a grace of an hour); once the
+// supervisor is gone, the lock is free.
+func TestKeeperDeathLeavesTheCgroupLocked(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("makes a cgroup: root only")
+	}
+	marker := proctest.Marker(t)
+	dir, cg := makeTestCgroup(t, cgroup2Mount(t), "keeper-lock", marker)
+	defer cg.Close()
+	ti := startTestInit(t, initConfig{mode: "subreaper", grace: time.Hour, cgroup: cg})
+	cg.Close()
+	pid := ti.start(t, shellSpec(t, marker, `trap '' TERM; `+loopScript))
+	proctest.WaitIgnoring(t, pid, syscall.SIGTERM, initTimeout)
+
+	if err := ti.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	ti.mustExit(t)
+	sweep, err := os.Open(dir) // another open file: another lock owner
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sweep.Close()
+	if err := unix.Flock(int(sweep.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != unix.EWOULDBLOCK {
+		t.Fatalf("exclusive lock while the supervisor of a killed keeper stops its tree: %v, want EWOULDBLOCK", err)
+	}
+
+	ti.sendRaw(t, msgSignalTree, int32(syscall.SIGKILL), nil, 0) // ends the grace
+	ti.expectExit(t, signaled(syscall.SIGKILL))
+	ti.expectEOF(t)
+	waitExited(t, ti.pid)
+	if err := unix.Flock(int(sweep.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Errorf("exclusive lock once the supervisor is gone: %v", err)
+	}
+}
