@@ -175,7 +175,7 @@ esac`
 	procs := filepath.Join(e.cgroup, "cgroup.procs")
 	p := start(t, e.procman(t, flags, "/bin/sh", "-c", script, testchildBin, marker, procs, ending, e.armed(marker)))
 	t.Cleanup(func() { stopIfRunning(p) })
-	outcome := waitLinePrefix(t, p, "escape ")
+	outcome := p.waitLinePrefix(t, "escape ")
 	t.Logf("the daemon says %q", outcome)
 	return p, outcome
 }

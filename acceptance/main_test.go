@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -156,18 +157,32 @@ func start(t *testing.T, cmd *exec.Cmd) *running {
 // waitLine waits for procman's stdout to show the line want.
 func (p *running) waitLine(t *testing.T, want string) {
 	t.Helper()
+	p.waitLineThat(t, strconv.Quote(want), func(line string) bool { return line == want })
+}
+
+// waitLinePrefix waits for a line of procman's stdout that starts with
+// prefix and returns it.
+func (p *running) waitLinePrefix(t *testing.T, prefix string) string {
+	t.Helper()
+	return p.waitLineThat(t, strconv.Quote(prefix)+"...", func(line string) bool { return strings.HasPrefix(line, prefix) })
+}
+
+// waitLineThat waits for a line of procman's stdout that matches, which
+// what describes, and returns it.
+func (p *running) waitLineThat(t *testing.T, what string, matches func(string) bool) string {
+	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case line, ok := <-p.lines:
 			if !ok {
-				t.Fatalf("stdout ended before %q", want)
+				t.Fatalf("stdout ended before a line %s; stderr:\n%s", what, p.stderr)
 			}
-			if line == want {
-				return
+			if matches(line) {
+				return line
 			}
 		case <-timeout:
-			t.Fatalf("no line %q on stdout after 30s", want)
+			t.Fatalf("no line %s on stdout after 30s", what)
 		}
 	}
 }

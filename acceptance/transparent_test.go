@@ -28,7 +28,7 @@ func TestDefaultKeepsRealPids(t *testing.T) {
 	script := `echo "pid $$"; "$0" sleep "$1"; exit 0`
 	p := start(t, procman(t, "run", "--no-plugins", "--grace", "2s", "--", "/bin/sh", "-c", script, testchildBin, marker))
 	t.Cleanup(func() { stopIfRunning(p) })
-	line := waitLinePrefix(t, p, "pid ")
+	line := p.waitLinePrefix(t, "pid ")
 	pid, err := strconv.Atoi(strings.TrimPrefix(line, "pid "))
 	if err != nil {
 		t.Fatalf("the shell printed %q", line)
@@ -250,7 +250,7 @@ func (n *nginxProcesses) find() []int {
 			continue
 		}
 		pids = append(pids, pid)
-		pids = append(pids, childrenOf(pid)...)
+		pids = append(pids, children(pid)...)
 	}
 	return pids
 }
@@ -301,22 +301,6 @@ func (n *nginxProcesses) waitGone(timeout time.Duration) []int {
 	}
 }
 
-// childrenOf returns the children of process pid.
-func childrenOf(pid int) []int {
-	var pids []int
-	dir := fmt.Sprintf("/proc/%d/task/", pid)
-	tasks, _ := os.ReadDir(dir)
-	for _, task := range tasks {
-		data, _ := os.ReadFile(dir + task.Name() + "/children")
-		for _, f := range strings.Fields(string(data)) {
-			if child, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, child)
-			}
-		}
-	}
-	return pids
-}
-
 // TestPIDNamespaceOnRequestIsCoherent: with --containment pid-namespace a
 // program sees its namespace's pids, and /proc must agree: ps -p $$ shows
 // the shell itself, /proc/$$ is the shell's, and /proc/self is $$.
@@ -346,25 +330,5 @@ exec readlink /proc/self`
 	}
 	if got["self"] != got["pid"] || got["pid"] == "" {
 		t.Errorf("readlink /proc/self is %q in the shell whose $$ is %q, want them equal", got["self"], got["pid"])
-	}
-}
-
-// waitLinePrefix waits for a line of procman's stdout that starts with
-// prefix and returns it.
-func waitLinePrefix(t *testing.T, p *running, prefix string) string {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("stdout ended before a line %q...; stderr:\n%s", prefix, p.stderr)
-			}
-			if strings.HasPrefix(line, prefix) {
-				return line
-			}
-		case <-timeout:
-			t.Fatalf("no line %q... on stdout after 30s", prefix)
-		}
 	}
 }
