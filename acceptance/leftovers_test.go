@@ -3,7 +3,6 @@
 package acceptance
 
 import (
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,7 +27,7 @@ func TestFailedStartsLeaveNothing(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			name := hostName(t, cmd.Process.Pid) // before Wait: until then it is at least a zombie
+			name := proctest.HostName(t, cmd.Process.Pid) // before Wait: until then it is at least a zombie
 			cmd.Wait()
 			if code := cmd.ProcessState.ExitCode(); code != 0 && code != 125 {
 				t.Errorf("exit code %d, want 0 or 125; stderr:\n%s", code, stderr.String())
@@ -41,16 +40,4 @@ func TestFailedStartsLeaveNothing(t *testing.T) {
 			}
 		})
 	}
-}
-
-// hostName returns the name ("<pid>-<start time>", as /proc shows them) by
-// which process pid names what it makes.
-func hostName(t *testing.T, pid int) string {
-	t.Helper()
-	stat, err := os.ReadFile("/proc/" + itoa(pid) + "/stat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	return itoa(pid) + "-" + fields[22-3]
 }

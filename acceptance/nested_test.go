@@ -4,6 +4,7 @@ package acceptance
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -72,7 +73,7 @@ func TestNestedProcman(t *testing.T) {
 	})
 }
 
-// innerHosts returns the names ("<pid>-<start time>", as /proc shows them)
+// innerHosts returns the names (proctest.HostName)
 // of the procman processes among pids, found by their command line: a
 // procman running programs is not dumpable, and only root may read its
 // /proc/PID/exe.
@@ -85,7 +86,7 @@ func innerHosts(t *testing.T, pids []int) []string {
 		if filepath.Base(argv0) != "procman" {
 			continue
 		}
-		names = append(names, hostName(t, pid))
+		names = append(names, proctest.HostName(t, pid))
 	}
 	return names
 }
@@ -107,3 +108,64 @@ func leftovers(t *testing.T, name string) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestSweepsJudgeOnlyTheirOwnNamespace: a procman inside a pid-namespace
+// tree has a /proc of its own but shares the machine's /tmp, so a pid in a
+// name made outside means another process (or none) inside, and the other
+// way round. Neither sweep may take a live host of the other namespace for
+// dead and remove what it made; a dead host of the sweep's own namespace
+// still loses its directory.
+func TestSweepsJudgeOnlyTheirOwnNamespace(t *testing.T) {
+	if !mechanismRuns(t, "pid-namespace") {
+		t.Skip("pid-namespace is not available")
+	}
+	marker := proctest.Marker(t)
+	tmp := proctest.ShortTempDir(t)
+	withTmp := func(cmd *exec.Cmd) *exec.Cmd {
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		return cmd
+	}
+
+	// A host outside, and one inside a pid-namespace tree, each with a
+	// directory named after it as procman names its socket directories.
+	outside := exec.Command(testchildBin, "sleep", marker)
+	if err := outside.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer outside.Wait()
+	defer outside.Process.Kill()
+	tree := start(t, procman(t, "run", "--no-plugins", "--containment", "pid-namespace", "--",
+		testchildBin, "sleep", marker))
+	defer stopIfRunning(tree)
+	pids := proctest.WaitCount(t, marker, 3, 10*time.Second)
+	inside := processRunning(t, slices.DeleteFunc(pids, func(pid int) bool { return pid == outside.Process.Pid }), testchildBin)
+	hostDir := func(pid int) string {
+		dir := filepath.Join(tmp, "procman-"+proctest.HostName(t, pid)+"-1")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	outsideDir, insideDir := hostDir(outside.Process.Pid), hostDir(inside)
+	if outsideDir == insideDir {
+		t.Fatalf("the hosts inside and outside have one name: %s", outsideDir)
+	}
+
+	// Sweeps from inside a pid-namespace tree, then from outside.
+	run(t, procman(t, "run", "--no-plugins", "--containment", "pid-namespace", "--env", "TMPDIR="+tmp, "--",
+		procmanBin, "version", "--verbose")).wantExit(t, 0)
+	run(t, withTmp(procman(t, "version", "--verbose"))).wantExit(t, 0)
+	for _, dir := range []string{outsideDir, insideDir} {
+		if _, err := os.Stat(dir); err != nil {
+			t.Errorf("a sweep removed the directory of a live host: %v", err)
+		}
+	}
+
+	// Once the host outside is dead, a sweep outside removes its directory.
+	outside.Process.Kill()
+	outside.Wait()
+	run(t, withTmp(procman(t, "version", "--verbose"))).wantExit(t, 0)
+	if _, err := os.Stat(outsideDir); !os.IsNotExist(err) {
+		t.Errorf("the directory of a dead host is still there after a sweep (%v)", err)
+	}
+}

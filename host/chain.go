@@ -354,7 +354,7 @@ func (c *chain) close() {
 }
 
 // pluginSocketDirPrefix begins the name of every plugin socket directory;
-// the rest names the host ("<pid>-<start time>"), so that the reaper can
+// the rest names the host (platform.HostName), so that the reaper can
 // remove the directories of hosts that died without doing so, and ends in
 // a random part, so that nobody can take the name first. The name is kept
 // short: a socket's path must fit in 107 bytes.

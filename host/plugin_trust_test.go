@@ -163,8 +163,7 @@ func TestSocketDirOfAKilledHostIsSwept(t *testing.T) {
 	if line, _ := bufio.NewReader(out).ReadString('\n'); !strings.HasPrefix(line, "ready ") {
 		t.Fatalf("embedder said %q, want ready", line)
 	}
-	stat := string(proctest.ReadProc(t, cmd.Process.Pid, "stat"))
-	name := fmt.Sprintf("procman-%d-%s-", cmd.Process.Pid, strings.Fields(stat[strings.LastIndexByte(stat, ')')+1:])[22-3])
+	name := "procman-" + proctest.HostName(t, cmd.Process.Pid) + "-"
 	dirs, _ := filepath.Glob(filepath.Join(tmp, name+"*"))
 	if len(dirs) != 1 || !regexp.MustCompile(`^[0-9]+$`).MatchString(strings.TrimPrefix(filepath.Base(dirs[0]), name)) {
 		t.Fatalf("socket directories %q, want one named %s<random digits>", dirs, name)

@@ -25,6 +25,7 @@ type procView struct {
 	self   int    // this process's pid in /proc
 	start  uint64 // this process's start time
 	level  int    // index of this namespace's pid in an NSpid line of /proc
+	ns     uint64 // inode of /proc's PID namespace; 0 when unknown
 	err    error
 }
 
@@ -65,6 +66,7 @@ func readProcSelf() (procView, error) {
 		return v, fmt.Errorf("/proc/self/stat: %w", err)
 	}
 	if v.self == os.Getpid() {
+		v.ns = inode("/proc/self/ns/pid")
 		return v, nil
 	}
 	v.nested = true
@@ -73,19 +75,35 @@ func readProcSelf() (procView, error) {
 		return v, err
 	}
 	v.level = len(ids) - 1
+	// /proc's pid 1 lives in /proc's namespace; another user's is not
+	// readable, and then the namespace stays unknown.
+	v.ns = inode("/proc/1/ns/pid")
 	return v, nil
 }
 
+// inode returns the inode number of the file at path, or 0.
+func inode(path string) uint64 {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 // HostName is how this process names what it leaves on the system (socket
-// directories, cgroups): "<pid>-<start time>" as /proc shows them, so that
-// a reaper can tell leftovers of a dead host from those of a live one, and
-// two hosts in different PID namespaces never share a name.
+// directories, cgroups): "<pid>-<start time>-<pidns>", the pid and start
+// time as /proc shows them and the inode of /proc's PID namespace (0 when
+// unknown), so that a reaper can tell leftovers of a dead host from those
+// of a live one. A reaper judges only names made with a /proc of its own
+// namespace: under a pid-namespace tree with a /proc of its own, which
+// shares the machine's /tmp and cgroups, pid 5 is another process than
+// outside.
 func HostName() (string, error) {
 	v := procSelf()
 	if v.err != nil {
 		return "", v.err
 	}
-	return strconv.Itoa(v.self) + "-" + strconv.FormatUint(v.start, 10), nil
+	return strconv.Itoa(v.self) + "-" + strconv.FormatUint(v.start, 10) + "-" + strconv.FormatUint(v.ns, 10), nil
 }
 
 // StartTime returns when process pid (of this process's namespace)

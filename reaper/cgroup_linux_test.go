@@ -22,7 +22,7 @@ func TestHostDeathEmptiesAndRemovesAProtectedCgroup(t *testing.T) {
 	marker := proctest.Marker(t)
 	h := startHost(t, marker, hostOptions{})
 	hp := identify(t, h.pid)
-	hostDir := filepath.Join(base, fmt.Sprintf("%d-%d", hp.pid, hp.start))
+	hostDir := filepath.Join(base, hp.name())
 	job := filepath.Join(hostDir, "job")
 	mkdir(t, job)
 
@@ -57,8 +57,8 @@ func TestSweepKillsTheCgroupsOfDeadHosts(t *testing.T) {
 	base := testCgroup(t)
 	marker := proctest.Marker(t)
 	self := identify(t, os.Getpid())
-	deadHost := filepath.Join(base, fmt.Sprintf("%d-%d", self.pid, self.start+1)) // its pid was recycled
-	liveHost := filepath.Join(base, fmt.Sprintf("%d-%d", self.pid, self.start))
+	deadHost := filepath.Join(base, process{self.pid, self.start + 1}.name()) // its pid was recycled
+	liveHost := filepath.Join(base, self.name())
 	var inDead, inLive *exec.Cmd
 	for _, c := range []struct {
 		dir string
@@ -97,7 +97,7 @@ func TestReclaimedCgroupIsKilledWithoutASignalAfterTheStops(t *testing.T) {
 			marker := proctest.Marker(t)
 			h := startHost(t, marker, hostOptions{})
 			hp := identify(t, h.pid)
-			hostDir := filepath.Join(base, fmt.Sprintf("%d-%d", hp.pid, hp.start))
+			hostDir := filepath.Join(base, hp.name())
 			tree := filepath.Join(hostDir, "1")
 			mkdir(t, tree)
 			member := startOwnChildIn(t, marker, "trap", inCgroup(t, tree))
@@ -140,7 +140,7 @@ func TestSweepLeavesADeadHostsTreeToItsReaper(t *testing.T) {
 	marker := proctest.Marker(t)
 	h := startHost(t, marker, hostOptions{})
 	hp := identify(t, h.pid)
-	hostDir := filepath.Join(base, fmt.Sprintf("%d-%d", hp.pid, hp.start))
+	hostDir := filepath.Join(base, hp.name())
 	tree := filepath.Join(hostDir, "1")
 	mkdir(t, tree)
 	tmp := t.TempDir()
@@ -175,7 +175,7 @@ func TestSweepSkipsLockedCgroups(t *testing.T) {
 	marker := proctest.Marker(t)
 	dead := deadProcess(t)
 	name := func(suffix string) string {
-		return filepath.Join(base, fmt.Sprintf("%d-%d%s", dead.pid, dead.start, suffix))
+		return filepath.Join(base, dead.name()+suffix)
 	}
 	hostDir, probe, acted := name(""), name("-probe-1"), name("-acted")
 	stopping, leftover := filepath.Join(hostDir, "1"), filepath.Join(hostDir, "2")

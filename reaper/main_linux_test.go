@@ -543,6 +543,22 @@ func identify(t testing.TB, pid int) process {
 	return process{pid, start}
 }
 
+// name is how p, were it a host, would name what it leaves on the system
+// (platform.HostName): "<pid>-<start time>-<pidns>", the namespace the
+// test's own, as /proc is.
+func (p process) name() string {
+	return fmt.Sprintf("%d-%d-%d", p.pid, p.start, pidNamespace)
+}
+
+// pidNamespace is the inode of the test's PID namespace.
+var pidNamespace = func() uint64 {
+	var st syscall.Stat_t
+	if err := syscall.Stat("/proc/self/ns/pid", &st); err != nil {
+		panic(err)
+	}
+	return st.Ino
+}()
+
 // alive tells whether p still runs: not gone, not a zombie, and its pid
 // not given to another process.
 func (p process) alive() bool {

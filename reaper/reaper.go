@@ -24,7 +24,10 @@
 //
 // Each reaper also sweeps, when it starts, what other hosts left behind:
 // the directories and cgroups named in Options whose owner process is
-// gone and on which no reaper acts any more. A reaper holds a shared
+// gone and on which no reaper acts any more. A name made with another PID
+// namespace's /proc is left alone: a procman inside a pid-namespace tree
+// has a /proc of its own but shares the machine's /tmp and cgroups, and a
+// pid means another process on each side. A reaper holds a shared
 // flock(2) on each registered directory or cgroup named after a host
 // until it has finished with it, and a sweep only acts on what it can
 // lock exclusively, so that a dead host's tree gets its whole grace
@@ -46,18 +49,21 @@ type Options struct {
 	Logger hclog.Logger
 
 	// SweepDirPrefixes are path prefixes like "/tmp/procman-plugins-" of
-	// the directories hosts create as PREFIX<pid>-<starttime>[-...], pid
-	// and start time as /proc shows them (platform.HostName). When a
-	// reaper starts, each such directory owned by its user whose owner
-	// process is gone, and which no reaper holds locked, loses its files
+	// the directories hosts create as PREFIX<pid>-<starttime>-<pidns>[-...]:
+	// pid and start time as /proc shows them, and the inode of /proc's PID
+	// namespace (platform.HostName). When a reaper starts, each such
+	// directory owned by its user, named in the PID namespace of its own
+	// /proc, whose owner process is gone, and which no reaper holds
+	// locked, loses its files
 	// and sockets (not its subdirectories) and is removed if that leaves
 	// it empty.
 	SweepDirPrefixes []string
 
 	// SweepCgroupDirs are cgroup v2 directories in which hosts create their
-	// cgroups as <pid>-<starttime>[-...] (a host's directory of trees, a
-	// probe). When a reaper starts, each such cgroup owned by its user
-	// whose owner process is gone, and which no reaper holds locked, is
+	// cgroups as <pid>-<starttime>-<pidns>[-...] (a host's directory of
+	// trees, a probe). When a reaper starts, each such cgroup owned by its
+	// user, named in its own /proc's namespace, whose owner process is
+	// gone, and which no reaper holds locked, is
 	// killed and removed. A cgroup below it that another process holds
 	// locked (a procman-init still stopping its tree) is left alone, and
 	// so is the swept cgroup then, but for the processes directly in it.

@@ -139,7 +139,7 @@ func (r *Reaper) ProtectProcess(pid int, startTime uint64, grace time.Duration) 
 // every process in it or below gets SIGTERM, and what is left after grace
 // is killed with cgroup.kill; then the cgroup and those below it are
 // removed, and so is its parent if that is empty and named like a host's
-// cgroup ("<pid>-<starttime>"). A grace beyond MaxGrace is refused
+// cgroup ("<pid>-<starttime>-<pidns>"). A grace beyond MaxGrace is refused
 // (ErrGraceTooLong). A cgroup named after a host is held locked while
 // registered (see ReclaimCgroup).
 func (r *Reaper) ProtectCgroup(path string, grace time.Duration) (*Registration, error) {
@@ -159,7 +159,7 @@ func (r *Reaper) ProtectCgroup(path string, grace time.Duration) (*Registration,
 // host's death, whatever is still in the cgroup or below it is killed
 // with cgroup.kill (SIGKILL where the kernel has none). Then the cgroup
 // and those below it are removed, and so is its parent if that is empty
-// and named like a host's cgroup ("<pid>-<starttime>"). An empty cgroup
+// and named like a host's cgroup ("<pid>-<starttime>-<pidns>"). An empty cgroup
 // is removed without waiting.
 //
 // It is for cgroups whose processes another registration stops: a
@@ -168,7 +168,7 @@ func (r *Reaper) ProtectCgroup(path string, grace time.Duration) (*Registration,
 // MaxGrace is refused (ErrGraceTooLong).
 //
 // While registered, a cgroup whose name holds a host's name
-// ("<pid>-<starttime>", alone or followed by "-...") is held with a
+// ("<pid>-<starttime>-<pidns>", alone or followed by "-...") is held with a
 // shared flock(2): the sweep of another reaper (Options.SweepCgroupDirs)
 // leaves it alone until this reaper has finished with it. The reaper
 // refuses the registration when it has no descriptor left for the lock.

@@ -183,7 +183,7 @@ func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
 	self := identify(t, os.Getpid())
 	dead := deadProcess(t)
 	name := func(p process, suffix string) string {
-		return fmt.Sprintf("%s%d-%d%s", prefix, p.pid, p.start, suffix)
+		return prefix + p.name() + suffix
 	}
 	removed := []string{
 		name(dead, "-x"),
@@ -196,6 +196,11 @@ func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
 		filepath.Join(base, "other-"+strings.TrimPrefix(name(dead, "-x"), prefix)),
 		name(dead, "-locked"),     // held locked by another process
 		name(dead, "-registered"), // registered with a live reaper, which locks it
+		// Made in another PID namespace's /proc, where the pid is
+		// another process's: not for this reaper to judge.
+		fmt.Sprintf("%s%d-%d-%d-x", prefix, dead.pid, dead.start, pidNamespace+1),
+		fmt.Sprintf("%s%d-%d-0-x", prefix, dead.pid, dead.start), // namespace unknown
+		fmt.Sprintf("%s%d-%d-x", prefix, dead.pid, dead.start),   // no namespace
 	}
 	for _, dir := range append(removed, kept...) {
 		mkdir(t, dir)

@@ -319,3 +319,27 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// HostName returns the name by which process pid, a procman host whose
+// /proc is its own namespace's (as procman gives every pid-namespace tree),
+// names what it leaves on the system: "<pid>-<start time>-<pidns>", its pid
+// in its own namespace, its start time and the inode of that namespace.
+// It is platform.HostName of that process, read from outside.
+func HostName(t testing.TB, pid int) string {
+	t.Helper()
+	stat := ReadProc(t, pid, "stat")
+	status := ReadProc(t, pid, "status")
+	var inner string
+	for _, line := range strings.Split(string(status), "\n") {
+		if ids, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			fields := strings.Fields(ids)
+			inner = fields[len(fields)-1]
+		}
+	}
+	var ns syscall.Stat_t
+	if err := syscall.Stat(fmt.Sprintf("/proc/%d/ns/pid", pid), &ns); err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return fmt.Sprintf("%s-%s-%d", inner, fields[22-3], ns.Ino)
+}

@@ -32,7 +32,7 @@ const probeProgram = "/bin/true"
 // Detect really tries each candidate: it creates a probe cgroup named
 // probeName followed by "-" and a number, starts /bin/true into it with
 // clone3(CLONE_INTO_CGROUP), waits for it and removes the probe. The caller
-// names its probes after itself ("<pid>-<starttime>-probe"), so that a
+// names its probes after itself ("<pid>-<starttime>-<pidns>-probe"), so that a
 // probe left by a process killed meanwhile is recognised and swept. The candidates are, for root, "<mount>/procman" for
 // each cgroup2 mount in /proc/self/mountinfo (created if missing, and
 // removed again if it does not work), and, for any user, the cgroup this

@@ -9,7 +9,7 @@
 // processes fork, setsid or double-fork.
 //
 // A cgroup outlives the process that created it. The group's name,
-// "<pid>-<starttime>" of its host, lets another process tell the groups of
+// "<pid>-<starttime>-<pidns>" of its host, lets another process tell the groups of
 // hosts that died from those of live ones, and remove them.
 //
 // # Zombies

@@ -21,7 +21,7 @@ type Group struct {
 }
 
 // NewGroup creates the directory <base>/<name> and returns it as a Group.
-// The caller names it "<pid>-<starttime>" after its own process, so that
+// The caller names it "<pid>-<starttime>-<pidns>" after its own process, so that
 // the groups of hosts that died can be recognised and swept. It is an
 // error, wrapping [io/fs.ErrExist], if the directory exists already.
 func NewGroup(base, name string) (*Group, error) {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procman-dev/procman/internal/proctest"
 	"go.uber.org/goleak"
 )
 
@@ -210,16 +211,10 @@ func isClosed(ch <-chan struct{}) bool {
 	}
 }
 
-// selfName is "<pid>-<starttime>" of the test process, as procman names
-// what it leaves on the system, so that a reaper sweeps what a killed test
-// run left behind.
+// selfName is the name of the test process as procman names what it
+// leaves on the system, so that a reaper sweeps what a killed test run
+// left behind.
 func selfName(t testing.TB) string {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _, _ := strings.Cut(string(data), " ")
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-	return pid + "-" + fields[22-3]
+	return proctest.HostName(t, os.Getpid())
 }

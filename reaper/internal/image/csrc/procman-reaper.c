@@ -35,7 +35,7 @@
  * is read from /proc, and so are the pids in the names swept below.
  *
  * A C, K or D registration whose directory is named after a host (its
- * last path element holds "<pid>-<starttime>", alone or followed by
+ * last path element holds "<pid>-<starttime>-<pidns>", alone or followed by
  * "-...", at its start or after a '-') holds a shared flock on that
  * directory until it is forgotten or the reaper exits, so that no other
  * reaper's sweep touches it while this one may still act on it. Should no
@@ -49,15 +49,15 @@
  * K cgroup gets no signal: once every P and C entry is done and WAIT_MS
  * has passed, what is still in it is killed (cgroup.kill). Then the
  * cgroups are removed, each with its parent if that is an empty host
- * directory ("<pid>-<starttime>"), and the directories are cleared, and
+ * directory ("<pid>-<starttime>-<pidns>"), and the directories are cleared, and
  * the reaper exits 0. It ignores SIGTERM (and SIGHUP, SIGINT, SIGQUIT):
  * a tree being stopped around it — procman run inside a procman tree —
  * sends it one, and it must still outlive its host to act; SIGKILL ends
  * it without acting, and then the host starts another.
  *
  * At start it sweeps what hosts left behind: the directories
- * DIR/BASE<pid>-<starttime>[-...] of each --sweep-dir-prefix DIR/BASE, and
- * the cgroups D/<pid>-<starttime>[-...] of each --sweep-cgroup-dir D, that
+ * DIR/BASE<pid>-<starttime>-<pidns>[-...] of each --sweep-dir-prefix DIR/BASE, and
+ * the cgroups D/<pid>-<starttime>-<pidns>[-...] of each --sweep-cgroup-dir D, that
  * belong to the reaper's uid, whose owner process is gone and on which it
  * gets an exclusive flock at once (no reaper is acting on them). In such
  * a cgroup, a child cgroup that another process holds locked (a
@@ -128,6 +128,11 @@ static int no_cgroup_kill; /* set once cgroup.kill was missing (Linux < 5.14) */
 /* Whether /proc names processes by the pids of the reaper's namespace;
  * when not, a pid is translated through a pidfd (proc_pid). */
 static int proc_is_ours = 1;
+
+/* The inode of /proc's PID namespace, 0 when unknown: the third number of
+ * every host name, so that a sweep judges only names whose pids are those
+ * /proc shows it. */
+static uint64_t proc_ns;
 
 /* How many more registrations may hold a descriptor (a pidfd or a lock):
  * some descriptors stay free for reading /proc and the cgroup files. */
@@ -643,9 +648,9 @@ static int host_dir_name(const char *name, int exact);
 
 /*
  * Whether the last element of path is named after a host: it holds
- * "<pid>-<starttime>" (alone or followed by "-...") at its start or after
- * a '-', as a host's cgroups ("123-456", "123-456-probe-1") and socket
- * directories ("procman-123-456-p1") do.
+ * "<pid>-<starttime>-<pidns>" (alone or followed by "-...") at its start
+ * or after a '-', as a host's cgroups ("123-456-789", "123-456-789-probe")
+ * and socket directories ("procman-123-456-789-1234") do.
  */
 static int host_named(const char *path)
 {
@@ -657,7 +662,7 @@ static int host_named(const char *path)
 }
 
 /* Removes the cgroup tree at dir, and its parent if that is an empty host
- * directory ("<pid>-<starttime>"). */
+ * directory ("<pid>-<starttime>-<pidns>"). */
 static void remove_cgroup(const char *dir)
 {
 	walk_tree(dir, 0);
@@ -1079,16 +1084,20 @@ static void handle(char *msg, size_t len)
 
 /* ---- the start sweep ---- */
 
-/* Whether name is "<pid>-<starttime>" (exact) or that followed by
- * nothing or '-' (not exact); when so, it sets the owner's pid and start
- * time. */
-static int host_dir_owner(const char *name, int exact, pid_t *pid, uint64_t *start)
+/* Whether name is a host name, "<pid>-<starttime>-<pidns>-<pidns>" (exact) or
+ * that followed by nothing or '-' (not exact); when so, it sets the
+ * owner's pid, start time and the inode of the PID namespace of the /proc
+ * that showed them. */
+static int host_dir_owner(const char *name, int exact, pid_t *pid, uint64_t *start, uint64_t *ns)
 {
 	uint64_t p;
 	const char *s = scan_u64(name, &p);
 	if (!s || *s != '-' || p == 0 || p > INT_MAX)
 		return 0;
 	s = scan_u64(s + 1, start);
+	if (!s || *s != '-')
+		return 0;
+	s = scan_u64(s + 1, ns);
 	if (!s || !(*s == 0 || (!exact && *s == '-')))
 		return 0;
 	*pid = (pid_t)p;
@@ -1098,8 +1107,8 @@ static int host_dir_owner(const char *name, int exact, pid_t *pid, uint64_t *sta
 static int host_dir_name(const char *name, int exact)
 {
 	pid_t pid;
-	uint64_t start;
-	return host_dir_owner(name, exact, &pid, &start);
+	uint64_t start, ns;
+	return host_dir_owner(name, exact, &pid, &start, &ns);
 }
 
 /* What sweeping a cgroup found among its children. */
@@ -1156,7 +1165,10 @@ struct sweep {
 /*
  * Sweeps the entry name of a swept directory if it is named after a host
  * of the reaper's uid that is gone, and no reaper acts on it any more: the
- * exclusive lock is to be had at once.
+ * exclusive lock is to be had at once. A name made in another PID
+ * namespace's /proc is left alone: its pid means another process there
+ * (a procman inside a pid-namespace tree, with a /proc of its own, shares
+ * the machine's /tmp and cgroups).
  */
 static void sweep_entry(int dfd, const char *name, unsigned char type, void *arg)
 {
@@ -1166,9 +1178,9 @@ static void sweep_entry(int dfd, const char *name, unsigned char type, void *arg
 	struct stat st;
 	char path[PATH_MAX];
 	pid_t pid;
-	uint64_t start;
+	uint64_t start, ns;
 	if (strncmp(name, s->base ? s->base : "", blen) != 0 ||
-	    !host_dir_owner(name + blen, 0, &pid, &start) ||
+	    !host_dir_owner(name + blen, 0, &pid, &start, &ns) || ns == 0 || ns != proc_ns ||
 	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != geteuid() || identify(pid, start) != GONE || join(path, s->dir, name) != 0)
 		return;
@@ -1271,6 +1283,19 @@ static int proc_sees_own_pids(void)
 }
 
 /*
+ * The inode of /proc's PID namespace: the reaper's own when /proc is
+ * ours, else that of /proc's pid 1, which lives in it (not readable
+ * across users: then 0, and nothing is swept).
+ */
+static uint64_t proc_pid_ns(void)
+{
+	struct stat st;
+	if (stat(proc_is_ours ? "/proc/self/ns/pid" : "/proc/1/ns/pid", &st) != 0)
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/*
  * A pidfd of the host, as a second sign of its death, should the socket
  * ever be held by another process too. The reaper is the host's child, so
  * a parent pid still equal to the host's after the pidfd was opened
@@ -1337,6 +1362,7 @@ int main(int argc, char **argv)
 		return 2;
 	raise_fd_limit();
 	proc_is_ours = proc_sees_own_pids();
+	proc_ns = proc_pid_ns();
 	int host_fd = open_host((pid_t)host);
 
 	for (int i = 1; i < argc; i++) {
