@@ -137,8 +137,17 @@ func TestSweepsJudgeOnlyTheirOwnNamespace(t *testing.T) {
 	tree := start(t, procman(t, "run", "--no-plugins", "--containment", "pid-namespace", "--",
 		testchildBin, "sleep", marker))
 	defer stopIfRunning(tree)
-	pids := proctest.WaitCount(t, marker, 3, 10*time.Second)
-	inside := processRunning(t, slices.DeleteFunc(pids, func(pid int) bool { return pid == outside.Process.Pid }), testchildBin)
+	// The program inside, once it runs (until its exec, the init's process
+	// shows procman's command line).
+	inside := 0
+	waitUntil(t, func() bool {
+		for _, pid := range proctest.Find(marker) {
+			if a := cmdlineOf(pid); pid != outside.Process.Pid && len(a) > 0 && a[0] == testchildBin {
+				inside = pid
+			}
+		}
+		return inside != 0
+	})
 	hostDir := func(pid int) string {
 		dir := filepath.Join(tmp, "procman-"+proctest.HostName(t, pid)+"-1")
 		if err := os.Mkdir(dir, 0o700); err != nil {
