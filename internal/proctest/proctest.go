@@ -328,18 +328,49 @@ func (b *Buffer) String() string {
 func HostName(t testing.TB, pid int) string {
 	t.Helper()
 	stat := ReadProc(t, pid, "stat")
-	status := ReadProc(t, pid, "status")
-	var inner string
-	for _, line := range strings.Split(string(status), "\n") {
+	ids := nsPids(t, pid)
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return fmt.Sprintf("%s-%s-%d", ids[len(ids)-1], fields[22-3], pidNamespace(t, pid, len(ids)))
+}
+
+// nsPids returns the NSpid line of process pid: its pid in each PID
+// namespace from /proc's down to its own.
+func nsPids(t testing.TB, pid int) []string {
+	t.Helper()
+	for _, line := range strings.Split(string(ReadProc(t, pid, "status")), "\n") {
 		if ids, ok := strings.CutPrefix(line, "NSpid:"); ok {
-			fields := strings.Fields(ids)
-			inner = fields[len(fields)-1]
+			return strings.Fields(ids)
 		}
 	}
-	var ns syscall.Stat_t
-	if err := syscall.Stat(fmt.Sprintf("/proc/%d/ns/pid", pid), &ns); err != nil {
-		t.Fatal(err)
+	t.Fatalf("/proc/%d/status has no NSpid line", pid)
+	return nil
+}
+
+// pidNamespace returns the inode of the PID namespace of process pid, at
+// depth levels below /proc's. A procman host makes itself non-dumpable,
+// and then only root may read its /proc/PID/ns: the namespace is then
+// found through the test's own, or through an ancestor in the same one.
+func pidNamespace(t testing.TB, pid, levels int) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	for p := pid; p > 0; {
+		if syscall.Stat(fmt.Sprintf("/proc/%d/ns/pid", p), &st) == nil {
+			return st.Ino
+		}
+		if levels == 1 { // the test's namespace, when /proc is its own
+			if err := syscall.Stat("/proc/self/ns/pid", &st); err != nil {
+				t.Fatal(err)
+			}
+			return st.Ino
+		}
+		stat := ReadProc(t, p, "stat")
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		parent, _ := strconv.Atoi(fields[1])
+		if parent <= 0 || len(nsPids(t, parent)) != levels {
+			break
+		}
+		p = parent
 	}
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	return fmt.Sprintf("%s-%s-%d", inner, fields[22-3], ns.Ino)
+	t.Fatalf("cannot tell the PID namespace of process %d", pid)
+	return 0
 }
