@@ -26,6 +26,7 @@ const (
 	Subreaper    = platform.Subreaper
 	Cgroup       = platform.Cgroup
 	PIDNamespace = platform.PIDNamespace
+	JobObject    = platform.JobObject
 )
 
 // Containment reports the mechanism in force and why no stronger one is.

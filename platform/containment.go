@@ -13,7 +13,8 @@ type Mechanism int
 const (
 	// Automatic picks the strongest mechanism the system allows that
 	// keeps what the program sees unchanged: its real pid, the host's
-	// /proc (Cgroup, else Subreaper, else ProcessGroup).
+	// /proc (Cgroup, else Subreaper, else ProcessGroup); on Windows,
+	// JobObject.
 	Automatic Mechanism = iota
 	// ProcessGroup: the tree is the program's process group. A process that
 	// leaves the group (setsid, setpgid) escapes, and nothing survives the
@@ -39,9 +40,18 @@ const (
 	// transparency — the program sees its namespace's pids, and pid files
 	// it writes hold them — so it is used only when asked for.
 	PIDNamespace
+	// JobObject: Windows only, and the only mechanism there. The program
+	// is in a Job Object of its tree's own before it runs its first
+	// instruction, and so is everything it starts; no process may break
+	// away, and the job ends every member when its last handle, held only
+	// by the host, is closed — however the host ends. The program keeps
+	// its real pid. It follows PIDNamespace only because it was added
+	// last: mechanisms of different systems are not ranked against each
+	// other.
+	JobObject
 )
 
-var mechanismNames = [...]string{"automatic", "process-group", "subreaper", "cgroup", "pid-namespace"}
+var mechanismNames = [...]string{"automatic", "process-group", "subreaper", "cgroup", "pid-namespace", "job-object"}
 
 func (m Mechanism) String() string {
 	if m < 0 || int(m) >= len(mechanismNames) {
@@ -144,13 +154,16 @@ type SpawnerOptions struct {
 	Minimum Mechanism
 
 	// Grace is how long, when the host dies, a tree gets between SIGTERM
-	// and SIGKILL.
+	// and SIGKILL. Unused on Windows, where the kernel ends a job's
+	// processes at once when the host dies.
 	Grace time.Duration
 
 	// Guard, when not nil, is told of each procman-init and cgroup before
 	// any program runs in it, so that it can stop them if the host dies
 	// without doing so (the reaper). With a Guard, mechanisms that need
-	// one are available only while it is Ready.
+	// one are available only while it is Ready. Unused on Windows: a
+	// job's only handle is the host's, and the kernel closes it however
+	// the host dies, which ends the tree, so nothing is left to guard.
 	Guard Guard
 }
 

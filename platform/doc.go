@@ -8,5 +8,11 @@
 // can neither ptrace the host and procman's helpers nor read their
 // environment (ProtectHost).
 //
+// That is Linux. On Windows each tree is a Job Object of its own
+// (JobObject), which the program is in before it runs and which the
+// system closes, ending the tree, whenever the host ends; a program
+// inherits no handle of the host's but its three standard ones. On other
+// systems nothing can be started yet.
+//
 // It imports nothing else of procman.
 package platform

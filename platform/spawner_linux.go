@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/procman-dev/procman/platform/internal/cgroup"
-	"github.com/procman-dev/procman/platform/internal/errlist"
 )
 
 // mechanisms are the mechanisms of this system, strongest first. A new
@@ -234,30 +233,15 @@ func (s *system) errFor(m Mechanism) error {
 	return fmt.Errorf("%v is not a mechanism of this system", m)
 }
 
-// joinErrors is errors.Join on one line: the reasons are shown on one line
-// of a report or of procman's stderr.
-func joinErrors(errs ...error) error {
-	var list errlist.List
-	for _, err := range errs {
-		if err != nil {
-			list = append(list, err)
-		}
-	}
-	if list == nil {
-		return nil
-	}
-	return list
-}
-
 // choose picks want, or when want is Automatic the strongest available
 // mechanism that is not only for the asking — or, should that be weaker
 // than min, the weakest available one that is not; either must be at
 // least min.
 func (s *system) choose(want, min Mechanism) (Containment, *mechanismKind, error) {
-	if want < Automatic || want > PIDNamespace {
+	if want < Automatic || want > JobObject {
 		return Containment{}, nil, fmt.Errorf("unknown containment mechanism %d", int(want))
 	}
-	if min < Automatic || min > PIDNamespace {
+	if min < Automatic || min > JobObject {
 		return Containment{}, nil, fmt.Errorf("unknown containment mechanism %d", int(min))
 	}
 	var chosen *mechanismKind
