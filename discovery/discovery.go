@@ -1,13 +1,14 @@
 // Package discovery finds procman's plugin executables.
 //
 // A plugin is an executable file named procman-plugin-NAME
-// (procman-plugin-NAME.exe on Windows) in a directory of PROCMAN_PLUGIN_PATH
+// (procman-plugin-NAME.exe or .com on Windows) in a directory of PROCMAN_PLUGIN_PATH
 // or, after those, of PATH. Find searches those directories and reports
 // everything it saw: every directory, with where it came from and why it was
 // skipped if it was, and every file that starts with Prefix, with whether it
 // is usable and, if not, why. A file is usable only if nobody but root and
-// the effective user could have put it in place; Open makes that check
-// again when the plugin is started, and returns the descriptor to execute.
+// the effective user could have put it in place (on Unix; Windows' ACLs
+// are not checked, see Open); Open makes that check again when the plugin
+// is started, and returns the descriptor to execute.
 package discovery
 
 import (
@@ -17,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 )
 
 const (
@@ -62,8 +62,9 @@ func (s Status) String() string {
 
 // Candidate is a file whose name starts with Prefix.
 type Candidate struct {
-	// Name is the plugin's name: the file name after Prefix, without .exe on
-	// Windows. It is set even when it is not a valid name.
+	// Name is the plugin's name: the file name after Prefix; on Windows,
+	// without its .exe or .com extension and in lower case. It is set even
+	// when it is not a valid name.
 	Name string
 
 	// Path is where the candidate was found: its directory joined with its
@@ -138,7 +139,13 @@ func (r Result) Plugins() []Candidate {
 // same name is Shadowed. A refused candidate shadows nothing: when the first
 // procman-plugin-x is not executable, a later one is still found.
 //
-// On Windows, a candidate's file name must end in .exe.
+// On Windows, file names ignore case: a file whose name starts with Prefix
+// in any case is a candidate, and its plugin name is in lower case, so
+// that procman-plugin-Foo.exe and procman-plugin-foo.exe shadow each
+// other. A candidate's file name must end in .exe or .com, the programs
+// CreateProcess runs by itself (PATHEXT's other extensions, such as .bat
+// and .cmd, run through an interpreter); within a directory, .com comes
+// first, as in PATHEXT's order.
 //
 // Find reads each directory once and checks only the candidates. It never
 // fails: every problem is reported in the Result.
@@ -218,7 +225,7 @@ func (f *finder) searchDir(entry string) string {
 	if err != nil {
 		return "cannot be read: " + cause(err)
 	}
-	names = slices.DeleteFunc(names, func(name string) bool { return !strings.HasPrefix(name, Prefix) })
+	names = slices.DeleteFunc(names, func(name string) bool { return !hasPrefix(name) })
 	slices.Sort(names)
 	for _, name := range names {
 		f.consider(dir, name)
@@ -301,8 +308,13 @@ func (e *RefusedError) Error() string {
 // fstat; elsewhere it is opened read-only. It is always close-on-exec, and
 // the caller closes it.
 //
-// On Windows, whose permissions are ACLs that mode bits do not show, the
-// file must be a regular file; owners and permissions are not checked.
+// On Windows, the file must be a regular .exe or .com file. Owners,
+// ACLs and the directories above are not checked: Windows' permissions are
+// ACLs that mode bits do not show, which procman does not read (and which
+// Wine, where procman's Windows tests run, does not enforce). The file is
+// opened sharing only reading, so that while the descriptor is open
+// nobody can write, rename or delete it: the caller, which cannot execute
+// a descriptor there, runs the path, which still names the file checked.
 func Open(path string) (*os.File, error) {
 	file, problem, err := open(path)
 	if problem != "" {
@@ -321,6 +333,18 @@ func check(path string) string {
 		file.Close()
 	}
 	return problem
+}
+
+// checkFileType returns why the file described by info is no program, or
+// "": a directory or anything but a regular file.
+func checkFileType(info fs.FileInfo) string {
+	switch {
+	case info.IsDir():
+		return "is a directory"
+	case !info.Mode().IsRegular():
+		return fmt.Sprintf("not a regular file (mode %v)", info.Mode())
+	}
+	return ""
 }
 
 // cause returns the reason of err without the path it names, since every

@@ -14,6 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// hasPrefix reports whether the file name starts with Prefix.
+func hasPrefix(file string) bool { return strings.HasPrefix(file, Prefix) }
+
 // pluginName returns the plugin name in a file name that starts with Prefix.
 func pluginName(file string) (name, problem string) {
 	return file[len(Prefix):], ""
@@ -74,16 +77,6 @@ func checkFile(file *os.File, what string) string {
 	// ACLs, noexec mounts and root's rules all count.
 	if err := executable(file); err != nil {
 		return fmt.Sprintf("not executable (%v)", err)
-	}
-	return ""
-}
-
-func checkFileType(info fs.FileInfo) string {
-	switch {
-	case info.IsDir():
-		return "is a directory"
-	case !info.Mode().IsRegular():
-		return fmt.Sprintf("not a regular file (mode %v)", info.Mode())
 	}
 	return ""
 }

@@ -19,6 +19,16 @@ type ProcessConfig struct {
 	// slash that is relative to Dir, or a bare name looked up in the PATH
 	// entry of Env. The PATH of the process that starts the child is never
 	// consulted.
+	//
+	// On Windows, either slash separates, a drive (C:\x, or C:x relative to
+	// Dir when Dir is on drive C:) or a leading separator (\x, on Dir's
+	// drive) also makes a path, and UNC paths (\\server\share\x.exe) are
+	// absolute. Keys of Env are matched without regard to case (Path is
+	// PATH), and a name without an extension of Env's PATHEXT (by default
+	// .COM;.EXE;.BAT;.CMD) is looked for with each of them added, in order:
+	// the first file found is the program. Only .exe and .com files run; a
+	// batch file is refused, since cmd.exe, which runs it, would interpret
+	// Args.
 	Command string
 
 	// Args are the arguments after the program name, passed verbatim: no
@@ -60,6 +70,10 @@ func (c ProcessConfig) Clone() ProcessConfig {
 // resolves to an executable file, that no string holds a NUL byte, that
 // every Env entry obeys ValidateEnvVar, that Dir exists and is a
 // directory, and that LogFile, when set, names a file whose directory exists.
+// It also refuses what exec would refuse as too long. On Windows, two Env
+// keys that differ only in case are refused, as one variable, and the
+// limits are those of CreateProcess, in UTF-16 units: 32,766 for the
+// command line, 32,767 for a variable's value.
 //
 // Validate is the one validation procman applies everywhere: before a
 // process starts and after each plugin's change.
@@ -118,34 +132,7 @@ func (c ProcessConfig) checkStrings() error {
 			return invalid("Env", err.Error())
 		}
 	}
-	return nil
-}
-
-// checkSize rejects what exec would refuse as too long (E2BIG).
-func (c ProcessConfig) checkSize(envKeys []string) error {
-	limit, perString := argLimit()
-	if limit == 0 {
-		return nil
-	}
-	const pointer = 8 // each string also costs a pointer in the new program's stack
-	total := len(c.Command) + 1 + pointer
-	for i, arg := range c.Args {
-		if len(arg)+1 > perString {
-			return invalid(fmt.Sprintf("Args[%d]", i), fmt.Sprintf("is %d bytes, more than the system allows in one argument (%d)", len(arg), perString-1))
-		}
-		total += len(arg) + 1 + pointer
-	}
-	for _, k := range envKeys {
-		size := len(k) + 1 + len(c.Env[k]) + 1
-		if size > perString {
-			return invalid("Env", fmt.Sprintf("%q is %d bytes, more than the system allows in one variable (%d)", k, size-1, perString-1))
-		}
-		total += size + pointer
-	}
-	if total > limit {
-		return invalid("Env", fmt.Sprintf("arguments and environment take %d bytes, more than the system allows (%d)", total, limit))
-	}
-	return nil
+	return checkDistinctKeys(keys)
 }
 
 func (c ProcessConfig) checkDir() error {
@@ -169,7 +156,10 @@ func (c ProcessConfig) checkLogFile() error {
 	if c.LogFile == "" {
 		return nil
 	}
-	path := c.inDir(c.LogFile)
+	path, err := c.inDir("LogFile", c.LogFile)
+	if err != nil {
+		return err
+	}
 	// Not filepath.Dir, which cleans: after a link, ".." is the parent of
 	// the link's target, as for the system that opens the file. With its
 	// final separator, the directory must be one to be found.
@@ -177,7 +167,7 @@ func (c ProcessConfig) checkLogFile() error {
 	if dir == "" {
 		dir = "."
 	}
-	_, err := os.Stat(dir)
+	_, err = os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return invalid("LogFile", fmt.Sprintf("directory of %q does not exist", c.LogFile))
@@ -191,19 +181,13 @@ func (c ProcessConfig) checkLogFile() error {
 }
 
 // lookCommand resolves Command the way the contract says: absolute, relative
-// to Dir when it holds a separator, else through Env["PATH"] only.
+// to Dir when it holds a separator (or, on Windows, a drive), else through
+// the PATH entry of Env only.
 func (c ProcessConfig) lookCommand() (string, error) {
-	if strings.ContainsRune(c.Command, filepath.Separator) || strings.ContainsRune(c.Command, '/') {
-		path, err := filepath.Abs(c.inDir(c.Command))
-		if err != nil {
-			return "", invalid("Command", err.Error())
-		}
-		if err := checkExecutable(path); err != nil {
-			return "", &ConfigError{Field: "Command", Reason: fmt.Sprintf("%q: %v", c.Command, err), Err: err}
-		}
-		return path, nil
+	if strings.ContainsRune(c.Command, filepath.Separator) || strings.ContainsRune(c.Command, '/') || filepath.VolumeName(c.Command) != "" {
+		return c.lookPath()
 	}
-	pathList, ok := c.Env["PATH"]
+	pathList, ok := lookupEnv(c.Env, "PATH")
 	if !ok {
 		return "", &ConfigError{
 			Field:  "Command",
@@ -217,8 +201,11 @@ func (c ProcessConfig) lookCommand() (string, error) {
 		if !filepath.IsAbs(dir) {
 			continue
 		}
-		path := filepath.Join(dir, executableName(c.Command))
-		if checkExecutable(path) == nil {
+		path, err := lookIn(dir, c.Command, c.Env)
+		if err != nil {
+			return "", &ConfigError{Field: "Command", Reason: fmt.Sprintf("%q: %v", c.Command, err), Err: err}
+		}
+		if path != "" {
 			return path, nil
 		}
 	}
@@ -229,12 +216,26 @@ func (c ProcessConfig) lookCommand() (string, error) {
 	}
 }
 
-// inDir interprets a possibly relative path against Dir.
-func (c ProcessConfig) inDir(path string) string {
-	if filepath.IsAbs(path) || c.Dir == "" {
-		return path
+// lookPath resolves a Command that is a path: the first of its
+// programNames that exists decides.
+func (c ProcessConfig) lookPath() (string, error) {
+	var err error
+	for _, name := range programNames(c.Command, c.Env) {
+		var path string
+		if path, err = c.inDir("Command", name); err != nil {
+			return "", err
+		}
+		if path, err = filepath.Abs(path); err != nil {
+			return "", invalid("Command", err.Error())
+		}
+		if err = checkExecutable(path); err == nil {
+			return path, nil
+		}
+		if !errors.Is(err, ErrCommandNotFound) {
+			break
+		}
 	}
-	return filepath.Join(c.Dir, path)
+	return "", &ConfigError{Field: "Command", Reason: fmt.Sprintf("%q: %v", c.Command, err), Err: err}
 }
 
 // checkExecutable returns nil if path is a file this process may execute,

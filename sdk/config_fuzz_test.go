@@ -21,8 +21,11 @@ func FuzzValidate(f *testing.F) {
 	if err := os.Mkdir(bin, 0o755); err != nil {
 		f.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(bin, executableName("tool")), []byte("#!/bin/sh\n"), 0o755); err != nil {
-		f.Fatal(err)
+	// tool.exe is what the name tool finds on Windows.
+	for _, name := range []string{"tool", "tool.exe"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			f.Fatal(err)
+		}
 	}
 	for _, seed := range []struct{ command, arg, dir, key, value, logFile string }{
 		{"tool", "a", dir, "HOME", "/home/u", "out.log"},

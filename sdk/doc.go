@@ -108,7 +108,9 @@
 // the file and every directory above it belong to root or to the user
 // running procman and nobody else may write to them (so never from /tmp),
 // and on Linux only a binary, not a #! script: it executes the file through
-// the descriptor it checked. "procman plugins" lists the
+// the descriptor it checked. On Windows, the plugin is an .exe (or .com)
+// file, NAME is matched in lower case, and ACLs are not checked; the file
+// is held open, unwritable, until the plugin has started. "procman plugins" lists the
 // plugins found, and says why it refused or passed over any file; "procman
 // explain -- CMD ARGS" shows what each plugin would change.
 //

@@ -22,6 +22,10 @@ import (
 // programs really use pass: PATH, npm_config_cache, ProgramFiles(x86),
 // BASH_FUNC_name%%, spring.profiles.active.
 //
+// On Windows, a key may start with one '=', which the system reads as
+// part of the name: that is how Windows keeps its hidden variables, such
+// as =C: (the current directory of drive C:) and cmd.exe's =ExitCode.
+//
 // A value may hold anything but a NUL byte, newlines included: the
 // environment is a list of NUL-terminated strings, not of lines.
 func ValidateEnvVar(key, value string) error {
@@ -38,7 +42,7 @@ func validateEnvKey(key string) error {
 	switch {
 	case key == "":
 		return errors.New("a key is empty")
-	case strings.IndexByte(key, '=') >= 0:
+	case strings.IndexByte(envName(key), '=') >= 0:
 		return fmt.Errorf("key %q contains '='", key)
 	case strings.IndexByte(key, 0) >= 0:
 		return fmt.Errorf("key %q contains a NUL byte", key)
