@@ -129,8 +129,14 @@ func (p *process) follow() {
 	p.logger.Debug("process ended", "handle", p.handle, "pid", status.PID, "status", status)
 	close(p.exited)
 
-	if status.State == RunningDetached && p.exitWithMain {
-		p.stop(syscall.SIGTERM, p.grace)
+	if p.exitWithMain {
+		// Whatever Members said: a tree may hide a process from one walk
+		// (one forked as its parent exits), and only Gone tells it is over.
+		select {
+		case <-p.os.Gone():
+		default:
+			p.stop(syscall.SIGTERM, p.grace)
+		}
 	}
 	<-p.os.Gone()
 	p.mu.Lock()
@@ -179,7 +185,16 @@ func (p *process) stopTree(sig syscall.Signal, grace time.Duration) {
 	default:
 		p.markUnresponsive(sig, grace)
 	}
-	p.signalTree(syscall.SIGKILL)
+	// One SIGKILL of the tree ends it, but should a process escape the walk
+	// (one stuck in the kernel, say), the stop must not end without the
+	// tree: kill again until it is gone.
+	for p.signalTree(syscall.SIGKILL) {
+		select {
+		case <-p.os.Gone():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // markUnresponsive records, and logs, that the tree outlived the grace.

@@ -503,26 +503,39 @@ static void signal_tree(int sig)
 		return;
 	}
 	static struct pids p;
-	/* A process forking while it is walked can add children after its
-	 * turn: walk until a pass finds nothing new to kill. */
-	for (int pass = 0; pass < 100; pass++) {
+	if (sig != SIGKILL) {
+		/* One graceful signal per process: one walk. */
 		descendants(&p);
-		if (p.n == 0)
-			return;
 		for (size_t i = 0; i < p.n; i++) {
 			pid_t pid = own_pid(p.v[i]);
 			if (pid > 0)
 				kill(pid, sig);
 		}
-		if (sig != SIGKILL)
-			return;
-		/* Killed processes are reaped by the caller; only new ones
-		 * matter, and killing a zombie again is harmless. */
+		return;
+	}
+	/* A process killed as it forks leaves a child the walk that killed it
+	 * did not see; one whose exit moves its children to this process
+	 * between the walk's reading of our children and of its own hides
+	 * them from that walk too. So walk until two walks in a row find no
+	 * live process (killed ones are reaped by the caller; a zombie is
+	 * not alive), or for about a second: what is left then (a process
+	 * stuck in the kernel) the host's next SIGKILL finds. */
+	int quiet = 0;
+	for (int pass = 0; pass < 1000 && quiet < 2; pass++) {
+		descendants(&p);
 		int any = 0;
-		for (size_t i = 0; i < p.n && !any; i++)
-			any = alive(p.v[i]);
-		if (!any)
-			return;
+		for (size_t i = 0; i < p.n; i++) {
+			if (!alive(p.v[i]))
+				continue;
+			pid_t pid = own_pid(p.v[i]);
+			if (pid > 0 && kill(pid, SIGKILL) == 0)
+				any = 1;
+		}
+		quiet = any ? 0 : quiet + 1;
+		if (any) {
+			struct timespec pause = {0, 1000000};
+			nanosleep(&pause, NULL);
+		}
 	}
 }
 
@@ -541,15 +554,21 @@ static void note_exit(pid_t pid, int status)
  * keeper would in subreaper mode, but unreported. */
 static void __attribute__((noreturn)) finish(int code)
 {
-	signal_tree(SIGKILL);
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
 	for (;;) {
+		signal_tree(SIGKILL);
 		int status;
-		pid_t pid = waitpid(-1, &status, __WALL);
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0)
+		pid_t pid;
+		while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+			note_exit(pid, status);
+		if (pid < 0 && errno == ECHILD)
 			break;
-		note_exit(pid, status);
+		/* Children left: killed but not yet dead, or out of the walks'
+		 * sight (see signal_tree); walk again when one exits, or soon. */
+		struct timespec pause = {0, 10 * 1000000};
+		sigtimedwait(&chld, NULL, &pause);
 	}
 	close_ctrl();
 	_exit(code);
