@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -351,39 +350,6 @@ func (c *chain) close() {
 		os.RemoveAll(c.socketDir)
 		c.unguardDir()
 	}
-}
-
-// pluginSocketDirPrefix begins the name of every plugin socket directory;
-// the rest names the host (platform.HostName), so that the reaper can
-// remove the directories of hosts that died without doing so, and ends in
-// a random part, so that nobody can take the name first. The name is kept
-// short: a socket's path must fit in 107 bytes.
-func pluginSocketDirPrefix() string {
-	return filepath.Join(os.TempDir(), socketDirBase)
-}
-
-const socketDirBase = "procman-"
-
-// makeSocketDir makes a private directory for plugin sockets and has the
-// reaper remove it should the program die without doing so.
-func makeSocketDir(logger hclog.Logger) (string, func(), error) {
-	name, err := platform.HostName()
-	if err != nil {
-		return "", nil, err
-	}
-	// In os.TempDir(), mode 0700, and tried again under another name
-	// when the name is taken.
-	dir, err := os.MkdirTemp("", socketDirBase+name+"-*")
-	if err != nil {
-		return "", nil, err
-	}
-	unguard := func() {}
-	if r, err := sharedReaper(logger); err == nil {
-		if reg, err := r.ProtectDir(dir); err == nil {
-			unguard = func() { reg.Release() }
-		}
-	}
-	return dir, unguard, nil
 }
 
 // PluginInfo describes one plugin, or one candidate for a plugin, as the

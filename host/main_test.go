@@ -3,14 +3,10 @@
 package host_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -50,28 +46,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// newManager returns a Manager closed at the end of the test, with signal
-// handling off (the test binary's own signals are not the tests' business)
-// and the given options after the defaults.
-func newManager(t *testing.T, opts ...host.Option) *host.Manager {
-	t.Helper()
-	opts = append([]host.Option{
-		host.WithSignalHandling(false),
-		host.WithLogger(hclog.NewNullLogger()),
-		host.WithStopGracePeriod(5 * time.Second),
-		host.WithPluginSearchPath("", ""), // no plugin unless a test asks
-	}, opts...)
-	m := host.New(opts...)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := m.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return m
-}
-
 // child returns a config that runs testchild in mode with args, plus the
 // test's marker, in a fresh directory, with a small explicit environment.
 func child(t testing.TB, marker, mode string, args ...string) sdk.ProcessConfig {
@@ -80,42 +54,5 @@ func child(t testing.TB, marker, mode string, args ...string) sdk.ProcessConfig 
 		Args:    append(append([]string{mode}, args...), marker),
 		Dir:     t.TempDir(),
 		Env:     map[string]string{"PATH": "/usr/bin:/bin"},
-	}
-}
-
-func start(t *testing.T, m *host.Manager, cfg sdk.ProcessConfig, opts ...host.StartOption) (host.Handle, host.Status) {
-	t.Helper()
-	h, err := m.Start(context.Background(), cfg, opts...)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	st, err := m.Status(h)
-	if err != nil {
-		t.Fatalf("Status: %v", err)
-	}
-	// A short-lived child may already have ended.
-	if st.State == host.Starting || st.State == host.Failed || st.PID <= 0 {
-		t.Fatalf("status after Start = %v, want started with a pid", st)
-	}
-	return h, st
-}
-
-func wait(t *testing.T, m *host.Manager, h host.Handle) host.Status {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	st, err := m.Wait(ctx, h)
-	if err != nil {
-		t.Fatalf("Wait: %v", err)
-	}
-	return st
-}
-
-func stop(t *testing.T, m *host.Manager, h host.Handle) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := m.Stop(ctx, h); err != nil {
-		t.Fatalf("Stop: %v", err)
 	}
 }

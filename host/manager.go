@@ -56,7 +56,7 @@ func New(opts ...Option) *Manager {
 			Mechanism: s.containment,
 			Minimum:   s.minContainment,
 			Grace:     s.stopGracePeriod,
-			Guard:     reaperGuard{logger: s.logger},
+			Guard:     newGuard(s.logger),
 		})
 	}
 	if m.spawnerErr != nil {
@@ -382,6 +382,11 @@ func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
 //
 // Stopping a process that has ended, or that is already being stopped, is
 // not an error: it waits for the same end. An unknown handle is ErrNotFound.
+//
+// Windows has no signals: there the graceful request is a console control
+// event or WM_CLOSE, and the kill TerminateJobObject (see
+// platform.Process.SignalTree); a program that gets no graceful request
+// ends at the kill, after the grace.
 func (m *Manager) Stop(ctx context.Context, h Handle) error {
 	return m.StopWithSignal(ctx, h, syscall.SIGTERM)
 }

@@ -140,20 +140,6 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 // whole program shares for as long as it runs.
 var ignoreReaper = goleak.IgnoreAnyFunction("github.com/procman-dev/procman/reaper.(*Reaper).watch")
 
-// findLeaks is goleak.Find with time for the goroutines to end that a
-// loaded machine has not run yet: goleak's own retries last less than a
-// second.
-func findLeaks(opts ...goleak.Option) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := goleak.Find(opts...)
-		if err == nil || time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestSignalledEmbedderStopsEverything runs a program that embeds host with
 // the default options and signals it, as a user's Ctrl-C or a service
 // manager would.
@@ -195,17 +181,6 @@ func TestSignalledEmbedderStopsEverything(t *testing.T) {
 				t.Errorf("embedder exited while %v still lived", pids)
 			}
 		})
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

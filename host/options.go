@@ -56,7 +56,8 @@ func WithLogger(logger hclog.Logger) Option {
 
 // WithStopGracePeriod sets how long Stop and Close wait after the graceful
 // signal before they kill what is left of a process tree, and how long the
-// tree gets when the program dies without stopping it. The default is
+// tree gets when the program dies without stopping it (on Windows none:
+// the system ends it at once). The default is
 // DefaultStopGracePeriod; zero kills at once. A period longer than
 // MaxStopGracePeriod makes a Manager that starts nothing: New logs why, and
 // every Start fails with a *StartError saying so.

@@ -22,7 +22,7 @@ import (
 // External is one plugin executable. It is safe for concurrent use.
 type External struct {
 	path      string
-	socketDir string            // host-owned directory for the plugin's socket
+	socketDir string            // host-owned directory for the plugin's socket; "" on Windows
 	spawner   *platform.Spawner // contains each plugin process's tree; nil: a process group with a lifeline
 	logger    hclog.Logger
 
@@ -38,14 +38,16 @@ type External struct {
 }
 
 // NewExternal describes the plugin at path. Nothing runs until Plugin is
-// called. socketDir must exist and be writable only by the host's user.
+// called. socketDir must exist and be writable only by the host's user; on
+// Windows, where go-plugin has plugins listen on loopback TCP, it is "".
 //
 // spawner, when not nil and stronger than process groups, starts each
 // plugin process as it starts commands, in a tree of its own that ends
 // with the plugin, whenever the plugin is killed, exits or the host dies.
 // Otherwise the plugin is a direct child of the host in a process group
 // of its own, which it exits when the host dies (sdk.EnvLifeline); what it
-// starts in that group ends with it, what leaves the group does not.
+// starts in that group ends with it, what leaves the group does not. On
+// Windows every plugin process is in a job of its own either way.
 func NewExternal(path, socketDir string, spawner *platform.Spawner, logger hclog.Logger) *External {
 	if spawner != nil && spawner.Containment().Mechanism == platform.ProcessGroup {
 		spawner = nil // no procman-init to contain the tree: the same, plus a lifeline
@@ -92,7 +94,8 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 		VersionedPlugins: sdk.ClientPlugins(),
 		RunnerFunc:       r.runnerFunc,
 		// Where go-plugin makes a directory for the plugin's socket,
-		// which the runner replaces with socketDir itself.
+		// which the runner replaces with socketDir itself (on Windows,
+		// where it is in the temporary directory, with nothing).
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: e.socketDir},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     startTimeout,

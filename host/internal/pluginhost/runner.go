@@ -6,17 +6,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"github.com/procman-dev/procman/platform"
-	"github.com/procman-dev/procman/sdk"
 )
 
 // treeRunner is go-plugin's runner for one launch of a plugin: it starts
@@ -29,17 +25,17 @@ import (
 // Stderr, Wait, Kill and ID; Kill may also come from the External, at any
 // time.
 type treeRunner struct {
-	// spawner contains the tree (see External.spawner); nil: the plugin is
-	// a direct child in a process group of its own, which watches a
-	// lifeline to die with the host.
-	spawner *platform.Spawner
-	program string   // what is executed: the checked file (see programPath)
-	name    string   // the plugin's path: its argv[0], and its name in go-plugin's logs
-	dir     string   // its working directory, and the directory of its socket
-	env     []string // its whole environment, as go-plugin made it
+	// spawner contains the tree (see External.spawner); nil: the plugin
+	// starts as startAlone says.
+	spawner   *platform.Spawner
+	program   string   // what is executed: the checked file (see programPath)
+	name      string   // the plugin's path: its argv[0], and its name in go-plugin's logs
+	socketDir string   // the directory of its socket; "" on Windows (see listenEnv)
+	dir       string   // its working directory (see workDir)
+	env       []string // its whole environment, as go-plugin made it
 
 	stdout, stderr *os.File      // read ends, go-plugin's from Start on
-	lifeline       *os.File      // write end of the lifeline, without a spawner
+	lifeline       *os.File      // write end of the lifeline, without a spawner; nil on Windows
 	done           chan struct{} // closed by watch once the tree is gone and released
 	exitErr        error         // how the plugin ended, once done
 
@@ -53,36 +49,34 @@ type treeRunner struct {
 
 var _ runner.Runner = (*treeRunner)(nil)
 
-func newTreeRunner(spawner *platform.Spawner, exe *os.File, name, dir string) *treeRunner {
+func newTreeRunner(spawner *platform.Spawner, exe *os.File, name, socketDir string) *treeRunner {
 	return &treeRunner{
-		spawner: spawner,
-		program: programPath(exe),
-		name:    name,
-		dir:     dir,
-		done:    make(chan struct{}),
+		spawner:   spawner,
+		program:   programPath(exe),
+		name:      name,
+		socketDir: socketDir,
+		dir:       workDir(name, socketDir),
+		done:      make(chan struct{}),
 	}
 }
 
 // runnerFunc is the ClientConfig.RunnerFunc that hands r to go-plugin. The
 // environment of cmd is all r takes from it: the handshake's cookie and
-// versions and the plugin's socket directory, and nothing of the host's
-// (ClientConfig.SkipHostEnv). Its Path, Args and Dir are go-plugin's
-// placeholders, there being no ClientConfig.Cmd.
+// versions and where the plugin listens, and nothing of the host's
+// (ClientConfig.SkipHostEnv; see listenEnv for what is added on
+// Windows). Its Path, Args and Dir are go-plugin's placeholders, there
+// being no ClientConfig.Cmd.
 //
-// go-plugin has made socketDir, in r.dir, for the plugin's socket; the
-// socket goes in r.dir itself instead, whose files the reaper removes
-// should the host die, but not its subdirectories: socketDir is removed
-// (go-plugin's own removal of it, once the plugin is gone, finds nothing).
+// go-plugin has made socketDir, in r's socket directory, for the plugin's
+// socket; the socket goes in r's socket directory itself instead, whose
+// files the reaper removes should the host die, but not its
+// subdirectories: socketDir is removed (go-plugin's own removal of it, once
+// the plugin is gone, finds nothing).
 func (r *treeRunner) runnerFunc(_ hclog.Logger, cmd *exec.Cmd, socketDir string) (runner.Runner, error) {
 	if err := os.Remove(socketDir); err != nil {
 		return nil, err
 	}
-	r.env = slices.Clone(cmd.Env)
-	for i, kv := range r.env {
-		if strings.HasPrefix(kv, plugin.EnvUnixSocketDir+"=") {
-			r.env[i] = plugin.EnvUnixSocketDir + "=" + r.dir
-		}
-	}
+	r.env = listenEnv(cmd.Env, r.socketDir)
 	return r, nil
 }
 
@@ -134,27 +128,16 @@ func (r *treeRunner) Start(ctx context.Context) error {
 
 // start starts spec: under the spawner, whose procman-init passes the
 // plugin only descriptors 0, 1 and 2 and whose containment ends the tree
-// when the host dies; without one, as a direct child in a process group
-// of its own, given a lifeline as descriptor 3: the read end of a pipe
-// that only this process writes to, on whose end of file, when the host
-// dies by whatever means, sdk.Serve exits.
+// when the host dies; without one, as startAlone says.
 func (r *treeRunner) start(ctx context.Context, spec platform.Spec) (*platform.Process, error) {
 	if r.spawner != nil {
 		return r.spawner.Start(ctx, spec)
 	}
-	lifeline, w, err := os.Pipe()
+	proc, lifeline, err := startAlone(spec)
 	if err != nil {
 		return nil, err
 	}
-	defer lifeline.Close() // the plugin has its own copy
-	spec.ExtraFiles = []*os.File{lifeline}
-	spec.Env = append(slices.Clip(spec.Env), sdk.EnvLifeline+"=3")
-	proc, err := platform.Start(spec)
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	r.lifeline = w
+	r.lifeline = lifeline
 	return proc, nil
 }
 

@@ -1,0 +1,404 @@
+package host_test
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/procman-dev/procman/internal/testplugin/kinds"
+	"github.com/procman-dev/procman/sdk"
+	"golang.org/x/sys/windows"
+)
+
+// The Windows tests run under Wine (scripts/test-windows.sh), where this
+// test binary is the one program built for Windows: it plays every program
+// the tests start. A copy named procman-plugin-NAME.exe is the test plugin
+// NAME (internal/testplugin/kinds, as internal/testplugin serves it); run
+// with roleArg first, it plays the role runRole describes.
+
+// roleArg, as the first argument, makes the test binary play a role.
+const roleArg = "procman-host-test-role"
+
+// deadline bounds every wait of these tests: generous, as Wine on a loaded
+// machine is slow.
+const deadline = 60 * time.Second
+
+// testBinary is this test binary.
+var testBinary string
+
+func TestMain(m *testing.M) {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if strings.HasPrefix(strings.ToLower(filepath.Base(exe)), "procman-plugin-") {
+		kinds.Serve(exe)
+		return
+	}
+	if len(os.Args) > 2 && os.Args[1] == roleArg {
+		runRole(os.Args[2], os.Args[3:])
+		os.Exit(0)
+	}
+	testBinary = exe
+	code := m.Run()
+	if code == 0 {
+		// The completion port's reader ends once no job is followed.
+		if err := findLeaks(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// runRole plays role with args, whose last is the test's marker. Every
+// process that lives on prints "NAME PID" on its stdout, which its own
+// children share.
+//
+//	sleep NAME           announce NAME, live until killed
+//	ignore               announce "ignorer", take every console control
+//	                     event and do nothing about it, live until killed
+//	tree                 level 1 of a tree of three levels and a detached
+//	                     grandchild: level1, level2, level3, detached
+//	detach CODE          start a detached child ("detached"), exit with CODE
+//	exit CODE            exit with CODE
+//	env                  print its environment as a JSON list of KEY=value
+//	host HOW PLUGINDIR   a program that embeds a Manager (runHost)
+func runRole(role string, args []string) {
+	marker := args[len(args)-1]
+	switch role {
+	case "sleep":
+		announce(args[0])
+		sleepForever()
+	case "ignore":
+		signal.Notify(make(chan os.Signal, 1), os.Interrupt, syscall.SIGTERM)
+		announce("ignorer")
+		sleepForever()
+	case "tree":
+		announce("level1")
+		startRole(0, "tree2", marker)
+		sleepForever()
+	case "tree2":
+		announce("level2")
+		startRole(0, "sleep", "level3", marker)
+		startRole(0, "detacher", marker)
+		sleepForever()
+	case "detacher": // the parent of "detached", which exits
+		startRole(windows.DETACHED_PROCESS, "sleep", "detached", marker)
+	case "detach":
+		startRole(windows.DETACHED_PROCESS, "sleep", "detached", marker)
+		os.Exit(intArg(args[0]))
+	case "exit":
+		os.Exit(intArg(args[0]))
+	case "env":
+		json.NewEncoder(os.Stdout).Encode(os.Environ())
+	case "host":
+		runHost(args[0], args[1], marker)
+	default:
+		fmt.Fprintln(os.Stderr, "unknown role", role)
+		os.Exit(100)
+	}
+}
+
+func announce(name string) { fmt.Printf("%s %d\n", name, os.Getpid()) }
+
+// sleepForever blocks until the process is killed; unlike select {}, the
+// runtime does not take it for a deadlock.
+func sleepForever() {
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+func intArg(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(100)
+	}
+	return n
+}
+
+// startRole starts this binary in role with args, its stdio this
+// process's, created with flags, and does not wait for it.
+func startRole(flags uint32, role string, args ...string) {
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, append([]string{roleArg, role}, args...)...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: flags}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "start", role+":", err)
+		os.Exit(101)
+	}
+}
+
+// child returns a config that runs this binary in role with args, plus
+// marker, in a fresh directory, with an environment of SYSTEMROOT only.
+func child(t testing.TB, marker, role string, args ...string) sdk.ProcessConfig {
+	return sdk.ProcessConfig{
+		Command: testBinary,
+		Args:    append(append([]string{roleArg, role}, args...), marker),
+		Dir:     t.TempDir(),
+		Env:     map[string]string{"SYSTEMROOT": os.Getenv("SYSTEMROOT")},
+	}
+}
+
+// newMarker returns a string unique to this call, to pass as an argument
+// to every process a test starts. At the end of the test, any process
+// whose command line still holds it is reported as a survivor, and killed.
+func newMarker(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 8)
+	rand.Read(b)
+	marker := "procman-marker-" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		end := time.Now().Add(deadline)
+		for {
+			pids := findProcesses(func(p processInfo) bool { return strings.Contains(p.commandLine, marker) })
+			if len(pids) == 0 {
+				return
+			}
+			if time.Now().After(end) {
+				terminate(pids)
+				t.Errorf("processes with marker %s survived the test: %v", marker, pids)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	return marker
+}
+
+// processInfo is what findProcesses knows of a live process.
+type processInfo struct {
+	pid         int
+	image       string // the full path of its executable, "" if unknown
+	commandLine string // "" if unknown
+}
+
+// findProcesses returns the pids of the live processes, this one aside,
+// that match says yes to.
+func findProcesses(match func(processInfo) bool) []int {
+	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPPROCESS, 0)
+	if err != nil {
+		panic(err)
+	}
+	defer windows.CloseHandle(snap)
+	var pids []int
+	entry := windows.ProcessEntry32{Size: uint32(unsafe.Sizeof(windows.ProcessEntry32{}))}
+	for err := windows.Process32First(snap, &entry); err == nil; err = windows.Process32Next(snap, &entry) {
+		pid := entry.ProcessID
+		if pid == 0 || int(pid) == os.Getpid() {
+			continue
+		}
+		if info, ok := inspect(pid); ok && match(info) {
+			pids = append(pids, int(pid))
+		}
+	}
+	return pids
+}
+
+// inspect returns what can be known of the live process pid.
+func inspect(pid uint32) (processInfo, bool) {
+	// Wine refuses PROCESS_QUERY_LIMITED_INFORMATION handles for some
+	// queries (research/windows-and-macos.md).
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_INFORMATION|windows.PROCESS_VM_READ|windows.SYNCHRONIZE, false, pid)
+	if err != nil {
+		return processInfo{}, false
+	}
+	defer windows.CloseHandle(h)
+	if ev, err := windows.WaitForSingleObject(h, 0); err != nil || ev == windows.WAIT_OBJECT_0 {
+		return processInfo{}, false // ended
+	}
+	info := processInfo{pid: int(pid), commandLine: commandLine(h)}
+	name := make([]uint16, windows.MAX_LONG_PATH)
+	size := uint32(len(name))
+	if windows.QueryFullProcessImageName(h, 0, &name[0], &size) == nil {
+		info.image = windows.UTF16ToString(name[:size])
+	}
+	return info, true
+}
+
+// commandLine returns the command line of the process h, "" if it cannot
+// be read: from its process parameters, as Wine 8 does not answer
+// ProcessCommandLineInformation. The offsets are those of 64-bit Windows
+// (PEB.ProcessParameters, RTL_USER_PROCESS_PARAMETERS.CommandLine); the
+// memory is read into buffers that hold no Go pointers, since the
+// addresses are the other process's.
+func commandLine(h windows.Handle) string {
+	var basic [6]uintptr // PROCESS_BASIC_INFORMATION; PebBaseAddress second
+	if windows.NtQueryInformationProcess(h, windows.ProcessBasicInformation, unsafe.Pointer(&basic[0]), uint32(unsafe.Sizeof(basic)), nil) != nil {
+		return ""
+	}
+	var params, line [2]uintptr // a pointer; a UNICODE_STRING (lengths, then buffer)
+	if !readMemory(h, basic[1]+0x20, unsafe.Pointer(&params[0]), 8) ||
+		!readMemory(h, params[0]+0x70, unsafe.Pointer(&line[0]), 16) {
+		return ""
+	}
+	text := make([]uint16, uint16(line[0])/2)
+	if len(text) == 0 || !readMemory(h, line[1], unsafe.Pointer(&text[0]), uintptr(len(text)*2)) {
+		return ""
+	}
+	return windows.UTF16ToString(text)
+}
+
+// readMemory reads size bytes at addr of the process h into buf.
+func readMemory(h windows.Handle, addr uintptr, buf unsafe.Pointer, size uintptr) bool {
+	var n uintptr
+	return windows.ReadProcessMemory(h, addr, (*byte)(buf), size, &n) == nil && n == size
+}
+
+// inDir says whether p runs an executable of dir.
+func inDir(dir string) func(processInfo) bool {
+	return func(p processInfo) bool {
+		return strings.EqualFold(filepath.Dir(p.image), filepath.Clean(dir))
+	}
+}
+
+// terminate ends the processes pids, which a test failed to see end.
+func terminate(pids []int) {
+	for _, pid := range pids {
+		if h, err := windows.OpenProcess(windows.PROCESS_TERMINATE, false, uint32(pid)); err == nil {
+			windows.TerminateProcess(h, 1)
+			windows.CloseHandle(h)
+		}
+	}
+}
+
+// children follows the processes of one test: every pid it is told of is
+// held by a handle, so that it cannot be reused, and the test fails unless
+// each has ended by its end (those left are then killed).
+type children struct {
+	t     *testing.T
+	lines chan string
+	held  map[int]windows.Handle
+	names map[string][]int
+}
+
+// newChildren returns the children of t, and the pipe their announcements
+// go to: whatever process holds it writes "NAME PID" lines there.
+func newChildren(t *testing.T) (*children, *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	c := &children{t: t, lines: make(chan string, 100), held: make(map[int]windows.Handle), names: make(map[string][]int)}
+	go func() {
+		defer r.Close()
+		readLines(r, c.lines)
+	}()
+	t.Cleanup(c.checkEnded)
+	return c, w
+}
+
+// readLines sends each line of r to lines, and closes lines at its end.
+func readLines(r io.Reader, lines chan<- string) {
+	defer close(lines)
+	s := bufio.NewScanner(r)
+	for s.Scan() {
+		lines <- s.Text()
+	}
+}
+
+// treeNames are the processes of the tree role.
+var treeNames = []string{"level1", "level2", "level3", "detached"}
+
+// await reads announcements until one of each name has come, holding each
+// process named.
+func (c *children) await(names ...string) {
+	c.t.Helper()
+	timeout := time.After(deadline)
+	for _, name := range names {
+		for len(c.names[name]) == 0 {
+			select {
+			case line, ok := <-c.lines:
+				if !ok {
+					c.t.Fatalf("the children's output ended before %v came (have %v)", names, c.names)
+				}
+				name, pid, ok := strings.Cut(line, " ")
+				n, err := strconv.Atoi(pid)
+				if !ok || err != nil {
+					c.t.Fatalf("bad announcement %q", line)
+				}
+				c.hold(name, n)
+			case <-timeout:
+				c.t.Fatalf("%v did not all come within %v (have %v)", names, deadline, c.names)
+			}
+		}
+	}
+}
+
+// hold holds the process pid, called name.
+func (c *children) hold(name string, pid int) {
+	c.t.Helper()
+	h, err := windows.OpenProcess(windows.SYNCHRONIZE|windows.PROCESS_TERMINATE, false, uint32(pid))
+	if err != nil {
+		c.t.Fatalf("open %s (pid %d): %v", name, pid, err)
+	}
+	c.held[pid] = h
+	c.names[name] = append(c.names[name], pid)
+}
+
+// pid is the pid of the process called name.
+func (c *children) pid(name string) int { return c.names[name][0] }
+
+// awaitEnded fails the test unless every process held ends within
+// deadline.
+func (c *children) awaitEnded() {
+	c.t.Helper()
+	end := time.Now().Add(deadline)
+	for pid, h := range c.held {
+		ms := max(time.Until(end).Milliseconds(), 0)
+		if ev, err := windows.WaitForSingleObject(h, uint32(ms)); err != nil || ev != windows.WAIT_OBJECT_0 {
+			c.t.Errorf("pid %d still runs after %v", pid, deadline)
+		}
+	}
+}
+
+// checkEnded kills and reports whatever held still runs.
+func (c *children) checkEnded() {
+	end := time.Now().Add(10 * time.Second)
+	for pid, h := range c.held {
+		ms := max(time.Until(end).Milliseconds(), 0)
+		if ev, err := windows.WaitForSingleObject(h, uint32(ms)); err != nil || ev != windows.WAIT_OBJECT_0 {
+			c.t.Errorf("pid %d outlived its test: killed", pid)
+			windows.TerminateProcess(h, 1)
+		}
+		windows.CloseHandle(h)
+	}
+}
+
+// logBuffer is an io.Writer for a Manager's log, safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
