@@ -61,3 +61,27 @@ func validateEnvKey(key string) error {
 	}
 	return nil
 }
+
+// LookupEnv returns the value of the variable key in env, as a program
+// started with env would read it: on Windows, where variable names ignore
+// case, under whatever spelling env uses (Path for PATH); elsewhere, under
+// key exactly. ok is false when env has no such variable.
+func LookupEnv(env map[string]string, key string) (value string, ok bool) {
+	value, ok = env[envKey(env, key)]
+	return value, ok
+}
+
+// SetEnv sets the variable key to value in env, which must not be nil. On
+// Windows it keeps the spelling under which env already holds the variable:
+// setting PATH where env has Path changes Path, where a second spelling
+// would make the config invalid (see ProcessConfig.Validate). Elsewhere it
+// is env[key] = value.
+func SetEnv(env map[string]string, key, value string) {
+	env[envKey(env, key)] = value
+}
+
+// UnsetEnv removes the variable key from env: on Windows under whatever
+// spelling env uses for it, elsewhere under key exactly.
+func UnsetEnv(env map[string]string, key string) {
+	delete(env, envKey(env, key))
+}

@@ -18,6 +18,23 @@ func envName(key string) string {
 // foldKey returns key as Windows compares it: in upper case.
 func foldKey(key string) string { return strings.ToUpper(key) }
 
+// envKey returns the key under which env holds the variable key, whatever
+// its case there, or key itself when env has no such variable.
+// checkDistinctKeys makes sure that a valid config spells each variable
+// once.
+func envKey(env map[string]string, key string) string {
+	if _, ok := env[key]; ok {
+		return key
+	}
+	folded := foldKey(key)
+	for k := range env {
+		if foldKey(k) == folded {
+			return k
+		}
+	}
+	return key
+}
+
 // checkDistinctKeys refuses two keys, in sorted order, that are one
 // variable on Windows, which ignores the case of keys: the child would see
 // only one of the two, and which one would depend on the order of the

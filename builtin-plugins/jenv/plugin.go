@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/procman-dev/procman/builtin-plugins/internal/unixtool"
 	"github.com/procman-dev/procman/builtin-plugins/jenv/internal/resolve"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -27,8 +28,15 @@ func (plugin) Info() sdk.Info {
 }
 
 // Applicable says yes when the process asks for a version other than the
-// system's, installed or not: Enhance reports one that is missing.
-func (plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+// system's, installed or not: Enhance reports one that is missing. On
+// Windows, where jenv does not run, only when Enhance succeeds (see
+// unixtool.Applicable).
+func (p plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+	return unixtool.Applicable(ctx, cfg, applicable, p.Enhance)
+}
+
+// applicable is jenv's own answer to Applicable.
+func applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	req, err := resolve.Requested(ctx, cfg.Dir, cfg.Env)
 	if err != nil {
 		return false, err
@@ -61,12 +69,13 @@ func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessCo
 	if out.Env == nil {
 		out.Env = make(map[string]string)
 	}
-	out.Env["JAVA_HOME"] = java.Home
+	sdk.SetEnv(out.Env, "JAVA_HOME", java.Home)
 	if java.JDK {
-		out.Env["JDK_HOME"] = java.Home
+		sdk.SetEnv(out.Env, "JDK_HOME", java.Home)
 	}
-	out.Env["PATH"] = prependPath(filepath.Join(java.Home, "bin"), cfg.Env["PATH"])
-	out.Env["JENV_VERSION"] = java.Name
+	path, _ := sdk.LookupEnv(cfg.Env, "PATH")
+	sdk.SetEnv(out.Env, "PATH", prependPath(filepath.Join(java.Home, "bin"), path))
+	sdk.SetEnv(out.Env, "JENV_VERSION", java.Name)
 
 	// Only the bare name, which the host looks up in the new PATH: what a
 	// jenv shim would have run.

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"maps"
 
+	"github.com/procman-dev/procman/builtin-plugins/internal/unixtool"
 	"github.com/procman-dev/procman/builtin-plugins/nvm/internal/resolve"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -23,8 +23,15 @@ func (plugin) Info() sdk.Info {
 }
 
 // Applicable says yes when nvm would use one of its own versions for cfg,
-// and also when it would fail to: Enhance then reports why.
-func (plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+// and also when it would fail to: Enhance then reports why. On Windows,
+// where nvm does not run, only when Enhance succeeds (see
+// unixtool.Applicable).
+func (p plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+	return unixtool.Applicable(ctx, cfg, applicable, p.Enhance)
+}
+
+// applicable is nvm's own answer to Applicable.
+func applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	_, ok, err := resolve.Choose(ctx, cfg.Dir, cfg.Env)
 	return ok || err != nil, nil
 }
@@ -45,6 +52,9 @@ func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessCo
 	if out.Env == nil {
 		out.Env = make(map[string]string)
 	}
-	maps.Copy(out.Env, choice.Env(cfg.Env["PATH"]))
+	path, _ := sdk.LookupEnv(cfg.Env, "PATH")
+	for key, value := range choice.Env(path) {
+		sdk.SetEnv(out.Env, key, value)
+	}
 	return out, nil
 }

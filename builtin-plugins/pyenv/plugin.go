@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"maps"
 	"os"
 
+	"github.com/procman-dev/procman/builtin-plugins/internal/unixtool"
 	"github.com/procman-dev/procman/builtin-plugins/pyenv/internal/resolve"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -27,8 +27,15 @@ func (plugin) Info() sdk.Info {
 // Applicable says yes when pyenv's root directory exists and a version
 // other than system is selected, installed or not: Enhance reports a
 // version that is not installed. It reports the entries it refuses (see
-// resolve.Select) when they leave nothing but system.
-func (plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+// resolve.Select) when they leave nothing but system. On Windows, where
+// pyenv does not run, it says yes only when Enhance succeeds (see
+// unixtool.Applicable): pyenv-win's layout, for one, is not pyenv's.
+func (p plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+	return unixtool.Applicable(ctx, cfg, applicable, p.Enhance)
+}
+
+// applicable is pyenv's own answer to Applicable.
+func applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -89,7 +96,9 @@ func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessCo
 	if out.Env == nil {
 		out.Env = make(map[string]string)
 	}
-	maps.Copy(out.Env, sel.Env(cfg.Env))
+	for key, value := range sel.Env(cfg.Env) {
+		sdk.SetEnv(out.Env, key, value)
+	}
 	return out, nil
 }
 

@@ -12,12 +12,6 @@ import (
 	"github.com/procman-dev/procman/sdk"
 )
 
-// baselineKeys are the variables the command gets from procman's own
-// environment unless --clean-env is given: enough for a program to find its
-// user, its tools and its language, and nothing that might be a secret, as
-// sudo's env_reset does.
-var baselineKeys = []string{"HOME", "USER", "LOGNAME", "PATH", "LANG", "TERM"}
-
 // An envEdit is one --env or --env-file flag. Edits are applied in the
 // order they were given, so that a later one wins.
 type envEdit struct {
@@ -63,12 +57,12 @@ func buildEnv(edits []envEdit, clean bool, lookupEnv func(string) (string, bool)
 			}
 			continue
 		}
-		key, value, set := strings.Cut(edit.arg, "=")
+		key, value, set := cutVar(edit.arg)
 		if err := sdk.ValidateEnvVar(key, value); err != nil {
 			return nil, fmt.Errorf("--env: %w", err)
 		}
 		if set {
-			env[key] = value
+			sdk.SetEnv(env, key, value)
 		} else {
 			copyVar(env, key, lookupEnv)
 		}
@@ -76,13 +70,14 @@ func buildEnv(edits []envEdit, clean bool, lookupEnv func(string) (string, bool)
 	return env, nil
 }
 
-// copyVar makes env[key] what lookupEnv says it is: set to the same value,
-// or not set at all.
+// copyVar makes the variable key of env what lookupEnv says it is: set to
+// the same value, or not set at all. (On Windows, whose variable names
+// ignore case, whatever the spelling of key in env: sdk.SetEnv.)
 func copyVar(env map[string]string, key string, lookupEnv func(string) (string, bool)) {
 	if value, ok := lookupEnv(key); ok {
-		env[key] = value
+		sdk.SetEnv(env, key, value)
 	} else {
-		delete(env, key)
+		sdk.UnsetEnv(env, key)
 	}
 }
 
@@ -98,7 +93,7 @@ func readEnvFile(env map[string]string, path string) error {
 		return err
 	}
 	for _, v := range vars {
-		env[v.key] = v.value
+		sdk.SetEnv(env, v.key, v.value)
 	}
 	return nil
 }
@@ -139,7 +134,7 @@ func parseEnvFile(r io.Reader, name string) ([]envVar, error) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		key, value, ok := strings.Cut(line, "=")
+		key, value, ok := cutVar(line)
 		if !ok {
 			return nil, fmt.Errorf("%s:%d: malformed line: want KEY=VALUE", name, n)
 		}

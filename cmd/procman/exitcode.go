@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"strings"
-	"syscall"
 
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/sdk"
@@ -52,20 +50,15 @@ func startFailure(err error) (msg string, status int) {
 		return oneLine(err), exitFailure
 	case startErr.Fault == host.ConfigFault:
 		return oneLine(err), exitUsage
-	case !errors.Is(err, syscall.ENOENT):
+	case !errors.Is(err, fs.ErrNotExist):
 		return oneLine(err), exitNotExecutable
-	}
-	// The system could not find the program it was to execute: either the
-	// file went away since it was resolved, or the kernel could not find
-	// the interpreter the file asks for. Like bash, report the second as a
-	// command that cannot be executed.
-	if !exists(startErr.Command) {
+	case !exists(startErr.Command):
+		// The program went away since it was resolved.
 		return oneLine(err), exitNotFound
 	}
-	if interp := interpreter(startErr.Command); interp != "" && !exists(interp) {
-		return fmt.Sprintf("cannot execute %s: its interpreter %s does not exist", startErr.Command, interp), exitNotExecutable
-	}
-	return fmt.Sprintf("cannot execute %s: an interpreter it needs (#! line or dynamic loader) does not exist", startErr.Command), exitNotExecutable
+	// The program is there, but the system could not find a file it needs
+	// to execute it: like bash, report a command that cannot be executed.
+	return fmt.Sprintf("cannot execute %s: %s", startErr.Command, missingToExecute(startErr.Command)), exitNotExecutable
 }
 
 // oneLine returns err's message on one line: the causes that errors.Join
@@ -77,25 +70,4 @@ func oneLine(err error) string {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// interpreter returns the interpreter named on the "#!" line of the file at
-// path, or "" when there is none.
-func interpreter(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	// Linux reads at most 256 bytes of a "#!" line.
-	line, _ := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
-	rest, ok := strings.CutPrefix(line, "#!")
-	if !ok {
-		return ""
-	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return ""
-	}
-	return fields[0]
 }

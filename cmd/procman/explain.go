@@ -190,13 +190,20 @@ func orNone(args string) string {
 }
 
 // display returns s as it is when it is plain printable text, and
-// Go-quoted otherwise (empty, or with quotes, backslashes, control
-// characters or invalid UTF-8).
+// Go-quoted otherwise (empty, or with quotes, control characters, invalid
+// UTF-8, or backslashes other than Windows' path separators: see
+// plainText).
 func display(s string) string {
-	if q := strconv.Quote(s); s != "" && q[1:len(q)-1] == s {
+	if s != "" && plainText(s) {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// quotesAs reports whether s is its own Go-quoted form, less the quotes.
+func quotesAs(s string) bool {
+	q := strconv.Quote(s)
+	return q[1:len(q)-1] == s
 }
 
 func quoteAll(args []string) []string {

@@ -13,11 +13,10 @@ func TestDisplay(t *testing.T) {
 		{"ünïcødé", "ünïcødé"},
 		{"", `""`},
 		{`"quoted"`, `"\"quoted\""`},
-		{`back\slash`, `"back\\slash"`},
 		{"new\nline", `"new\nline"`},
 		{"\xff", `"\xff"`},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, displayBackslash...) {
 		if got := display(tt.in); got != tt.want {
 			t.Errorf("display(%q) = %s, want %s", tt.in, got, tt.want)
 		}

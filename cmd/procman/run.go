@@ -27,25 +27,10 @@ first argument that is not one, or at "--".
 
 Flags:
 ` + runFlagsHelp + `
-Environment:
-  COMMAND gets only HOME, USER, LOGNAME, PATH, LANG and TERM from procman's
-  environment (those that are set), then every --env and --env-file in the
-  order given, a later one winning. A variable's name is letters, digits,
-  punctuation and symbols, with no '=', white space or control character;
-  its value may hold anything but a NUL byte. A bare COMMAND name is looked
-  up in the resulting PATH. Its stdin is /dev/null.
-
+` + envHelp + `
 Plugins:
 ` + pluginsHelp + `
-Signals:
-  SIGINT, SIGTERM and SIGHUP go to every process of COMMAND's tree; what is
-  left after the grace period is killed. A second one of them kills the
-  tree at once. One that comes before COMMAND has started (while plugins
-  run, or while --log waits for a FIFO's reader) gives up the start, and
-  procman exits with 128+N for signal N. SIGQUIT, SIGUSR1 and SIGUSR2 go to
-  COMMAND alone. A signal ignored when procman starts (as under nohup) stays
-  ignored.
-
+` + signalsHelp + `
 Exit status:
   COMMAND's exit status, or 128+N when signal N ended it; 127 when COMMAND
   was not found, 126 when it could not be executed; 2 for bad flags or a
@@ -77,19 +62,7 @@ const runFlagsHelp = `  --env KEY=VALUE   set KEY to VALUE
   --exit-with-main  stop what COMMAND started as soon as COMMAND itself
                     exits, instead of waiting for it (daemons, background
                     jobs) to end
-  --containment MECHANISM
-                    hold COMMAND's tree together with MECHANISM instead of
-                    the default (cgroup where one can be made, else
-                    subreaper; both keep COMMAND's real pid):
-                    pid-namespace (isolation: COMMAND sees its namespace's
-                    pids and a /proc of its own), cgroup, subreaper or
-                    process-group ('procman version --verbose' tells which
-                    are available)
-  --min-containment MECHANISM
-                    run COMMAND only if its tree is held together by
-                    MECHANISM or a stronger one (pid-namespace > cgroup >
-                    subreaper > process-group); otherwise exit with 125
-  --no-plugins      run no plugin: COMMAND starts exactly as configured
+` + containmentHelp + `  --no-plugins      run no plugin: COMMAND starts exactly as configured
   --plugin NAME     run only the plugin NAME; repeat the flag to run several
   --plugin-timeout DURATION
                     how long each call of a plugin may take before its
@@ -317,8 +290,6 @@ func absPath(path string) (string, error) {
 // everything it started have ended, and makes sure nothing of it, and no
 // plugin, is left. It returns procman's exit status.
 func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger hclog.Logger) int {
-	ctx := context.Background()
-
 	// Signals are caught before the start, so that none is lost.
 	sigs := make(chan os.Signal, 8)
 	for _, sig := range slices.Concat(stopSignals, forwardSignals) {
@@ -327,7 +298,13 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger h
 		}
 	}
 	defer signal.Stop(sigs)
+	return superviseWith(m, cfg, opts, sigs, logger)
+}
 
+// superviseWith is supervise with the signals procman caught coming from
+// sigs.
+func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs <-chan os.Signal, logger hclog.Logger) int {
+	ctx := context.Background()
 	h, early, status, ok := startCommand(ctx, m, cfg, opts, sigs, logger)
 	if !ok {
 		return status

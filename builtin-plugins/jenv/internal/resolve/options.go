@@ -33,7 +33,7 @@ func JavaOptions(ctx context.Context, dir string, env map[string]string) (Option
 	if !filepath.IsAbs(dir) {
 		return Options{}, fmt.Errorf("jenv: working directory %q is not an absolute path", dir)
 	}
-	if options := env["JENV_OPTIONS"]; options != "" {
+	if options := getenv(env, "JENV_OPTIONS"); options != "" {
 		return Options{Args: splitWords(options), Origin: "JENV_OPTIONS environment variable"}, nil
 	}
 	file, err := findUp(ctx, dir, ".java-options")

@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/procman-dev/procman/sdk"
 )
 
 // Request is the version that a process asks for, and where it asks.
@@ -31,14 +33,21 @@ func (r Request) System() bool { return r.Version == "" || r.Version == "system"
 // $HOME/.jenv. A relative root is relative to dir, where jenv would run.
 // The result is cleaned, so it has no trailing '/'.
 func Root(dir string, env map[string]string) string {
-	root := env["JENV_ROOT"]
+	root := getenv(env, "JENV_ROOT")
 	if root == "" {
-		root = env["HOME"] + "/.jenv" // with no HOME, /.jenv, as in jenv
+		root = getenv(env, "HOME") + "/.jenv" // with no HOME, /.jenv, as in jenv
 	}
 	if !filepath.IsAbs(root) {
 		root = filepath.Join(dir, root)
 	}
 	return filepath.Clean(root)
+}
+
+// getenv returns the variable key of env, "" when it is not set: under any
+// spelling on Windows, which ignores the case of names.
+func getenv(env map[string]string, key string) string {
+	value, _ := sdk.LookupEnv(env, key)
+	return value
 }
 
 // Requested returns the version asked for by a process that would run in
@@ -57,7 +66,7 @@ func Requested(ctx context.Context, dir string, env map[string]string) (Request,
 		return Request{}, fmt.Errorf("jenv: working directory %q is not an absolute path", dir)
 	}
 	root := Root(dir, env)
-	if version := env["JENV_VERSION"]; version != "" {
+	if version := getenv(env, "JENV_VERSION"); version != "" {
 		return Request{Version: version, Origin: "JENV_VERSION environment variable", Root: root}, nil
 	}
 	file, err := findUp(ctx, dir, ".java-version", ".jenv-version")

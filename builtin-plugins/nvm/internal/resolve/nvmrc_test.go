@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -53,16 +52,6 @@ func TestParseNvmrc(t *testing.T) {
 				t.Errorf("parseNvmrc(%q) = %q, %v; want an error holding %q", tt.content, got, err, tt.wantErr)
 			}
 		})
-	}
-}
-
-func TestUpwardReachesTheRoot(t *testing.T) {
-	want := []string{"/a/b/c", "/a/b", "/a", "/"}
-	if got := slices.Collect(upward("/a/b/c/")); !slices.Equal(got, want) {
-		t.Errorf("upward(/a/b/c/) = %q, want %q", got, want)
-	}
-	if got := slices.Collect(upward("/")); !slices.Equal(got, []string{"/"}) {
-		t.Errorf("upward(/) = %q, want [/]", got)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 
 	"github.com/procman-dev/procman/builtin-plugins/internal/textfile"
+	"github.com/procman-dev/procman/sdk"
 )
 
 var (
@@ -115,13 +116,13 @@ func Choose(ctx context.Context, dir string, env map[string]string) (c Choice, o
 // relative to dir, as it would be for a shell there.
 func nvmDir(dir string, env map[string]string) string {
 	var nvm string
-	switch {
-	case env["NVM_DIR"] != "":
-		nvm = env["NVM_DIR"]
-	case env["XDG_CONFIG_HOME"] != "":
-		nvm = filepath.Join(env["XDG_CONFIG_HOME"], "nvm")
-	case env["HOME"] != "":
-		nvm = filepath.Join(env["HOME"], ".nvm")
+	switch nvmDir, xdgConfig, home := getenv(env, "NVM_DIR"), getenv(env, "XDG_CONFIG_HOME"), getenv(env, "HOME"); {
+	case nvmDir != "":
+		nvm = nvmDir
+	case xdgConfig != "":
+		nvm = filepath.Join(xdgConfig, "nvm")
+	case home != "":
+		nvm = filepath.Join(home, ".nvm")
 	default:
 		return ""
 	}
@@ -129,6 +130,13 @@ func nvmDir(dir string, env map[string]string) string {
 		nvm = filepath.Join(dir, nvm)
 	}
 	return filepath.Clean(nvm)
+}
+
+// getenv returns the variable key of env, "" when it is not set: under any
+// spelling on Windows, which ignores the case of names.
+func getenv(env map[string]string, key string) string {
+	value, _ := sdk.LookupEnv(env, key)
+	return value
 }
 
 // request returns what nvm is asked to use in dir, and the file that asks:

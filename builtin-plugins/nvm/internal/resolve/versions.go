@@ -68,11 +68,10 @@ func (r root) installDir(v version) string {
 	return filepath.Join(string(r), "versions", "node", v.plain())
 }
 
-// installed reports whether v is installed: whether its bin/node is an
-// executable file, nvm's own test.
+// installed reports whether v is installed: whether its node program is
+// there (see isNode).
 func (r root) installed(v version) bool {
-	info, err := os.Stat(filepath.Join(r.installDir(v), "bin", "node"))
-	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
+	return isNode(filepath.Join(r.installDir(v), "bin"))
 }
 
 // installedVersions returns the installed versions of node, or of io.js,

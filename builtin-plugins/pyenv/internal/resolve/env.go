@@ -3,6 +3,8 @@ package resolve
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/procman-dev/procman/sdk"
 )
 
 // Env returns the variables to set in the environment env of the process
@@ -33,14 +35,21 @@ func (s Selection) Env(env map[string]string) map[string]string {
 		names = append(names, v.Name)
 	}
 	path := before
-	if env["PATH"] != "" {
-		path = append(path, env["PATH"])
+	if envPath := getenv(env, "PATH"); envPath != "" {
+		path = append(path, envPath)
 	}
 	path = append(path, after...)
 	return map[string]string{
 		"PATH":          strings.Join(path, string(filepath.ListSeparator)),
 		"PYENV_VERSION": strings.Join(names, ":"),
 	}
+}
+
+// getenv returns the variable key of env, "" when it is not set: under any
+// spelling on Windows, which ignores the case of names.
+func getenv(env map[string]string, key string) string {
+	value, _ := sdk.LookupEnv(env, key)
+	return value
 }
 
 // Bin returns the bin directory of the installed version name.

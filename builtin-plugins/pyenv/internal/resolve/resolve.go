@@ -57,9 +57,9 @@ func Root(dir string, env map[string]string) (string, error) {
 	if !filepath.IsAbs(dir) {
 		return "", fmt.Errorf("pyenv: working directory %q is not an absolute path", dir)
 	}
-	root := env["PYENV_ROOT"]
+	root := getenv(env, "PYENV_ROOT")
 	if root == "" {
-		root = env["HOME"] + "/.pyenv"
+		root = getenv(env, "HOME") + "/.pyenv"
 	}
 	if !filepath.IsAbs(root) {
 		root = filepath.Join(dir, root)
@@ -90,7 +90,7 @@ func Select(dir string, env map[string]string) (Selection, error) {
 	sel := Selection{Root: root}
 
 	var values []string
-	if value := env["PYENV_VERSION"]; value != "" {
+	if value := getenv(env, "PYENV_VERSION"); value != "" {
 		sel.Source = EnvSource
 		values = []string{value}
 	} else {
