@@ -3,6 +3,8 @@ package platform
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -237,11 +239,33 @@ func (t *jobTree) members() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	pids := make([]int, len(ids))
-	for i, id := range ids {
-		pids[i] = int(id)
+	pids := make([]int, 0, len(ids))
+	for _, id := range ids {
+		if !isConsoleHost(id) {
+			pids = append(pids, int(id))
+		}
 	}
 	return pids, nil
+}
+
+// isConsoleHost reports whether process id runs conhost.exe, which Windows
+// starts in the job for the console a program gets when the host has none
+// to share, and which may outlive the program a moment: it is the
+// system's, as procman-init is procman's on Linux, so Members leaves it
+// out. (A program that names itself conhost.exe hides from Members only:
+// Gone waits for it, and a kill ends it.)
+func isConsoleHost(id uint32) bool {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, id)
+	if err != nil {
+		return false
+	}
+	defer windows.CloseHandle(h)
+	buf := make([]uint16, windows.MAX_PATH) // a longer path is no conhost.exe of the system's
+	n := uint32(len(buf))
+	if windows.QueryFullProcessImageName(h, 0, &buf[0], &n) != nil {
+		return false
+	}
+	return strings.EqualFold(filepath.Base(windows.UTF16ToString(buf[:n])), "conhost.exe")
 }
 
 // processIDs lists the job's live processes (JobObjectBasicProcessIdList),

@@ -23,6 +23,20 @@ import (
 
 const childModeEnv = "PROCMAN_PLATFORM_TEST_CHILD"
 
+// markerEnv, when set, is a marker that every child started by this binary
+// puts on its command line, which is what the Linux side of Wine sees of a
+// Windows process (/proc/PID/cmdline; not its Windows environment).
+const markerEnv = "PROCMAN_PLATFORM_TEST_MARKER"
+
+// markerArgs are the arguments that carry this process's marker, if any,
+// to the command line of a child.
+func markerArgs() []string {
+	if m := os.Getenv(markerEnv); m != "" {
+		return []string{m}
+	}
+	return nil
+}
+
 // deadline bounds every wait of these tests: generous, as Wine on a
 // loaded machine is slow.
 const deadline = 60 * time.Second
@@ -121,13 +135,14 @@ func announce(role string) {
 	fmt.Printf("%s %d\n", role, os.Getpid())
 }
 
-// childCommand is this binary in mode, its stdio this process's.
+// childCommand is this binary in mode, its stdio this process's, its
+// command line carrying this process's marker.
 func childCommand(mode string, flags uint32) *exec.Cmd {
 	exe, err := os.Executable()
 	if err != nil {
 		panic(err)
 	}
-	cmd := exec.Command(exe)
+	cmd := exec.Command(exe, markerArgs()...)
 	cmd.Env = childEnv(mode)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: flags}

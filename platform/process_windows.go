@@ -55,7 +55,9 @@ func (p *Process) Signal(sig syscall.Signal) error { return p.tree.signal(sig) }
 func (p *Process) SignalTree(sig syscall.Signal) error { return p.tree.signalTree(sig) }
 
 // Members returns the pids of the tree's live processes, the program
-// included while it runs.
+// included while it runs; the console host (conhost.exe) that Windows
+// starts for a program's console is not among them, though Gone waits for
+// it too.
 func (p *Process) Members() ([]int, error) { return p.tree.members() }
 
 // Gone returns a channel that is closed once no process of the tree is
