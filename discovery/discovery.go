@@ -6,9 +6,9 @@
 // everything it saw: every directory, with where it came from and why it was
 // skipped if it was, and every file that starts with Prefix, with whether it
 // is usable and, if not, why. A file is usable only if nobody but root and
-// the effective user could have put it in place (on Unix; Windows' ACLs
-// are not checked, see Open); Open makes that check again when the plugin
-// is started, and returns the descriptor to execute.
+// the effective user could have put it in place (from mode bits on Unix,
+// from security descriptors on Windows; see Open); Open makes that check
+// again when the plugin is started, and returns the descriptor to execute.
 package discovery
 
 import (
@@ -308,10 +308,14 @@ func (e *RefusedError) Error() string {
 // fstat; elsewhere it is opened read-only. It is always close-on-exec, and
 // the caller closes it.
 //
-// On Windows, the file must be a regular .exe or .com file. Owners,
-// ACLs and the directories above are not checked: Windows' permissions are
-// ACLs that mode bits do not show, which procman does not read (and which
-// Wine, where procman's Windows tests run, does not enforce). The file is
+// On Windows, the file must be a regular .exe or .com file. Nobody but
+// the user running procman, SYSTEM, Administrators and TrustedInstaller may
+// own the file or any directory from the volume root down, nor be granted
+// by its DACL a right to change it or put another program in its place:
+// write, append, delete, WRITE_DAC or WRITE_OWNER on the file; adding
+// files or folders or deleting children in the directory that holds it;
+// deleting children, or deleting or re-permissioning the directory, above
+// it. The file is
 // opened sharing only reading, so that while the descriptor is open
 // nobody can write, rename or delete it: the caller, which cannot execute
 // a descriptor there, runs the path, which still names the file checked.

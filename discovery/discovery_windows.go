@@ -44,12 +44,12 @@ func programProblem(file string) string {
 	return "not an .exe or .com file"
 }
 
-// open implements Open. Windows guards files with ACLs, which mode bits do
-// not show and which procman does not read: any regular .exe or .com file
-// is accepted, wherever it is. The file is opened sharing only reading, so
-// that nobody can write, rename or delete it while the descriptor is open:
-// its path then names the file checked, and CreateProcess, which opens it
-// to read and execute, may still run it.
+// open implements Open. A regular .exe or .com file is accepted when
+// nobody but the user running procman and the system's own principals may
+// change it or put another program in its place (checkAccess). The file is
+// opened sharing only reading, so that nobody can write, rename or delete
+// it while the descriptor is open: its path then names the file checked,
+// and CreateProcess, which opens it to read and execute, may still run it.
 func open(path string) (*os.File, string, error) {
 	if !filepath.IsAbs(path) {
 		return nil, "relative path: plugins are run by absolute path only", nil
@@ -80,6 +80,10 @@ func open(path string) (*os.File, string, error) {
 		return nil, "cannot be read: " + cause(err), nil
 	}
 	if problem := checkFileType(info); problem != "" {
+		file.Close()
+		return nil, problem, nil
+	}
+	if problem := checkAccess(path, file); problem != "" {
 		file.Close()
 		return nil, problem, nil
 	}

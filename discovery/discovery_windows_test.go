@@ -2,6 +2,7 @@ package discovery_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,10 +10,12 @@ import (
 	"testing"
 
 	"github.com/procman-dev/procman/discovery"
+	"golang.org/x/sys/windows"
 )
 
-// Windows guards files with ACLs, which discovery does not check, so any
-// directory will do: these tests use t.TempDir().
+// These tests use t.TempDir(): under Wine it is in the prefix's
+// C:\users\USER\Temp, where the user running the test owns everything and
+// only that user and SYSTEM may write, so discovery accepts plugins there.
 
 func writeFiles(t *testing.T, dir string, names ...string) {
 	t.Helper()
@@ -149,4 +152,94 @@ func TestOpenWindowsHoldsFile(t *testing.T) {
 	if err := os.Rename(path, path+".old"); err != nil {
 		t.Errorf("renaming the file once the descriptor was closed: %v", err)
 	}
+}
+
+// setDACL gives the file or directory at path the DACL of the SDDL string
+// dacl, not inherited. Wine keeps no DACL itself: it maps the DACL to the
+// Unix mode bits (write for Everyone is the mode's write for others) and
+// builds the DACL it returns from them.
+func setDACL(t *testing.T, path, dacl string) {
+	t.Helper()
+	sd, err := windows.SecurityDescriptorFromString(dacl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acl, _, err := sd.DACL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := windows.SetNamedSecurityInfo(path, windows.SE_FILE_OBJECT,
+		windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, acl, nil); err != nil {
+		t.Fatalf("setting the DACL of %s: %v", path, err)
+	}
+}
+
+// TestOpenWindowsChecksACLs checks, through DACLs set on real files, that
+// a plugin is refused when Everyone may write to it, to the directory that
+// holds it or to one above, and accepted when only the user, SYSTEM and
+// Administrators may.
+func TestOpenWindowsChecksACLs(t *testing.T) {
+	user, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	private := fmt.Sprintf("D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;%s)(A;OICI;0x1200a9;;;WD)", user.User.Sid)
+	const everyoneWrites = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;WD)"
+
+	// top/holder/procman-plugin-x.exe, with top's and holder's DACLs
+	// given, and the file's.
+	plugin := func(t *testing.T, top, holder, file string) (topDir, holderDir, path string) {
+		topDir = t.TempDir()
+		holderDir = filepath.Join(topDir, "holder")
+		if err := os.Mkdir(holderDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path = filepath.Join(holderDir, "procman-plugin-x.exe")
+		writeFiles(t, holderDir, filepath.Base(path))
+		setDACL(t, path, file)
+		setDACL(t, holderDir, holder)
+		setDACL(t, topDir, top)
+		return topDir, holderDir, path
+	}
+	refused := func(t *testing.T, path string, reasons ...string) {
+		t.Helper()
+		file, err := discovery.Open(path)
+		if file != nil {
+			file.Close()
+		}
+		var r *discovery.RefusedError
+		if !errors.As(err, &r) {
+			t.Fatalf("Open(%q) = %v, want a refusal", path, err)
+		}
+		for _, reason := range reasons {
+			if !strings.Contains(r.Reason, reason) {
+				t.Errorf("Open(%q) refused with %q, want a reason containing %q", path, r.Reason, reason)
+			}
+		}
+	}
+
+	t.Run("writable file", func(t *testing.T) {
+		_, holder, path := plugin(t, private, private, everyoneWrites)
+		refused(t, path, "file is writable by", "(S-1-1-0)", "FILE_WRITE_DATA")
+		result := discovery.Find(holder, "")
+		if len(result.Candidates) != 1 || result.Candidates[0].Status != discovery.Refused || !strings.Contains(result.Candidates[0].Reason, "(S-1-1-0)") {
+			t.Errorf("Find(%q) = %+v, want the plugin refused as writable by Everyone", holder, result.Candidates)
+		}
+	})
+	t.Run("writable holding directory", func(t *testing.T) {
+		_, holder, path := plugin(t, private, everyoneWrites, private)
+		refused(t, path, fmt.Sprintf("directory %q is writable by", holder), "(S-1-1-0)", "FILE_ADD_FILE")
+	})
+	t.Run("writable directory above", func(t *testing.T) {
+		top, _, path := plugin(t, everyoneWrites, private, private)
+		refused(t, path, fmt.Sprintf("directory %q is writable by", top), "(S-1-1-0)", "DELETE")
+	})
+	t.Run("private", func(t *testing.T) {
+		_, _, path := plugin(t, private, private, private)
+		file, err := discovery.Open(path)
+		if err != nil {
+			t.Fatalf("Open(%q) with only the user, SYSTEM and Administrators allowed to write: %v", path, err)
+		}
+		file.Close()
+	})
 }
