@@ -13,6 +13,8 @@ import (
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/sdk"
 	"golang.org/x/sys/windows"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // runHost is a program that embeds a Manager with the default options but
@@ -66,7 +68,7 @@ func TestTreeAndPluginsEndWithHost(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			marker := newMarker(t)
 			pluginDir := installPlugins(t, "chain-a", "chain-b")
-			c, w := newChildren(t)
+			c, w := proctest.NewChildren(t, deadline)
 			cmd := exec.Command(testBinary, roleArg, "host", how, pluginDir, marker)
 			cmd.Stdout, cmd.Stderr = w, os.Stderr
 			stdin, err := cmd.StdinPipe()
@@ -86,13 +88,13 @@ func TestTreeAndPluginsEndWithHost(t *testing.T) {
 				cmd.Wait()
 			})
 
-			c.await(append(treeNames, "host")...)
+			c.Await(append(treeNames, "host")...)
 			plugins := findProcesses(inDir(pluginDir))
 			if len(plugins) != 2 {
 				t.Fatalf("plugin processes under the host: %v, want chain-a's and chain-b's", plugins)
 			}
 			for _, pid := range plugins {
-				c.hold("plugin", pid)
+				c.Hold("plugin", pid)
 			}
 
 			switch how {
@@ -106,7 +108,7 @@ func TestTreeAndPluginsEndWithHost(t *testing.T) {
 			if ev, err := windows.WaitForSingleObject(hostProcess, uint32(deadline.Milliseconds())); err != nil || ev != windows.WAIT_OBJECT_0 {
 				t.Fatalf("the host did not end: %v %v", ev, err)
 			}
-			c.awaitEnded()
+			c.AwaitEnded()
 			left, _ := filepath.Glob(filepath.Join(os.TempDir(), "procman-"+strconv.Itoa(cmd.Process.Pid)+"-*"))
 			if len(left) > 0 {
 				t.Errorf("the host left %v behind", left)

@@ -1,19 +1,16 @@
 package host_test
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -280,125 +277,5 @@ func terminate(pids []int) {
 	}
 }
 
-// children follows the processes of one test: every pid it is told of is
-// held by a handle, so that it cannot be reused, and the test fails unless
-// each has ended by its end (those left are then killed).
-type children struct {
-	t     *testing.T
-	lines chan string
-	held  map[int]windows.Handle
-	names map[string][]int
-}
-
-// newChildren returns the children of t, and the pipe their announcements
-// go to: whatever process holds it writes "NAME PID" lines there.
-func newChildren(t *testing.T) (*children, *os.File) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	c := &children{t: t, lines: make(chan string, 100), held: make(map[int]windows.Handle), names: make(map[string][]int)}
-	go func() {
-		defer r.Close()
-		readLines(r, c.lines)
-	}()
-	t.Cleanup(c.checkEnded)
-	return c, w
-}
-
-// readLines sends each line of r to lines, and closes lines at its end.
-func readLines(r io.Reader, lines chan<- string) {
-	defer close(lines)
-	s := bufio.NewScanner(r)
-	for s.Scan() {
-		lines <- s.Text()
-	}
-}
-
 // treeNames are the processes of the tree role.
 var treeNames = []string{"level1", "level2", "level3", "detached"}
-
-// await reads announcements until one of each name has come, holding each
-// process named.
-func (c *children) await(names ...string) {
-	c.t.Helper()
-	timeout := time.After(deadline)
-	for _, name := range names {
-		for len(c.names[name]) == 0 {
-			select {
-			case line, ok := <-c.lines:
-				if !ok {
-					c.t.Fatalf("the children's output ended before %v came (have %v)", names, c.names)
-				}
-				name, pid, ok := strings.Cut(line, " ")
-				n, err := strconv.Atoi(pid)
-				if !ok || err != nil {
-					c.t.Fatalf("bad announcement %q", line)
-				}
-				c.hold(name, n)
-			case <-timeout:
-				c.t.Fatalf("%v did not all come within %v (have %v)", names, deadline, c.names)
-			}
-		}
-	}
-}
-
-// hold holds the process pid, called name.
-func (c *children) hold(name string, pid int) {
-	c.t.Helper()
-	h, err := windows.OpenProcess(windows.SYNCHRONIZE|windows.PROCESS_TERMINATE, false, uint32(pid))
-	if err != nil {
-		c.t.Fatalf("open %s (pid %d): %v", name, pid, err)
-	}
-	c.held[pid] = h
-	c.names[name] = append(c.names[name], pid)
-}
-
-// pid is the pid of the process called name.
-func (c *children) pid(name string) int { return c.names[name][0] }
-
-// awaitEnded fails the test unless every process held ends within
-// deadline.
-func (c *children) awaitEnded() {
-	c.t.Helper()
-	end := time.Now().Add(deadline)
-	for pid, h := range c.held {
-		ms := max(time.Until(end).Milliseconds(), 0)
-		if ev, err := windows.WaitForSingleObject(h, uint32(ms)); err != nil || ev != windows.WAIT_OBJECT_0 {
-			c.t.Errorf("pid %d still runs after %v", pid, deadline)
-		}
-	}
-}
-
-// checkEnded kills and reports whatever held still runs.
-func (c *children) checkEnded() {
-	end := time.Now().Add(10 * time.Second)
-	for pid, h := range c.held {
-		ms := max(time.Until(end).Milliseconds(), 0)
-		if ev, err := windows.WaitForSingleObject(h, uint32(ms)); err != nil || ev != windows.WAIT_OBJECT_0 {
-			c.t.Errorf("pid %d outlived its test: killed", pid)
-			windows.TerminateProcess(h, 1)
-		}
-		windows.CloseHandle(h)
-	}
-}
-
-// logBuffer is an io.Writer for a Manager's log, safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/host"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // The plugin deadlines of the Windows tests: generous, so that a plugin
@@ -55,7 +57,7 @@ func copyFile(from, to string) error {
 // pluginManager returns a Manager that discovers the test plugins named,
 // and only those, with the tests' deadlines, logging into logs, and the
 // plugins' directory.
-func pluginManager(t *testing.T, logs *logBuffer, names ...string) (*host.Manager, string) {
+func pluginManager(t *testing.T, logs *proctest.Buffer, names ...string) (*host.Manager, string) {
 	t.Helper()
 	dir := installPlugins(t, names...)
 	m := winManager(t,
@@ -114,7 +116,7 @@ func closeManager(t *testing.T, m *host.Manager, dir string) {
 // end with Close.
 func TestPluginsEnhanceOverTCP(t *testing.T) {
 	marker := newMarker(t)
-	var logs logBuffer
+	var logs proctest.Buffer
 	m, dir := pluginManager(t, &logs, "chain", "chain-p10-b", "chain-p5-a", "skip-p1")
 	if pids := findProcesses(inDir(dir)); len(pids) != 0 {
 		t.Errorf("plugins started before the first Start: %v", pids)
@@ -162,7 +164,7 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.plugin, func(t *testing.T) {
 			marker := newMarker(t)
-			var logs logBuffer
+			var logs proctest.Buffer
 			bad := tt.plugin + "-p1"
 			m, dir := pluginManager(t, &logs, bad, "chain-p2-good")
 			h, env := childEnv(t, m, marker)
@@ -198,7 +200,7 @@ func findStep(r host.Report, plugin string) (host.PluginStep, bool) {
 func TestPluginGetsNoHostEnvironment(t *testing.T) {
 	t.Setenv("HOST_SECRET_TOKEN", "s3cr3t-value")
 	marker := newMarker(t)
-	var logs logBuffer
+	var logs proctest.Buffer
 	m, _ := pluginManager(t, &logs, "env")
 	h, env := childEnv(t, m, marker)
 	pluginEnv := env["PLUGIN_ENV"]
@@ -234,7 +236,7 @@ func TestPluginGetsNoHostEnvironment(t *testing.T) {
 // job's.
 func TestPluginTreeDiesAtItsDeadline(t *testing.T) {
 	marker, spawned := newMarker(t), newMarker(t)
-	var logs logBuffer
+	var logs proctest.Buffer
 	m, dir := pluginManager(t, &logs, "spawn")
 	cfg := child(t, marker, "exit", "0")
 	// Split on spaces by the plugin: the test binary's path has none

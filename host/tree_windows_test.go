@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/procman-dev/procman/host"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // The grace of the Windows tests' Managers. Under Wine no graceful request
@@ -23,13 +25,13 @@ func winManager(t *testing.T, opts ...host.Option) *host.Manager {
 }
 
 // startTree starts the tree role under m, its announcements going to c.
-func startTree(t *testing.T, m *host.Manager, marker string) (host.Handle, *children) {
+func startTree(t *testing.T, m *host.Manager, marker string) (host.Handle, *proctest.Children) {
 	t.Helper()
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	h, st := start(t, m, child(t, marker, "tree"), host.WithOutput(w, nil))
-	c.await(treeNames...)
-	if st.PID != c.pid("level1") {
-		t.Fatalf("Status pid %d, but the program is pid %d", st.PID, c.pid("level1"))
+	c.Await(treeNames...)
+	if st.PID != c.Pid("level1") {
+		t.Fatalf("Status pid %d, but the program is pid %d", st.PID, c.Pid("level1"))
 	}
 	return h, c
 }
@@ -45,7 +47,7 @@ func TestTreeGoneAfterStop(t *testing.T) {
 		t.Fatalf("status %v, want running", st)
 	}
 	stop(t, m, h)
-	c.awaitEnded()
+	c.AwaitEnded()
 	st, _ := m.Status(h)
 	if st.State != host.Terminated {
 		t.Errorf("status after Stop = %v, want terminated", st)
@@ -66,8 +68,8 @@ func TestTreesGoneAfterClose(t *testing.T) {
 	if err := m.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c1.awaitEnded()
-	c2.awaitEnded()
+	c1.AwaitEnded()
+	c2.AwaitEnded()
 	for _, h := range []host.Handle{h1, h2} {
 		if st, _ := m.Status(h); !st.Done() {
 			t.Errorf("status after Close = %v, want ended", st)
@@ -81,11 +83,11 @@ func TestTreesGoneAfterClose(t *testing.T) {
 func TestUnresponsiveKilledAfterGrace(t *testing.T) {
 	marker := newMarker(t)
 	m := winManager(t)
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	h, _ := start(t, m, child(t, marker, "ignore"), host.WithOutput(w, nil))
-	c.await("ignorer")
+	c.Await("ignorer")
 	stop(t, m, h)
-	c.awaitEnded()
+	c.AwaitEnded()
 	st, _ := m.Status(h)
 	if !st.Unresponsive || !strings.Contains(st.UnresponsiveReason, "killed") {
 		t.Errorf("status = %+v, want unresponsive", st)
@@ -107,15 +109,15 @@ func TestExitCodes(t *testing.T) {
 		}
 	}
 
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	h, _ := start(t, m, child(t, marker, "sleep", "sleeper"), host.WithOutput(w, nil))
-	c.await("sleeper")
+	c.Await("sleeper")
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	if err := m.Kill(ctx, h); err != nil {
 		t.Fatal(err)
 	}
-	c.awaitEnded()
+	c.AwaitEnded()
 	if st, _ := m.Status(h); st.State != host.Terminated || st.Signal != syscall.SIGKILL || st.Unresponsive {
 		t.Errorf("status after Kill = %+v, want terminated by SIGKILL, not unresponsive", st)
 	}
@@ -127,22 +129,22 @@ func TestExitCodes(t *testing.T) {
 func TestRunningDetached(t *testing.T) {
 	marker := newMarker(t)
 	m := winManager(t)
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	h, _ := start(t, m, child(t, marker, "detach", "3"), host.WithOutput(w, nil))
-	c.await("detached")
+	c.Await("detached")
 	var st host.Status
 	waitFor(t, func() bool {
 		st, _ = m.Status(h)
 		return st.State != host.Running
 	})
-	if st.State != host.RunningDetached || st.ExitCode != 3 || !slices.Contains(st.Descendants, c.pid("detached")) {
-		t.Fatalf("status = %+v, want running-detached with code 3 and pid %d among the descendants", st, c.pid("detached"))
+	if st.State != host.RunningDetached || st.ExitCode != 3 || !slices.Contains(st.Descendants, c.Pid("detached")) {
+		t.Fatalf("status = %+v, want running-detached with code 3 and pid %d among the descendants", st, c.Pid("detached"))
 	}
 	if active := m.List(); len(active) != 1 || active[0] != h {
 		t.Errorf("List() = %v, want the detached tree", active)
 	}
 	stop(t, m, h)
-	c.awaitEnded()
+	c.AwaitEnded()
 	if st, _ := m.Status(h); st.State != host.Exited || st.ExitCode != 3 || len(st.Descendants) != 0 {
 		t.Errorf("final status = %+v, want exited with 3", st)
 	}

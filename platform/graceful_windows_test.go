@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // recordingStopRequester records a graceful stop's calls instead of
@@ -72,12 +74,12 @@ func TestRequestStopSequenceFakeOS(t *testing.T) {
 // handler would be reported as ended by the signal sent. The processes
 // are real, the requests recorded (see recordingStopRequester).
 func TestSignalTreeGracefulFakeOS(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, tree := startTree(t, "tree", w)
-	c.await(treeRoles...)
+	c.Await(treeRoles...)
 	r := &recordingStopRequester{}
 	for _, role := range treeRoles {
-		r.windows = append(r.windows, topLevelWindow{hwnd: windows.HWND(0x100 + len(r.windows)), pid: uint32(c.pid(role))})
+		r.windows = append(r.windows, topLevelWindow{hwnd: windows.HWND(0x100 + len(r.windows)), pid: uint32(c.Pid(role))})
 	}
 	r.windows = append(r.windows, topLevelWindow{hwnd: 0x999, pid: uint32(windows.GetCurrentProcessId())})
 	tree.stop = r
@@ -107,7 +109,7 @@ func TestSignalTreeGracefulFakeOS(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitGone(t, p)
-	c.awaitEnded()
+	c.AwaitEnded()
 }
 
 // TestSignalTreeGracefulUnderWine: with the system's own requester, a
@@ -115,9 +117,9 @@ func TestSignalTreeGracefulFakeOS(t *testing.T) {
 // (under Wine the test binary has no console, and the tree's programs
 // get no CTRL_BREAK_EVENT).
 func TestSignalTreeGracefulUnderWine(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, tree := startTree(t, "tree", w)
-	c.await(treeRoles...)
+	c.Await(treeRoles...)
 	if tree.group != 0 && !hostHasConsole() {
 		t.Errorf("console process group %d to signal, but the host has no console", tree.group)
 	}
@@ -128,5 +130,5 @@ func TestSignalTreeGracefulUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitGone(t, p)
-	c.awaitEnded()
+	c.AwaitEnded()
 }

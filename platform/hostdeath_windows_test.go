@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // runHost is a host: it starts a tree with a Spawner, passes on the
@@ -66,8 +68,8 @@ func runHost(how string) {
 // A host is a process in mode "host HOW" whose tree has announced itself.
 type host struct {
 	process  windows.Handle
-	goAhead  io.WriteCloser // the host's stdin: closing it ends "exit" and "crash"
-	children *children      // the tree's processes, each held
+	goAhead  io.WriteCloser     // the host's stdin: closing it ends "exit" and "crash"
+	children *proctest.Children // the tree's processes, each held
 }
 
 // startHost starts a host that ends as how says, env added to its
@@ -105,10 +107,8 @@ func startHost(t *testing.T, how string, env []string, args ...string) *host {
 		windows.CloseHandle(process)
 	})
 
-	c := &children{t: t, lines: make(chan string, 100), held: make(map[int]windows.Handle), roles: make(map[string][]int)}
-	t.Cleanup(c.checkEnded)
-	go readLines(stdout, c.lines)
-	c.await(treeRoles...)
+	c := proctest.ReadChildren(t, stdout, deadline)
+	c.Await(treeRoles...)
 	return &host{process: process, goAhead: goAhead, children: c}
 }
 
@@ -119,7 +119,7 @@ func (h *host) awaitEnd(t *testing.T) {
 	if ev, err := windows.WaitForSingleObject(h.process, uint32(deadline.Milliseconds())); err != nil || ev != windows.WAIT_OBJECT_0 {
 		t.Fatalf("the host did not end: %v %v", ev, err)
 	}
-	h.children.awaitEnded()
+	h.children.AwaitEnded()
 }
 
 // TestTreeEndsWithHost: whatever ends the host — its exit, a crash,

@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 var procGetHandleInformation = kernel32.NewProc("GetHandleInformation")
@@ -29,12 +31,12 @@ func getHandleInformation(h windows.Handle, flags *uint32) error {
 var treeRoles = []string{"level1", "level2", "level3", "detached"}
 
 func TestTreeInJobGoneAfterSignalTreeKill(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, tree := startTree(t, "tree", w)
-	c.await(treeRoles...)
+	c.Await(treeRoles...)
 	for _, role := range treeRoles {
-		if in, err := isProcessInJob(c.held[c.pid(role)], tree.job); err != nil || !in {
-			t.Errorf("%s (pid %d) in the job: %v, %v", role, c.pid(role), in, err)
+		if in, err := isProcessInJob(c.Handle(c.Pid(role)), tree.job); err != nil || !in {
+			t.Errorf("%s (pid %d) in the job: %v, %v", role, c.Pid(role), in, err)
 		}
 	}
 	members, err := p.Members()
@@ -42,8 +44,8 @@ func TestTreeInJobGoneAfterSignalTreeKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, role := range treeRoles {
-		if !slices.Contains(members, c.pid(role)) {
-			t.Errorf("Members() = %v, lacks %s (pid %d)", members, role, c.pid(role))
+		if !slices.Contains(members, c.Pid(role)) {
+			t.Errorf("Members() = %v, lacks %s (pid %d)", members, role, c.Pid(role))
 		}
 	}
 
@@ -54,7 +56,7 @@ func TestTreeInJobGoneAfterSignalTreeKill(t *testing.T) {
 		t.Errorf("Wait() = %v, want killed by SIGKILL", got)
 	}
 	awaitGone(t, p)
-	c.awaitEnded()
+	c.AwaitEnded()
 	if members, err := p.Members(); err != nil || len(members) != 0 {
 		t.Errorf("Members() after the tree is gone = %v, %v", members, err)
 	}
@@ -68,9 +70,9 @@ func TestTreeInJobGoneAfterSignalTreeKill(t *testing.T) {
 }
 
 func TestSignalKillEndsTheProgramOnly(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, _ := startTree(t, "tree", w)
-	c.await(treeRoles...)
+	c.Await(treeRoles...)
 	if err := p.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("Signal(SIGKILL): %v", err)
 	}
@@ -78,7 +80,7 @@ func TestSignalKillEndsTheProgramOnly(t *testing.T) {
 		t.Errorf("Wait() = %v, want killed by SIGKILL", got)
 	}
 	for _, role := range treeRoles[1:] {
-		if c.ended(c.pid(role)) {
+		if c.Ended(c.Pid(role)) {
 			t.Errorf("%s ended with the program", role)
 		}
 	}
@@ -91,15 +93,15 @@ func TestSignalKillEndsTheProgramOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitGone(t, p)
-	c.awaitEnded()
+	c.AwaitEnded()
 }
 
 // TestRunningDetached: the program exits, a detached child lives on in the
 // job: Wait returns, Members lists the child, Gone waits for it.
 func TestRunningDetached(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, _ := startTree(t, "detach", w)
-	c.await("detached")
+	c.Await("detached")
 	if got := waitFor(t, p); got != (ExitStatus{Code: 3}) {
 		t.Errorf("Wait() = %v, want exit code 3", got)
 	}
@@ -107,8 +109,8 @@ func TestRunningDetached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(members, []int{c.pid("detached")}) {
-		t.Errorf("Members() after the program exited = %v, want [%d]", members, c.pid("detached"))
+	if !slices.Equal(members, []int{c.Pid("detached")}) {
+		t.Errorf("Members() after the program exited = %v, want [%d]", members, c.Pid("detached"))
 	}
 	select {
 	case <-p.Gone():
@@ -119,7 +121,7 @@ func TestRunningDetached(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitGone(t, p)
-	c.awaitEnded()
+	c.AwaitEnded()
 	// The program had exited before the kill: its own code stands.
 	if got := waitFor(t, p); got != (ExitStatus{Code: 3}) {
 		t.Errorf("Wait() after the kill = %v, want exit code 3", got)
@@ -148,16 +150,16 @@ func TestBreakawayRefused(t *testing.T) {
 // (JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE), which is how a dead host's trees
 // end.
 func TestReleaseEndsLiveTree(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, err := Start(childSpec(t, "tree", w))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.await(treeRoles...)
+	c.Await(treeRoles...)
 	if err := p.Release(); err != nil {
 		t.Fatal(err)
 	}
-	c.awaitEnded()
+	c.AwaitEnded()
 	if _, err := p.Wait(); !errors.Is(err, errReleased) {
 		t.Errorf("Wait() after Release = %v, want errReleased", err)
 	}
@@ -182,9 +184,9 @@ func TestInheritsOnlyStandardHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c, out := newChildren(t)
+	c, out := proctest.NewChildren(t, deadline)
 	p, tree := startTree(t, "sleep inheritor", out)
-	c.await("inheritor")
+	c.Await("inheritor")
 	var flags uint32
 	if err := getHandleInformation(tree.job, &flags); err != nil {
 		t.Fatal(err)
@@ -211,14 +213,14 @@ func TestInheritsOnlyStandardHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	awaitGone(t, p)
-	c.awaitEnded()
+	c.AwaitEnded()
 	rf.Close() // ends the read, if it still waits
 }
 
 func TestUnsupportedSignal(t *testing.T) {
-	c, w := newChildren(t)
+	c, w := proctest.NewChildren(t, deadline)
 	p, _ := startTree(t, "sleep sleeper", w)
-	c.await("sleeper")
+	c.Await("sleeper")
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGQUIT} {
 		if err := p.SignalTree(sig); !errors.Is(err, errors.ErrUnsupported) {
 			t.Errorf("SignalTree(%v) = %v, want ErrUnsupported", sig, err)
@@ -227,13 +229,13 @@ func TestUnsupportedSignal(t *testing.T) {
 			t.Errorf("Signal(%v) = %v, want ErrUnsupported", sig, err)
 		}
 	}
-	if c.ended(c.pid("sleeper")) {
+	if c.Ended(c.Pid("sleeper")) {
 		t.Error("an unsupported signal ended the program")
 	}
 	if err := p.SignalTree(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	c.awaitEnded()
+	c.AwaitEnded()
 	awaitGone(t, p)
 }
 

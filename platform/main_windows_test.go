@@ -1,11 +1,9 @@
 package platform
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -176,115 +174,6 @@ func childSpec(t *testing.T, mode string, stdout *os.File) Spec {
 		Stdin:  null,
 		Stdout: stdout,
 		Stderr: os.Stderr,
-	}
-}
-
-// children follows the processes of one test: every pid it was told of
-// is held by a handle, and the test fails unless each has ended by its
-// end (those left are then killed).
-type children struct {
-	t     *testing.T
-	lines chan string
-	held  map[int]windows.Handle
-	roles map[string][]int
-}
-
-// newChildren returns the children of t, and the pipe their
-// announcements go to.
-func newChildren(t *testing.T) (*children, *os.File) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	c := &children{t: t, lines: make(chan string, 100), held: make(map[int]windows.Handle), roles: make(map[string][]int)}
-	go func() {
-		defer r.Close()
-		readLines(r, c.lines)
-	}()
-	t.Cleanup(c.checkEnded)
-	return c, w
-}
-
-// readLines sends each line of r to lines, and closes lines at its end.
-func readLines(r io.Reader, lines chan<- string) {
-	defer close(lines)
-	s := bufio.NewScanner(r)
-	for s.Scan() {
-		lines <- s.Text()
-	}
-}
-
-// await reads announcements until one of each role has come, holding
-// each process it names.
-func (c *children) await(roles ...string) {
-	c.t.Helper()
-	timeout := time.After(deadline)
-	for _, role := range roles {
-		for len(c.roles[role]) == 0 {
-			select {
-			case line, ok := <-c.lines:
-				if !ok {
-					c.t.Fatalf("children's output ended before %v came (have %v)", roles, c.roles)
-				}
-				c.add(line)
-			case <-timeout:
-				c.t.Fatalf("%v did not all come within %v (have %v)", roles, deadline, c.roles)
-			}
-		}
-	}
-}
-
-func (c *children) add(line string) {
-	c.t.Helper()
-	role, pidText, ok := strings.Cut(line, " ")
-	pid, err := strconv.Atoi(pidText)
-	if !ok || err != nil {
-		c.t.Fatalf("bad announcement %q", line)
-	}
-	h, err := windows.OpenProcess(windows.SYNCHRONIZE|windows.PROCESS_TERMINATE|windows.PROCESS_QUERY_INFORMATION, false, uint32(pid))
-	if err != nil {
-		c.t.Fatalf("open %s (pid %d): %v", role, pid, err)
-	}
-	c.held[pid] = h
-	c.roles[role] = append(c.roles[role], pid)
-}
-
-// pid is the pid of role.
-func (c *children) pid(role string) int { return c.roles[role][0] }
-
-// ended reports whether pid has ended.
-func (c *children) ended(pid int) bool {
-	ev, err := windows.WaitForSingleObject(c.held[pid], 0)
-	return err == nil && ev == windows.WAIT_OBJECT_0
-}
-
-// awaitEnded fails the test unless every process held ends within
-// deadline.
-func (c *children) awaitEnded() {
-	c.t.Helper()
-	end := time.Now().Add(deadline)
-	for pid, h := range c.held {
-		ms := max(time.Until(end).Milliseconds(), 0)
-		if ev, err := windows.WaitForSingleObject(h, uint32(ms)); err != nil || ev != windows.WAIT_OBJECT_0 {
-			c.t.Errorf("pid %d still runs after %v", pid, deadline)
-		}
-	}
-}
-
-// checkEnded kills and reports whatever held still runs: a test that
-// failed may have left it, or Release of a tree that still ran just
-// ended it, which takes a moment.
-func (c *children) checkEnded() {
-	end := time.Now().Add(10 * time.Second)
-	for pid, h := range c.held {
-		ms := max(time.Until(end).Milliseconds(), 0)
-		if ev, err := windows.WaitForSingleObject(h, uint32(ms)); err != nil || ev != windows.WAIT_OBJECT_0 {
-			c.t.Errorf("pid %d outlived its test: killed", pid)
-			windows.TerminateProcess(h, 1)
-		}
-		windows.CloseHandle(h)
 	}
 }
 

@@ -1,8 +1,5 @@
 //go:build linux
 
-// Package proctest holds what procman's tests share: building the programs
-// they start, marking every process a test causes, and proving that none of
-// them survives.
 package proctest
 
 import (
@@ -17,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -299,25 +295,6 @@ func inSignalMask(pid int, field string, sig syscall.Signal) bool {
 		}
 	}
 	return false
-}
-
-// Buffer is a bytes.Buffer safe for concurrent writers, such as a logger's
-// goroutines or a child's output copier.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // HostName returns the name by which process pid, a procman host whose
