@@ -3,8 +3,9 @@
 # `procman run --exit-with-main` with WINEPREFIX (a new, empty directory),
 # PROCMAN_WINE_DLL, PROCMAN_WINE_OVERLAY, GOOS=windows and GOARCH=amd64 set:
 # makes the prefix, installs the stand-in bcryptprimitives.dll, then runs
-# `go test -exec wine -overlay … ARGS`. Whatever Wine leaves running
-# (wineserver, services) procman stops when this script exits.
+# `go test -exec wine-exec.sh -overlay … ARGS` (wine-exec.sh runs wine).
+# Whatever Wine leaves running (wineserver, services) procman stops when
+# this script exits.
 set -euo pipefail
 
 GO=${GO:-go}
@@ -19,4 +20,4 @@ wineboot </dev/null >/dev/null 2>&1
 cp "$PROCMAN_WINE_DLL" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 echo "windows tests: Wine prefix ready in $(($(date +%s) - start)) s" >&2
 
-exec "$GO" test -exec wine -overlay "$PROCMAN_WINE_OVERLAY" "$@"
+exec "$GO" test -exec "$(dirname "$0")/wine-exec.sh" -overlay "$PROCMAN_WINE_OVERLAY" "$@"
