@@ -187,7 +187,7 @@ func (c ProcessConfig) lookCommand() (string, error) {
 	if strings.ContainsRune(c.Command, filepath.Separator) || strings.ContainsRune(c.Command, '/') || filepath.VolumeName(c.Command) != "" {
 		return c.lookPath()
 	}
-	pathList, ok := lookupEnv(c.Env, "PATH")
+	pathList, ok := LookupEnv(c.Env, "PATH")
 	if !ok {
 		return "", &ConfigError{
 			Field:  "Command",

@@ -9,13 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lookupEnv returns the variable key of env: on Unix, keys that differ
-// only in case are different variables.
-func lookupEnv(env map[string]string, key string) (string, bool) {
-	value, ok := env[key]
-	return value, ok
-}
-
 // programNames returns the names under which a Command that is a path may
 // be found: on Unix, the path itself.
 func programNames(command string, _ map[string]string) []string {

@@ -18,22 +18,10 @@ import (
 // extensions Windows itself lists first.
 const defaultPathExt = ".COM;.EXE;.BAT;.CMD"
 
-// lookupEnv returns the variable key of env, whatever the case of its
-// spelling there: Windows ignores the case of keys, and checkDistinctKeys
-// has made sure that env spells each variable once.
-func lookupEnv(env map[string]string, key string) (string, bool) {
-	for k, v := range env {
-		if foldKey(k) == foldKey(key) {
-			return v, true
-		}
-	}
-	return "", false
-}
-
 // pathExts returns the extensions of env's PATHEXT, in lower case (so that
 // resolved paths read as files are usually named) and each with its dot.
 func pathExts(env map[string]string) []string {
-	list, _ := lookupEnv(env, "PATHEXT")
+	list, _ := LookupEnv(env, "PATHEXT")
 	if list == "" {
 		list = defaultPathExt
 	}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/procman-dev/procman/builtin-plugins/internal/plugintest"
 	"github.com/procman-dev/procman/sdk"
 	"github.com/procman-dev/procman/sdk/sdktest"
 )
@@ -14,29 +14,12 @@ import (
 // jenv does not run on Windows: the plugin must apply only where it finds
 // jenv's layout with the version asked for, and otherwise say no, cleanly.
 
-func windowsEnv() map[string]string {
-	return map[string]string{
-		"SystemRoot": `C:\windows`, "Path": `C:\windows\system32;C:\windows`,
-		"PATHEXT": ".COM;.EXE", "USERPROFILE": `C:\users\u`,
-	}
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A project's .java-version, or a JENV_VERSION, without jenv's layout is
 // not applicable, with no error: on Unix, the missing version would be an
 // error (see TestApply).
 func TestWindowsNotApplicableWithoutJenvsLayout(t *testing.T) {
 	project := t.TempDir()
-	writeFile(t, filepath.Join(project, ".java-version"), "17\n")
+	plugintest.WriteFile(t, filepath.Join(project, ".java-version"), "17\n")
 	remote := sdktest.Connect(t, plugin{})
 	for name, vars := range map[string]map[string]string{
 		"no HOME, no JENV_ROOT":    {},
@@ -44,7 +27,7 @@ func TestWindowsNotApplicableWithoutJenvsLayout(t *testing.T) {
 		"JENV_VERSION, no version": {"JENV_ROOT": t.TempDir(), "JENV_VERSION": "21"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := sdk.ProcessConfig{Command: "java", Dir: project, Env: windowsEnv()}
+			cfg := sdk.ProcessConfig{Command: "java", Dir: project, Env: plugintest.WindowsEnv()}
 			for k, v := range vars {
 				cfg.Env[k] = v
 			}
@@ -65,10 +48,10 @@ func TestWindowsNotApplicableWithoutJenvsLayout(t *testing.T) {
 func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	root, project := t.TempDir(), t.TempDir()
 	home := filepath.Join(root, "versions", "17")
-	writeFile(t, filepath.Join(home, "bin", "java.exe"), "MZ")
-	writeFile(t, filepath.Join(home, "bin", "javac.exe"), "MZ")
-	writeFile(t, filepath.Join(project, ".java-version"), "17\n")
-	cfg := sdk.ProcessConfig{Command: "java", Dir: project, Env: windowsEnv()}
+	plugintest.WriteFile(t, filepath.Join(home, "bin", "java.exe"), "MZ")
+	plugintest.WriteFile(t, filepath.Join(home, "bin", "javac.exe"), "MZ")
+	plugintest.WriteFile(t, filepath.Join(project, ".java-version"), "17\n")
+	cfg := sdk.ProcessConfig{Command: "java", Dir: project, Env: plugintest.WindowsEnv()}
 	cfg.Env["Jenv_Root"] = root
 	cfg.Env["Java_Home"] = `C:\Program Files\Java\jdk-21`
 

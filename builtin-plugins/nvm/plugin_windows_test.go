@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/procman-dev/procman/builtin-plugins/internal/plugintest"
 	"github.com/procman-dev/procman/sdk"
 	"github.com/procman-dev/procman/sdk/sdktest"
 )
@@ -14,36 +14,17 @@ import (
 // nvm does not run on Windows: the plugin must apply only where it finds
 // nvm's layout with the version asked for, and otherwise say no, cleanly.
 
-// windowsEnv is an environment as procman run gives it on Windows: Path
-// spelt as Windows spells it, no HOME, no NVM_DIR.
-func windowsEnv() map[string]string {
-	return map[string]string{
-		"SystemRoot": `C:\windows`, "Path": `C:\windows\system32;C:\windows`,
-		"PATHEXT": ".COM;.EXE", "USERPROFILE": `C:\users\u`,
-	}
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A project's .nvmrc on a system without nvm's layout — no HOME and no
 // NVM_DIR, or nvm-windows' NVM_HOME, or an NVM_DIR whose versions have no
 // node.exe — is not applicable, with no error and no change: on Unix, the
 // missing version would be an error (see TestOverProtocol).
 func TestWindowsNotApplicableWithoutNvmsLayout(t *testing.T) {
 	project := t.TempDir()
-	writeFile(t, filepath.Join(project, ".nvmrc"), "20\n")
+	plugintest.WriteFile(t, filepath.Join(project, ".nvmrc"), "20\n")
 	nvmWindows := t.TempDir() // nvm-windows: NVM_HOME\v20.20.2\node.exe
-	writeFile(t, filepath.Join(nvmWindows, "v20.20.2", "node.exe"), "MZ")
+	plugintest.WriteFile(t, filepath.Join(nvmWindows, "v20.20.2", "node.exe"), "MZ")
 	unixLayout := t.TempDir() // nvm's layout, but node has no .exe
-	writeFile(t, filepath.Join(unixLayout, "versions", "node", "v20.20.2", "bin", "node"), "#!/bin/sh\n")
+	plugintest.WriteFile(t, filepath.Join(unixLayout, "versions", "node", "v20.20.2", "bin", "node"), "#!/bin/sh\n")
 
 	remote := sdktest.Connect(t, plugin{})
 	for name, vars := range map[string]map[string]string{
@@ -53,7 +34,7 @@ func TestWindowsNotApplicableWithoutNvmsLayout(t *testing.T) {
 		"node without .exe":   {"NVM_DIR": unixLayout},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := sdk.ProcessConfig{Command: "node", Dir: project, Env: windowsEnv()}
+			cfg := sdk.ProcessConfig{Command: "node", Dir: project, Env: plugintest.WindowsEnv()}
 			for k, v := range vars {
 				cfg.Env[k] = v
 			}
@@ -74,9 +55,9 @@ func TestWindowsNotApplicableWithoutNvmsLayout(t *testing.T) {
 func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	home, project := t.TempDir(), t.TempDir()
 	bin := filepath.Join(home, ".nvm", "versions", "node", "v20.20.2", "bin")
-	writeFile(t, filepath.Join(bin, "node.exe"), "MZ")
-	writeFile(t, filepath.Join(project, ".nvmrc"), "20\n")
-	cfg := sdk.ProcessConfig{Command: "node", Dir: project, Env: windowsEnv()}
+	plugintest.WriteFile(t, filepath.Join(bin, "node.exe"), "MZ")
+	plugintest.WriteFile(t, filepath.Join(project, ".nvmrc"), "20\n")
+	cfg := sdk.ProcessConfig{Command: "node", Dir: project, Env: plugintest.WindowsEnv()}
 	cfg.Env["Home"] = home
 
 	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)

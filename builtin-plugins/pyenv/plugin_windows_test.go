@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/procman-dev/procman/builtin-plugins/internal/plugintest"
 	"github.com/procman-dev/procman/sdk"
 	"github.com/procman-dev/procman/sdk/sdktest"
 )
@@ -16,32 +17,15 @@ import (
 // cleanly — pyenv-win's layout above all, which keeps python.exe in
 // versions\X, not in versions\X\bin.
 
-func windowsEnv() map[string]string {
-	return map[string]string{
-		"SystemRoot": `C:\windows`, "Path": `C:\windows\system32;C:\windows`,
-		"PATHEXT": ".COM;.EXE", "USERPROFILE": `C:\users\u`,
-	}
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A project's .python-version without pyenv's layout — no HOME and no
 // PYENV_ROOT; pyenv-win's root; a root where the version is missing — is
 // not applicable, with no error, and explain is told why.
 func TestWindowsNotApplicableWithoutPyenvsLayout(t *testing.T) {
 	project := t.TempDir()
-	writeFile(t, filepath.Join(project, ".python-version"), "3.11\n")
+	plugintest.WriteFile(t, filepath.Join(project, ".python-version"), "3.11\n")
 	pyenvWin := t.TempDir() // %USERPROFILE%\.pyenv\pyenv-win
-	writeFile(t, filepath.Join(pyenvWin, "versions", "3.11.7", "python.exe"), "MZ")
-	writeFile(t, filepath.Join(pyenvWin, "bin", "pyenv.bat"), "@echo off\r\n")
+	plugintest.WriteFile(t, filepath.Join(pyenvWin, "versions", "3.11.7", "python.exe"), "MZ")
+	plugintest.WriteFile(t, filepath.Join(pyenvWin, "bin", "pyenv.bat"), "@echo off\r\n")
 	empty := t.TempDir()
 	if err := os.Mkdir(filepath.Join(empty, "versions"), 0o755); err != nil {
 		t.Fatal(err)
@@ -57,7 +41,7 @@ func TestWindowsNotApplicableWithoutPyenvsLayout(t *testing.T) {
 		"version not installed":  {vars: map[string]string{"PYENV_ROOT": empty}, note: "pyenv: version '3.11' is not installed"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := sdk.ProcessConfig{Command: "python", Dir: project, Env: windowsEnv()}
+			cfg := sdk.ProcessConfig{Command: "python", Dir: project, Env: plugintest.WindowsEnv()}
 			for k, v := range tt.vars {
 				cfg.Env[k] = v
 			}
@@ -81,9 +65,9 @@ func TestWindowsNotApplicableWithoutPyenvsLayout(t *testing.T) {
 func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	root, project := t.TempDir(), t.TempDir()
 	bin := filepath.Join(root, "versions", "3.11.7", "bin")
-	writeFile(t, filepath.Join(bin, "python.exe"), "MZ")
-	writeFile(t, filepath.Join(project, ".python-version"), "3.11\n")
-	cfg := sdk.ProcessConfig{Command: "python", Dir: project, Env: windowsEnv()}
+	plugintest.WriteFile(t, filepath.Join(bin, "python.exe"), "MZ")
+	plugintest.WriteFile(t, filepath.Join(project, ".python-version"), "3.11\n")
+	cfg := sdk.ProcessConfig{Command: "python", Dir: project, Env: plugintest.WindowsEnv()}
 	cfg.Env["Pyenv_Root"] = root
 
 	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
