@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/procman-dev/procman/internal/proctree"
 )
 
 // Two kinds of pid meet in this package. The pids of this process's own
@@ -57,14 +59,11 @@ func readProcSelf() (procView, error) {
 	if err != nil {
 		return v, err
 	}
-	pid, _, _ := bytes.Cut(data, []byte(" "))
-	v.self, err = strconv.Atoi(string(pid))
-	if err == nil {
-		v.start, err = parseStartTime(data)
-	}
+	st, err := proctree.ParseStat(data)
 	if err != nil {
 		return v, fmt.Errorf("/proc/self/stat: %w", err)
 	}
+	v.self, v.start = st.Pid, st.Start
 	if v.self == os.Getpid() {
 		v.ns = inode("/proc/self/ns/pid")
 		return v, nil
@@ -119,7 +118,8 @@ func StartTime(pid int) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return parseStartTime(data)
+	st, err := proctree.ParseStat(data)
+	return st.Start, err
 }
 
 // procPid returns the pid by which /proc names process pid of this
@@ -195,20 +195,4 @@ func nsPids(id int) ([]int, error) {
 		}
 	}
 	return nil, fmt.Errorf("/proc/%d/status: no NSpid line", id)
-}
-
-// parseStartTime reads field 22 of a /proc/PID/stat line. The command name
-// (field 2) may hold spaces and parentheses: fields are counted from the
-// last ')', which is followed by field 3.
-func parseStartTime(stat []byte) (uint64, error) {
-	end := bytes.LastIndexByte(stat, ')')
-	if end < 0 {
-		return 0, fmt.Errorf("malformed stat line %q", stat)
-	}
-	fields := bytes.Fields(stat[end+1:])
-	const startTime = 22 - 3 // index among the fields after the name
-	if len(fields) <= startTime {
-		return 0, fmt.Errorf("malformed stat line %q", stat)
-	}
-	return strconv.ParseUint(string(fields[startTime]), 10, 64)
 }
