@@ -108,6 +108,10 @@ type Containment struct {
 	// escapes. Under the other mechanisms procman-init starts every
 	// program, and no descriptor leaks.
 	DescriptorLeak string
+
+	// Escapes, when not empty, says in plain words what a program can do
+	// to leave its tree unseen, where the mechanism cannot forbid it.
+	Escapes string
 }
 
 func (c Containment) String() string {
@@ -132,6 +136,9 @@ func (c Containment) String() string {
 		if changes, ok := c.OnRequest[m]; ok {
 			fmt.Fprintf(&b, "\n  %v: available on request (%s)", m, changes)
 		}
+	}
+	if c.Escapes != "" {
+		fmt.Fprintf(&b, "\n  what can escape: %s", c.Escapes)
 	}
 	if c.DescriptorLeak != "" {
 		fmt.Fprintf(&b, "\n  descriptors the host opens without close-on-exec may leak into programs: %s", c.DescriptorLeak)
@@ -183,6 +190,15 @@ type Guard interface {
 	// once the host is dead, what ProtectProcess protects is gone, and
 	// wait has passed: it sends no graceful signal of its own.
 	ReclaimCgroup(path string, wait time.Duration) (release func(), err error)
+
+	// ProtectTree (macOS, where no helper holds a tree together) has the
+	// tree of program pid, which started at startTime, stopped when the
+	// host dies: its members, found by scans as the Spawner finds them
+	// (its process groups and sessions, their descendants, the processes
+	// carrying tag, an environment entry "NAME=value"), get SIGTERM once
+	// and, after grace, are frozen and killed. A pid of 0 protects the
+	// processes carrying tag alone: a tree about to start.
+	ProtectTree(pid int, startTime uint64, tag string, grace time.Duration) (release func(), err error)
 }
 
 // WeakError is NewSpawner's error when the mechanism it would use is

@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package platform
 
 import (
@@ -9,10 +11,12 @@ import (
 //
 // How the tree is held together is the business of the mechanism that
 // started it (one file each: processgroup_linux.go, subreaper_linux.go,
-// cgroup_linux.go, pidns_linux.go), behind the tree interface. In every
-// case nothing is ever signalled by a pid that could have been recycled:
-// procman-init signals only its own descendants and namespace, and a
-// program started directly stays an unreaped zombie until Release.
+// cgroup_linux.go, pidns_linux.go; scantree_darwin.go on macOS), behind
+// the tree interface. In every case nothing is ever signalled by a pid
+// that could have been recycled: procman-init signals only its own
+// descendants and namespace, a program started directly stays an
+// unreaped zombie until Release, and on macOS every other member is
+// signalled by its pid and start time.
 type Process struct {
 	// Pid is the program's process id, as this process sees it.
 	Pid int
