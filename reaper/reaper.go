@@ -1,22 +1,35 @@
 // Package reaper runs procman's guardian: a small process, carried inside
 // procman, that outlives the host program and, when the host dies — even
-// by SIGKILL — stops every process and removes every cgroup and directory
-// the host had registered with it.
+// by SIGKILL — stops every process and tree and removes every cgroup and
+// directory the host had registered with it.
 //
 // The host starts one Reaper and registers what must not outlive it.
 // Registering is synchronous: once ProtectProcess returns, the process is
 // protected. A process is named by its pid and start time, so a pid that
 // the system has given to another process is never signalled. When the
-// host dies, every protected process, and every process in a cgroup
-// registered with ProtectCgroup, gets SIGTERM and, after its grace
-// period, SIGKILL; all of them share one wait. A cgroup registered with
-// ReclaimCgroup gets no signal: what is still in it once those stops are
-// over is killed. A tree whose procman-init is protected and whose cgroup
-// is reclaimed thus gets one SIGTERM: the init's.
+// host dies, every protected process, every process in a cgroup
+// registered with ProtectCgroup, and every member of a tree registered
+// with ProtectTree, gets SIGTERM and, after its grace period, SIGKILL;
+// all of them share one wait. A cgroup registered with ReclaimCgroup gets
+// no signal: what is still in it once those stops are over is killed. A
+// tree whose procman-init is protected and whose cgroup is reclaimed thus
+// gets one SIGTERM: the init's.
 //
-// Pids are those of the host's PID namespace, which its reaper shares,
-// even where /proc belongs to an ancestor namespace (procman run inside a
-// procman tree); start times are read from /proc (platform.StartTime).
+// The reaper program differs by system. On Linux it is a small static C
+// program (internal/image/csrc) that takes processes, cgroups and
+// directories; trees are held together by their cgroups and procman-init,
+// and ProtectTree is not available. On macOS, which has no cgroups, it is
+// a Go program (internal/scanreaper) that takes processes, trees and
+// directories: a tree's members are found by scanning the process table
+// (its process groups and sessions, their descendants, the processes
+// carrying its tag), and ProtectCgroup and ReclaimCgroup are not
+// available. On other systems Start fails with errors.ErrUnsupported.
+//
+// On Linux, pids are those of the host's PID namespace, which its reaper
+// shares, even where /proc belongs to an ancestor namespace (procman run
+// inside a procman tree); start times are read from /proc
+// (platform.StartTime). On macOS, start times are kern.proc's
+// (platform.StartTime too).
 //
 // The Reaper watches its process. Should it die while the host lives, a new
 // one is started and everything still registered is registered again, so
@@ -24,14 +37,14 @@
 //
 // Each reaper also sweeps, when it starts, what other hosts left behind:
 // the directories and cgroups named in Options whose owner process is
-// gone and on which no reaper acts any more. A name made with another PID
-// namespace's /proc is left alone: a procman inside a pid-namespace tree
-// has a /proc of its own but shares the machine's /tmp and cgroups, and a
-// pid means another process on each side. A reaper holds a shared
-// flock(2) on each registered directory or cgroup named after a host
-// until it has finished with it, and a sweep only acts on what it can
-// lock exclusively, so that a dead host's tree gets its whole grace
-// period from that host's reaper.
+// gone and on which no reaper acts any more. On Linux, a name made with
+// another PID namespace's /proc is left alone: a procman inside a
+// pid-namespace tree has a /proc of its own but shares the machine's /tmp
+// and cgroups, and a pid means another process on each side. A reaper
+// holds a shared flock(2) on each registered directory or cgroup named
+// after a host until it has finished with it, and a sweep only acts on
+// what it can lock exclusively, so that a dead host's tree gets its whole
+// grace period from that host's reaper.
 package reaper
 
 import (
@@ -49,17 +62,19 @@ type Options struct {
 	Logger hclog.Logger
 
 	// SweepDirPrefixes are path prefixes like "/tmp/procman-plugins-" of
-	// the directories hosts create as PREFIX<pid>-<starttime>-<pidns>[-...]:
-	// pid and start time as /proc shows them, and the inode of /proc's PID
-	// namespace (platform.HostName). When a reaper starts, each such
-	// directory owned by its user, named in the PID namespace of its own
-	// /proc, whose owner process is gone, and which no reaper holds
-	// locked, loses its files
-	// and sockets (not its subdirectories) and is removed if that leaves
-	// it empty.
+	// the directories hosts create as PREFIX<host name>[-...], the host
+	// name being platform.HostName's: on Linux
+	// "<pid>-<starttime>-<pidns>", pid and start time as /proc shows
+	// them and the inode of /proc's PID namespace; on macOS
+	// "<pid>-<starttime>". When a reaper starts, each such directory owned
+	// by its user (on Linux, named in the PID namespace of its own /proc),
+	// whose owner process is gone, and which no reaper holds locked, loses
+	// its files and sockets (not its subdirectories) and is removed if
+	// that leaves it empty.
 	SweepDirPrefixes []string
 
-	// SweepCgroupDirs are cgroup v2 directories in which hosts create their
+	// SweepCgroupDirs (Linux only: Start fails on macOS unless it is
+	// empty) are cgroup v2 directories in which hosts create their
 	// cgroups as <pid>-<starttime>-<pidns>[-...] (a host's directory of
 	// trees, a probe). When a reaper starts, each such cgroup owned by its
 	// user, named in its own /proc's namespace, whose owner process is
@@ -92,7 +107,7 @@ type Registration struct {
 }
 
 // Release makes the reaper forget the registration: when the host dies,
-// the process, cgroup or directory is left alone, and the reaper's lock on
+// the process, tree, cgroup or directory is left alone, and the reaper's lock on
 // a directory is dropped. Once Release has returned, the reaper will not
 // act on it. Release is idempotent and safe
 // for concurrent use; after Close it returns ErrClosed, as the reaper has

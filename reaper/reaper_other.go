@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin
 
 package reaper
 
@@ -32,6 +32,11 @@ func (*Reaper) ProtectCgroup(string, time.Duration) (*Registration, error) {
 
 // ReclaimCgroup returns an error wrapping errors.ErrUnsupported.
 func (*Reaper) ReclaimCgroup(string, time.Duration) (*Registration, error) {
+	return nil, errUnsupported
+}
+
+// ProtectTree returns an error wrapping errors.ErrUnsupported.
+func (*Reaper) ProtectTree(int, uint64, string, time.Duration) (*Registration, error) {
 	return nil, errUnsupported
 }
 

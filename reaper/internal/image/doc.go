@@ -1,4 +1,5 @@
-// Package image holds the reaper program, csrc/procman-reaper.c, built
-// by scripts/build-helpers.sh into a small static executable and embedded
-// for the platforms it is built for.
+// Package image holds the reaper program, built by
+// scripts/build-helpers.sh and embedded for the platforms it is built
+// for: on linux/amd64 csrc/procman-reaper.c, a small static executable;
+// on darwin/amd64 and darwin/arm64 the Go program ../scanreaper.
 package image
