@@ -17,7 +17,10 @@ type Mechanism = platform.Mechanism
 // unchanged — Cgroup where a cgroup v2 subtree can be written, else
 // Subreaper — unless WithContainment says otherwise: PIDNamespace
 // isolates the program (it sees its namespace's pids and a /proc of its
-// own), so it is used only when asked for.
+// own), so it is used only when asked for. On macOS a tree is a process
+// group and what scans of the process table find with it, guarded by the
+// reaper (ProcessGroup; Containment's Escapes says what can still leave
+// it unseen); on Windows, a Job Object.
 const (
 	Automatic    = platform.Automatic
 	ProcessGroup = platform.ProcessGroup
@@ -86,8 +89,8 @@ var warned sync.Map
 // groups: nothing survives the host to stop them), a debug line when the
 // subreaper init stands in for a cgroup.
 func warnIfWeak(logger hclog.Logger, c Containment) {
-	if c.Forced || c.Mechanism >= Cgroup {
-		return
+	if c.Forced || c.Mechanism >= Cgroup || c.Mechanism == ProcessGroup && c.Guarded {
+		return // the default, or all that macOS offers: process groups and the reaper
 	}
 	if _, seen := warned.LoadOrStore(c.String(), true); seen {
 		return

@@ -68,6 +68,12 @@ func (g reaperGuard) ReclaimCgroup(path string, wait time.Duration) (func(), err
 	})
 }
 
+func (g reaperGuard) ProtectTree(pid int, startTime uint64, tag string, grace time.Duration) (func(), error) {
+	return g.protect(func(r *reaper.Reaper) (*reaper.Registration, error) {
+		return r.ProtectTree(pid, startTime, tag, grace)
+	})
+}
+
 // protect registers with the shared reaper, starting it if need be, and
 // returns what ends the registration.
 func (g reaperGuard) protect(register func(*reaper.Reaper) (*reaper.Registration, error)) (func(), error) {

@@ -41,16 +41,19 @@ type External struct {
 // called. socketDir must exist and be writable only by the host's user; on
 // Windows, where go-plugin has plugins listen on loopback TCP, it is "".
 //
-// spawner, when not nil and stronger than process groups, starts each
-// plugin process as it starts commands, in a tree of its own that ends
-// with the plugin, whenever the plugin is killed, exits or the host dies.
-// Otherwise the plugin is a direct child of the host in a process group
-// of its own, which it exits when the host dies (sdk.EnvLifeline); what it
-// starts in that group ends with it, what leaves the group does not. On
-// Windows every plugin process is in a job of its own either way.
+// spawner, when not nil and stronger than unguarded process groups,
+// starts each plugin process as it starts commands, in a tree of its own
+// that ends with the plugin, whenever the plugin is killed, exits or the
+// host dies (on macOS, process groups with the reaper). Otherwise the
+// plugin is a direct child of the host in a process group of its own,
+// which it exits when the host dies (sdk.EnvLifeline); what it starts in
+// that group ends with it, what leaves the group does not. On Windows
+// every plugin process is in a job of its own either way.
 func NewExternal(path, socketDir string, spawner *platform.Spawner, logger hclog.Logger) *External {
-	if spawner != nil && spawner.Containment().Mechanism == platform.ProcessGroup {
-		spawner = nil // no procman-init to contain the tree: the same, plus a lifeline
+	if spawner != nil {
+		if c := spawner.Containment(); c.Mechanism == platform.ProcessGroup && !c.Guarded {
+			spawner = nil // nothing outlives the host to end the tree: the same, plus a lifeline
+		}
 	}
 	return &External{path: path, socketDir: socketDir, spawner: spawner, logger: logger}
 }
