@@ -22,10 +22,6 @@ func pluginName(file string) (name, problem string) {
 	return file[len(Prefix):], ""
 }
 
-// maxSymlinks is how many symbolic links a path may go through, as Linux's
-// limit for one path lookup.
-const maxSymlinks = 40
-
 // open implements Open. It returns the checked file, or why the file at
 // path is refused, or an error that says nothing of the file.
 func open(path string) (*os.File, string, error) {

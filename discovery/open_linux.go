@@ -7,6 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// maxSymlinks is how many symbolic links one path lookup may go through
+// on Linux (its MAXSYMLINKS); one more, and exec fails with ELOOP.
+const maxSymlinks = 40
+
 // openFlags open a plugin file to execute it through /proc/self/fd/N and
 // to fstat it, and for nothing else: O_PATH needs no read permission and
 // never blocks.

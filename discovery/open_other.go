@@ -8,6 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// maxSymlinks is how many symbolic links one path lookup may go through
+// on macOS and the BSDs (their MAXSYMLINKS); one more, and exec fails with
+// ELOOP.
+const maxSymlinks = 32
+
 // openFlags open a plugin file to fstat it. This system has no O_PATH: the
 // file must be readable, and O_NONBLOCK keeps the open from waiting on a
 // FIFO swapped in after the lstat.

@@ -12,9 +12,11 @@
 // invalid, it fails with nvm's own words and procman starts the process
 // without its change.
 //
-// nvm's directory is NVM_DIR, else $XDG_CONFIG_HOME/nvm, else $HOME/.nvm,
-// all taken from the process's environment. The plugin only reads nvm's
-// files; it never runs nvm.
+// nvm's directory is NVM_DIR, else $XDG_CONFIG_HOME/nvm when it exists,
+// else $HOME/.nvm (where Homebrew's nvm, the usual install on macOS,
+// always keeps it), all taken from the process's environment. The plugin
+// reads nvm's versions and aliases only, not nvm.sh (which Homebrew keeps
+// in its own prefix), and never runs nvm.
 //
 // Install it where procman finds plugins, in PATH or PROCMAN_PLUGIN_PATH:
 //

@@ -110,26 +110,39 @@ func Choose(ctx context.Context, dir string, env map[string]string) (c Choice, o
 	return Choice{Version: v.String(), Dir: r.installDir(v), Source: source, Requested: requested, nvmDir: nvm}, true, nil
 }
 
-// nvmDir returns the nvm directory that env names: NVM_DIR, else
-// $XDG_CONFIG_HOME/nvm, else $HOME/.nvm, as nvm's installer picks it (an
-// empty variable counts as unset); "" when none is set. A relative path is
-// relative to dir, as it would be for a shell there.
+// nvmDir returns the nvm directory for a process in dir with env: NVM_DIR
+// when it is set; else the directory that nvm.sh, sourced without NVM_DIR,
+// would use ("" when HOME and XDG_CONFIG_HOME are not set either). An
+// empty variable counts as unset.
+//
+// Without NVM_DIR, nvm's own nvm.sh takes the directory it lives in, which
+// its installer made $XDG_CONFIG_HOME/nvm when that variable was set, else
+// $HOME/.nvm; Homebrew's nvm.sh (nvm's usual install on macOS), which
+// lives in Homebrew's prefix, always takes $HOME/.nvm. So the result is
+// $XDG_CONFIG_HOME/nvm when that is a directory, else $HOME/.nvm (else,
+// without HOME, $XDG_CONFIG_HOME/nvm). A relative path is relative to dir,
+// as it would be for a shell there.
 func nvmDir(dir string, env map[string]string) string {
-	var nvm string
-	switch nvmDir, xdgConfig, home := getenv(env, "NVM_DIR"), getenv(env, "XDG_CONFIG_HOME"), getenv(env, "HOME"); {
-	case nvmDir != "":
-		nvm = nvmDir
-	case xdgConfig != "":
-		nvm = filepath.Join(xdgConfig, "nvm")
-	case home != "":
-		nvm = filepath.Join(home, ".nvm")
-	default:
-		return ""
+	abs := func(path string) string {
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		return filepath.Clean(path)
 	}
-	if !filepath.IsAbs(nvm) {
-		nvm = filepath.Join(dir, nvm)
+	if nvm := getenv(env, "NVM_DIR"); nvm != "" {
+		return abs(nvm)
 	}
-	return filepath.Clean(nvm)
+	xdgConfig, home := getenv(env, "XDG_CONFIG_HOME"), getenv(env, "HOME")
+	if xdgConfig != "" {
+		nvm := abs(filepath.Join(xdgConfig, "nvm"))
+		if info, err := os.Stat(nvm); (err == nil && info.IsDir()) || home == "" {
+			return nvm
+		}
+	}
+	if home != "" {
+		return abs(filepath.Join(home, ".nvm"))
+	}
+	return ""
 }
 
 // getenv returns the variable key of env, "" when it is not set: under any

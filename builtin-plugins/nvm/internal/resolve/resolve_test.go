@@ -12,14 +12,26 @@ import (
 )
 
 func TestNvmDir(t *testing.T) {
+	// An installer's nvm in $XDG_CONFIG_HOME/nvm; beside it, a user whose
+	// XDG_CONFIG_HOME holds no nvm, as with Homebrew's.
+	installed := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(installed, ".config", "nvm"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	homebrew := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(homebrew, ".config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		env  map[string]string
 		want string
 	}{
-		{"NVM_DIR", map[string]string{"NVM_DIR": "/opt/nvm", "HOME": "/home/u", "XDG_CONFIG_HOME": "/home/u/.config"}, "/opt/nvm"},
+		{"NVM_DIR", map[string]string{"NVM_DIR": "/opt/nvm", "HOME": installed, "XDG_CONFIG_HOME": installed + "/.config"}, "/opt/nvm"},
 		{"NVM_DIR trailing slashes", map[string]string{"NVM_DIR": "/opt/nvm//"}, "/opt/nvm"},
-		{"XDG_CONFIG_HOME", map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/home/u/.config"}, "/home/u/.config/nvm"},
+		{"XDG_CONFIG_HOME with nvm", map[string]string{"HOME": installed, "XDG_CONFIG_HOME": installed + "/.config"}, installed + "/.config/nvm"},
+		{"XDG_CONFIG_HOME without nvm: HOME, as Homebrew's nvm.sh", map[string]string{"HOME": homebrew, "XDG_CONFIG_HOME": homebrew + "/.config"}, homebrew + "/.nvm"},
+		{"XDG_CONFIG_HOME without nvm, no HOME", map[string]string{"XDG_CONFIG_HOME": homebrew + "/.config"}, homebrew + "/.config/nvm"},
 		{"HOME", map[string]string{"HOME": "/home/u"}, "/home/u/.nvm"},
 		{"empty counts as unset", map[string]string{"NVM_DIR": "", "XDG_CONFIG_HOME": "", "HOME": "/home/u"}, "/home/u/.nvm"},
 		{"relative to the working directory", map[string]string{"NVM_DIR": "tools/nvm"}, "/work/project/tools/nvm"},
