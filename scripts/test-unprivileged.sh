@@ -32,21 +32,23 @@ $GO build -o "$dir/procman" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
 $GO build -o "$dir/testembed" ./internal/testembed
 $GO build -o "$dir/testplugin" ./internal/testplugin
+$GO build -o "$dir/scanreaper" ./reaper/internal/scanreaper
 for p in nvm jenv pyenv; do
 	$GO build -o "$dir/procman-plugin-$p" "./builtin-plugins/$p"
 done
-for pkg in sdk discovery platform platform/internal/cgroup reaper host acceptance; do
+for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host acceptance; do
 	$GO test -c -o "$dir/${pkg//\//-}.test" "./$pkg"
 done
 chmod -R a+rX "$dir"
 chmod 700 "$dir/t"
 
 status=0
-for pkg in sdk discovery platform platform/internal/cgroup reaper host acceptance; do
+for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host acceptance; do
 	echo "== $pkg, as uid 65534"
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR="$dir/t" \
 		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" PROCMAN_TESTPLUGIN="$dir/testplugin" \
+		PROCMAN_SCANREAPER="$dir/scanreaper" \
 		PROCMAN_PLUGIN_NVM="$dir/procman-plugin-nvm" PROCMAN_PLUGIN_JENV="$dir/procman-plugin-jenv" \
 		PROCMAN_PLUGIN_PYENV="$dir/procman-plugin-pyenv" \
 		"./${pkg//\//-}.test" -test.count=1) || status=1
