@@ -86,7 +86,8 @@ type Containment struct {
 	Forced bool
 
 	// Guarded is set when a Guard (the reaper) stands ready to stop what
-	// procman-init leaves, should the init itself die.
+	// procman-init leaves, should the init itself die; on macOS, to stop
+	// every tree should the host die.
 	Guarded bool
 
 	// Unavailable says, for each mechanism stronger than the one in force

@@ -102,6 +102,9 @@ func (r *procReader) read(pid int, name string) (Proc, error) {
 		return Proc{}, procErr("read", "/proc/"+path, err)
 	}
 	st, err := ParseStat(line)
+	if errors.Is(err, ErrGone) {
+		return Proc{}, ErrGone
+	}
 	if err != nil {
 		return Proc{}, fmt.Errorf("/proc/%s: %w", path, err)
 	}
@@ -287,7 +290,8 @@ const pfKthread = 0x00200000
 
 // ParseStat parses a /proc/PID/stat line. Field 2, the command name in
 // parentheses, may itself hold spaces and parentheses: the fields that
-// follow it are counted from the line's last ')'.
+// follow it are counted from the line's last ')'. A process being reaped
+// (state 'X', whose line has -1 for its group and session) is ErrGone.
 func ParseStat(line []byte) (Stat, error) {
 	open := bytes.IndexByte(line, '(')
 	end := bytes.LastIndexByte(line, ')')
@@ -311,6 +315,10 @@ func ParseStat(line []byte) (Stat, error) {
 	field := func(n int) []byte { return fields[n-3] }
 	if len(field(3)) != 1 {
 		return Stat{}, fmt.Errorf("malformed stat line %q: state %q", line, field(3))
+	}
+	if field(3)[0] == 'X' {
+		// Being reaped: the kernel shows -1 for its group and session.
+		return Stat{Pid: int(pid), State: 'X'}, ErrGone
 	}
 	var numbers [5]uint64
 	for i, n := range [...]int{4, 5, 6, 9, 22} {
