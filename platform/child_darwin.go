@@ -53,18 +53,24 @@ func startChild(spec Spec, h procHandler) (*child, error) {
 		return nil, forkExecError(spec, err)
 	}
 	c := &child{pid: pid, exited: make(chan struct{})}
-	if err := ev.watch(pid, h != nil, c); err != nil {
+	more := uint32(unix.NOTE_EXITSTATUS)
+	if h != nil {
+		more |= unix.NOTE_FORK
+	}
+	if err := ev.watch(pid, more, c); err != nil {
 		if !errors.Is(err, unix.ESRCH) {
 			unix.Kill(pid, unix.SIGKILL)
 			c.reap(0)
 			return nil, fmt.Errorf("watch pid %d: %w", pid, err)
 		}
 		// Exited before it could be watched: its status comes from wait4,
-		// which reaps it.
+		// which reaps it, and its pid may name another process from then
+		// on: h is not made to watch it.
 		c.reap(0)
+		return c, nil
 	}
 	if h != nil {
-		ev.watch(pid, true, h)
+		ev.watch(pid, unix.NOTE_FORK, h)
 	}
 	return c, nil
 }

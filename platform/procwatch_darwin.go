@@ -3,6 +3,7 @@ package platform
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,6 +16,7 @@ type procEvents struct {
 
 	mu       sync.Mutex
 	handlers map[int][]procHandler // by pid
+	fflags   map[int]uint32        // what is asked of each pid's knote
 }
 
 // A procHandler hears of the events of the processes it watches: fflags
@@ -39,19 +41,17 @@ func events() (*procEvents, error) {
 			return
 		}
 		unix.CloseOnExec(kq)
-		sharedEvents.ev = &procEvents{kq: kq, handlers: make(map[int][]procHandler)}
+		sharedEvents.ev = &procEvents{kq: kq, handlers: make(map[int][]procHandler), fflags: make(map[int]uint32)}
 		go sharedEvents.ev.run()
 	})
 	return sharedEvents.ev, sharedEvents.err
 }
 
-// watch has h hear of pid's exit, and of its forks when forks is set. It
-// fails with ESRCH when pid has exited already.
-func (e *procEvents) watch(pid int, forks bool, h procHandler) error {
-	fflags := uint32(unix.NOTE_EXIT | unix.NOTE_EXITSTATUS)
-	if forks {
-		fflags |= unix.NOTE_FORK
-	}
+// watch has h hear of pid's exit and, with NOTE_FORK in more, of its
+// forks; with NOTE_EXITSTATUS in more, an exit comes with pid's wait
+// status, which the kernel gives only to pid's parent (any other gets
+// EACCES). It fails with ESRCH when pid has exited already.
+func (e *procEvents) watch(pid int, more uint32, h procHandler) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, have := range e.handlers[pid] {
@@ -59,11 +59,9 @@ func (e *procEvents) watch(pid int, forks bool, h procHandler) error {
 			return nil
 		}
 	}
-	// Always asked for forks too once anyone watches them: a second
-	// EV_ADD replaces the first one's flags.
-	if len(e.handlers[pid]) > 0 {
-		fflags |= unix.NOTE_FORK
-	}
+	// One knote per pid: a second EV_ADD replaces the first one's flags,
+	// so it asks for everything any handler wants.
+	fflags := e.fflags[pid] | unix.NOTE_EXIT | more
 	change := []unix.Kevent_t{{
 		Ident:  uint64(pid),
 		Filter: unix.EVFILT_PROC,
@@ -74,6 +72,7 @@ func (e *procEvents) watch(pid int, forks bool, h procHandler) error {
 		return err
 	}
 	e.handlers[pid] = append(e.handlers[pid], h)
+	e.fflags[pid] = fflags
 	return nil
 }
 
@@ -93,6 +92,7 @@ func (e *procEvents) forget(pid int, h procHandler) {
 		return
 	}
 	delete(e.handlers, pid)
+	delete(e.fflags, pid)
 	change := []unix.Kevent_t{{Ident: uint64(pid), Filter: unix.EVFILT_PROC, Flags: unix.EV_DELETE}}
 	unix.Kevent(e.kq, change, nil, nil) // ENOENT once the process has exited: the knote went with it
 }
@@ -102,8 +102,14 @@ func (e *procEvents) run() {
 	buf := make([]unix.Kevent_t, 64)
 	for {
 		n, err := unix.Kevent(e.kq, nil, buf, nil)
+		if err == unix.EINTR {
+			continue
+		}
 		if err != nil {
-			continue // EINTR
+			// Not expected of a kqueue this process holds open: wait
+			// rather than spin, and the trees' rescans carry on.
+			time.Sleep(100 * time.Millisecond)
+			continue
 		}
 		for _, ev := range buf[:n] {
 			if ev.Filter != unix.EVFILT_PROC {
@@ -115,6 +121,7 @@ func (e *procEvents) run() {
 			if ev.Fflags&unix.NOTE_EXIT != 0 {
 				// The kernel drops the knote of an exited process.
 				delete(e.handlers, pid)
+				delete(e.fflags, pid)
 			}
 			e.mu.Unlock()
 			for _, h := range hs {

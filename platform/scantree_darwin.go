@@ -52,7 +52,13 @@ func startScanTree(spec Spec, tag string) (*Process, *scanTree, error) {
 		return nil, nil, err
 	}
 	t.child, t.ev = c, sharedEvents.ev
-	t.watched[c.pid] = struct{}{}
+	t.mu.Lock()
+	// Watched unless its exit came first: events go to the child before
+	// the tree, so an exit the tree may have heard of shows in c first.
+	if !c.done() {
+		t.watched[c.pid] = struct{}{}
+	}
+	t.mu.Unlock()
 	start, err := StartTime(c.pid)
 	if err != nil {
 		// Exited and reaped already: the tree is whatever is tagged.
@@ -82,20 +88,22 @@ func (t *scanTree) track() {
 	ticker := time.NewTicker(rescanEvery)
 	defer ticker.Stop()
 	defer t.forgetAll()
+	exited := t.child.exited
 	for {
 		select {
 		case <-t.rescan:
 		case <-ticker.C:
-		case <-t.child.exited:
+		case <-exited:
+			exited = nil // closed for good: heard once
 		case <-t.stopped:
 			return
 		}
-		exited := t.child.done()
+		done := t.child.done()
 		members, err := t.fam.Scan(t.table)
 		if err != nil {
-			continue
+			continue // the next event or tick scans again
 		}
-		if exited && len(members) == 0 {
+		if done && len(members) == 0 {
 			close(t.goneCh)
 			return
 		}
@@ -111,7 +119,7 @@ func (t *scanTree) watch(members []proctree.Proc) {
 		if _, ok := t.watched[p.Pid]; ok {
 			continue
 		}
-		if t.ev.watch(p.Pid, true, t) == nil {
+		if t.ev.watch(p.Pid, unix.NOTE_FORK, t) == nil {
 			t.watched[p.Pid] = struct{}{}
 		}
 	}

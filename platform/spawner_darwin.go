@@ -120,8 +120,13 @@ func (s *Spawner) Start(ctx context.Context, spec Spec) (*Process, error) {
 		return nil, err
 	}
 	if s.guard != nil {
-		start, _ := StartTime(p.Pid)
-		unguard, err := s.guard.ProtectTree(p.Pid, start, tag, s.opts.Grace)
+		// Unreaped, the program is in the table even once it has exited;
+		// should it not be read, the tree is guarded by its tag alone.
+		pid, start := p.Pid, uint64(0)
+		if start, err = StartTime(pid); err != nil {
+			pid, start = 0, 0
+		}
+		unguard, err := s.guard.ProtectTree(pid, start, tag, s.opts.Grace)
 		if err != nil {
 			t.signalTree(syscall.SIGKILL)
 			p.Release()

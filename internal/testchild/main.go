@@ -34,11 +34,13 @@
 //	                      ignoring SIGHUP, wait forever
 //	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
 //	                      print "ready", and exit with 100+N on signal N
-//	count-signals DIR     start a child that does the same in a session of its
+//	count-signals DIR [CLEANUP]
+//	                      start a child that does the same in a session of its
 //	                      own, then keep a log DIR/PID (the pid in /proc):
 //	                      "ready", "signal N" for
 //	                      each SIGTERM, SIGINT or SIGHUP, and "clean" once
-//	                      300 ms of cleanup after the first are done; then exit 0
+//	                      CLEANUP (a Go duration, default 300ms) of cleanup
+//	                      after the first is done; then exit 0
 //	fds                   print each descriptor it inherited (open, not close-on-exec),
 //	                      "N TARGET", one per line, in order, then exit 0
 //	probe-host FILE       try what a hostile program would against the processes
@@ -208,8 +210,16 @@ func daemons(args []string) {
 // tests see whether it got exactly one and could finish.
 func countSignals(mode string, args []string) {
 	if len(args) < 1 {
-		fmt.Fprintln(os.Stderr, "testchild: count-signals DIR")
+		fmt.Fprintln(os.Stderr, "testchild: count-signals DIR [CLEANUP]")
 		os.Exit(2)
+	}
+	cleanup := 300 * time.Millisecond
+	if len(args) > 1 {
+		var err error
+		if cleanup, err = time.ParseDuration(args[1]); err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(2)
+		}
 	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
@@ -235,7 +245,7 @@ func countSignals(mode string, args []string) {
 		case sig := <-sigs:
 			log.WriteString("signal " + strconv.Itoa(int(sig.(syscall.Signal))) + "\n")
 			if cleaned == nil {
-				cleaned = time.After(300 * time.Millisecond)
+				cleaned = time.After(cleanup)
 			}
 		case <-cleaned:
 			log.WriteString("clean\n")
