@@ -33,7 +33,11 @@ func NewChildren(t testing.TB, timeout time.Duration) (*Children, *os.File) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { r.Close(); w.Close() })
+	// The write end first: with it closed and every child gone, the
+	// reader sees the end of the pipe and returns. Closing the read end
+	// while the reader is in ReadFile waits for that read, which Wine
+	// does not always cancel: the test then hangs.
+	t.Cleanup(func() { w.Close(); r.Close() })
 	return ReadChildren(t, r, timeout), w
 }
 

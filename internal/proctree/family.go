@@ -21,6 +21,10 @@ const (
 	// a freeze to be over: a fork under way when its parent was sent
 	// SIGSTOP may show its child only in the next one.
 	settledScans = 2
+	// environTries is how many times the environment of a process is
+	// read while reading it fails (Linux shows none for a process in the
+	// middle of an exec) before the process is taken to have no tag.
+	environTries = 3
 )
 
 // Tag returns the environment entry that marks the processes of the
@@ -51,6 +55,9 @@ type Family struct {
 	// not hold the tag; a process's environment changes only when it
 	// execs, which cannot bring the tag in unless it chooses to.
 	untagged map[ID]bool
+	// unread counts, for each process, the reads of its environment
+	// that failed.
+	unread map[ID]int
 	// signalled holds the members that got the graceful signal, stopped
 	// those frozen by Kill.
 	signalled map[ID]bool
@@ -70,6 +77,7 @@ func New(root ID, uid uint32, tag string) *Family {
 		known:     make(map[ID]bool),
 		leaders:   make(map[int]uint64),
 		untagged:  make(map[ID]bool),
+		unread:    make(map[ID]int),
 		signalled: make(map[ID]bool),
 		stopped:   make(map[ID]bool),
 	}
@@ -280,21 +288,26 @@ func (f *Family) scan(t Table, s *snapshot) []Proc {
 }
 
 // tagged reports whether p, not yet a member, carries the family's tag.
-// Only an environment read that succeeded and lacked the tag is
-// remembered: Linux shows none for a process in the middle of an exec.
-// The caller holds mu.
+// A process found without it is remembered as untagged; so is one whose
+// environment could not be read environTries times (one the user may not
+// read, say), but not before: Linux shows none for a process in the
+// middle of an exec, which a later scan reads. The caller holds mu.
 func (f *Family) tagged(t Table, p Proc) bool {
-	if p.Zombie || p.Uid != f.uid || p.Pid == f.self || f.untagged[p.ID()] {
+	id := p.ID()
+	if p.Zombie || p.Uid != f.uid || p.Pid == f.self || f.untagged[id] {
 		return false
 	}
 	env, err := t.Environ(p)
-	if err != nil {
-		return false
+	if err != nil && !errors.Is(err, ErrGone) {
+		if f.unread[id]++; f.unread[id] < environTries {
+			return false
+		}
 	}
-	if slices.Contains(env, f.tag) {
+	delete(f.unread, id)
+	if err == nil && slices.Contains(env, f.tag) {
 		return true
 	}
-	f.untagged[p.ID()] = true
+	f.untagged[id] = true
 	return false
 }
 
@@ -306,6 +319,11 @@ func (f *Family) forgetGone(s *snapshot) {
 			if i, ok := s.byPid[id.Pid]; !ok || s.procs[i].Start != id.Start {
 				delete(set, id)
 			}
+		}
+	}
+	for id := range f.unread {
+		if i, ok := s.byPid[id.Pid]; !ok || s.procs[i].Start != id.Start {
+			delete(f.unread, id)
 		}
 	}
 }

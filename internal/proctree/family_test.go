@@ -284,6 +284,22 @@ func TestScanRulesEnvironReadAgainAfterAnError(t *testing.T) {
 	wantPids(t, "scan with the environment readable", scanPids(t, f, table), root.Pid, daemon.Pid)
 }
 
+func TestScanRulesEnvironReadAtMostEnvironTriesWhileItFails(t *testing.T) {
+	// An environment that cannot be read at all (another user's process
+	// running as this one, say) is not read again at every scan.
+	const tag = TagVar + "=family"
+	unreadable := Proc{Pid: otherPid, PPid: 1, Pgid: otherPid, Sid: otherPid, Uid: familyUid, Start: 50}
+	table := newConstructedTable(root, unreadable)
+	f := New(root.ID(), familyUid, tag)
+	for range environTries + 3 {
+		table.environErr[unreadable.ID()] = errors.New("permission denied")
+		wantPids(t, "scan", scanPids(t, f, table), root.Pid)
+	}
+	if n := table.environCalls[unreadable.ID()]; n != environTries {
+		t.Errorf("an unreadable environment was read %d times, want %d", n, environTries)
+	}
+}
+
 func TestScanRulesSelfAndInitNeverMembers(t *testing.T) {
 	// The scanning process and init are children of the root, in its
 	// group and session, and tagged: they are still no members.

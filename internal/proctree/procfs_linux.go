@@ -186,13 +186,16 @@ func (procfsTable) Environ(p Proc) ([]string, error) {
 	if st.Start != p.Start || st.Zombie() {
 		return nil, ErrGone
 	}
+	if st.KernelThread {
+		return nil, nil // none: Linux 6.18 answers ESRCH to the read
+	}
 	if readErr != nil {
 		if errors.Is(readErr, unix.ENOENT) || errors.Is(readErr, unix.ESRCH) {
 			return nil, ErrGone
 		}
 		return nil, readErr
 	}
-	if len(data) == 0 && !st.KernelThread {
+	if len(data) == 0 {
 		return nil, fmt.Errorf("%s: %w", path, errNoEnvironment)
 	}
 	var env []string
