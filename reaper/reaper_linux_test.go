@@ -177,14 +177,45 @@ func TestReleasedProcessSurvivesHostDeath(t *testing.T) {
 	}
 }
 
+// TestSweepRemovesWhatDeadHostsLeft checks the start sweep of each reaper,
+// the Linux one and the Go one (macOS's, run here with /proc as its
+// table): it clears what dead hosts left, by the owner's pid and start
+// time as the process table shows them, and nothing else.
 func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
+	t.Run("linux", func(t *testing.T) {
+		testSweep(t, startReaper, func(p process) string { return p.name() },
+			func(prefix string, dead process) (removed, kept []string) {
+				return nil, []string{
+					// Made in another PID namespace's /proc, where the
+					// pid is another process's: not for this reaper to
+					// judge.
+					fmt.Sprintf("%s%d-%d-%d-x", prefix, dead.pid, dead.start, pidNamespace+1),
+					fmt.Sprintf("%s%d-%d-0-x", prefix, dead.pid, dead.start), // namespace unknown
+					fmt.Sprintf("%s%d-%d-x", prefix, dead.pid, dead.start),   // no namespace
+				}
+			})
+	})
+	t.Run("go", func(t *testing.T) {
+		testSweep(t, startScanReaper, func(p process) string { return fmt.Sprintf("%d-%d", p.pid, p.start) },
+			func(prefix string, dead process) (removed, kept []string) {
+				// macOS has no PID namespace: a third number is ignored.
+				return []string{fmt.Sprintf("%s%d-%d-123-x", prefix, dead.pid, dead.start)}, nil
+			})
+	})
+}
+
+// testSweep runs the sweep test with the reaper that start starts, which
+// names a host's directories after hostName, and the directories that
+// extra says it removes and keeps besides those all reapers agree on.
+func testSweep(t *testing.T, start func(testing.TB, Options) *Reaper, hostName func(process) string,
+	extra func(prefix string, dead process) (removed, kept []string)) {
 	// Short: a socket's path in it must fit in 107 bytes.
 	base := proctest.ShortTempDir(t)
 	prefix := filepath.Join(base, "procman-plugins-")
 	self := identify(t, os.Getpid())
 	dead := deadProcess(t)
 	name := func(p process, suffix string) string {
-		return prefix + p.name() + suffix
+		return prefix + hostName(p) + suffix
 	}
 	removed := []string{
 		name(dead, "-x"),
@@ -197,22 +228,22 @@ func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
 		filepath.Join(base, "other-"+strings.TrimPrefix(name(dead, "-x"), prefix)),
 		name(dead, "-locked"),     // held locked by another process
 		name(dead, "-registered"), // registered with a live reaper, which locks it
-		// Made in another PID namespace's /proc, where the pid is
-		// another process's: not for this reaper to judge.
-		fmt.Sprintf("%s%d-%d-%d-x", prefix, dead.pid, dead.start, pidNamespace+1),
-		fmt.Sprintf("%s%d-%d-0-x", prefix, dead.pid, dead.start), // namespace unknown
-		fmt.Sprintf("%s%d-%d-x", prefix, dead.pid, dead.start),   // no namespace
 	}
+	moreRemoved, moreKept := extra(prefix, dead)
+	removed, kept = append(removed, moreRemoved...), append(kept, moreKept...)
 	for _, dir := range append(removed, kept...) {
 		mkdir(t, dir)
 		writeFile(t, filepath.Join(dir, "file"))
 	}
 	lockDir(t, name(dead, "-locked"))
-	if _, err := startReaper(t, Options{}).ProtectDir(name(dead, "-registered")); err != nil {
+	if _, err := start(t, Options{}).ProtectDir(name(dead, "-registered")); err != nil {
 		t.Fatal(err)
 	}
 	listenUnix(t, filepath.Join(removed[0], "socket"))
-	if err := os.Symlink(filepath.Join(removed[0], "file"), filepath.Join(removed[0], "link")); err != nil {
+	// A symbolic link in a swept directory is removed, not followed.
+	linked := filepath.Join(base, "linked")
+	writeFile(t, linked)
+	if err := os.Symlink(linked, filepath.Join(removed[0], "link")); err != nil {
 		t.Fatal(err)
 	}
 	// A dead host's directory with a subdirectory keeps the subdirectory,
@@ -238,7 +269,7 @@ func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
 		kept = append(kept, foreign) // another user's
 	}
 
-	startReaper(t, Options{SweepDirPrefixes: []string{prefix}}) // it sweeps before it answers
+	start(t, Options{SweepDirPrefixes: []string{prefix}}) // it sweeps before it answers
 
 	for _, dir := range removed {
 		if exists(dir) {
@@ -249,6 +280,9 @@ func TestSweepRemovesWhatDeadHostsLeft(t *testing.T) {
 		if !exists(filepath.Join(dir, "file")) {
 			t.Errorf("%s was swept", dir)
 		}
+	}
+	if !exists(linked) {
+		t.Error("the target of a symbolic link in a swept directory was removed")
 	}
 	if exists(filepath.Join(nested, "file")) || !exists(filepath.Join(nested, "sub", "file")) {
 		t.Errorf("a dead host's directory with a subdirectory: want its files removed and the subdirectory kept")
