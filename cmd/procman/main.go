@@ -8,7 +8,7 @@
 //	procman explain [flags] [--] COMMAND [ARGS...]
 //	procman plugins [flags]
 //	procman version [--verbose]
-//	procman help
+//	procman help [COMMAND]
 //
 // Run "procman run -h" for the flags of run, the environment the command
 // gets, what plugins do, how signals are handled and what procman's exit
@@ -26,7 +26,7 @@ const usage = `Usage:
   procman explain [flags] [--] COMMAND [ARGS...]
   procman plugins [flags]
   procman version [--verbose]
-  procman help
+  procman help [COMMAND]
 
 Commands:
   run      run COMMAND in the foreground; leave nothing of it behind
@@ -34,11 +34,13 @@ Commands:
            changed, without starting anything
   plugins  list the plugins found, in the order they run, and the
            candidates not used, with why
-  version  print procman's version; with --verbose, also how processes
-           are contained on this system, and why no stronger way is used
-  help     print this help
+  version  print procman's version (also: procman --version); with
+           --verbose, also how processes are contained on this system,
+           and why no stronger way is used
+  help     print this help; 'procman help COMMAND' prints COMMAND's
 
-Run 'procman COMMAND -h' for the flags of a command, e.g. 'procman run -h'.
+Run 'procman help COMMAND' or 'procman COMMAND -h' for the flags of a
+command, e.g. 'procman help run'.
 `
 
 func main() {
@@ -61,9 +63,29 @@ func dispatch(args []string) int {
 		return plugins(rest)
 	case "version":
 		return printVersion(rest)
+	case "--version", "-version":
+		return printVersion(rest)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(os.Stdout, usage)
-		return 0
+		switch {
+		case len(rest) == 0:
+			fmt.Fprint(os.Stdout, usage)
+			return 0
+		case len(rest) > 1:
+			fmt.Fprintf(os.Stderr, "procman help: one command at most, not %q (see 'procman help')\n", rest)
+			return exitUsage
+		}
+		switch rest[0] {
+		case "run", "explain", "plugins":
+			return dispatch([]string{rest[0], "-h"})
+		case "version":
+			fmt.Fprint(os.Stdout, versionUsage)
+			return 0
+		case "help":
+			fmt.Fprint(os.Stdout, usage)
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "procman help: unknown command %q (see 'procman help')\n", rest[0])
+		return exitUsage
 	default:
 		fmt.Fprintf(os.Stderr, "procman: unknown command %q (see 'procman help')\n", cmd)
 		return exitUsage

@@ -14,12 +14,23 @@ import (
 //	go build -ldflags "-X main.version=v1.2.3" ./cmd/procman
 var version = "dev"
 
+const versionUsage = `Usage: procman version [--verbose]
+
+Prints procman's version. With --verbose (-v), also the system and the Go
+release procman was built for and with, how processes are contained on
+this system, what can escape that containment, and why no stronger way is
+used.
+`
+
 // printVersion is the version subcommand.
 func printVersion(args []string) int {
 	verbose := false
 	switch {
 	case len(args) == 1 && (args[0] == "--verbose" || args[0] == "-verbose" || args[0] == "-v"):
 		verbose = true
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fmt.Fprint(os.Stdout, versionUsage)
+		return 0
 	case len(args) > 0:
 		fmt.Fprintf(os.Stderr, "procman version: unexpected argument %q (want --verbose or nothing)\n", args[0])
 		return exitUsage
