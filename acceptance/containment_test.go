@@ -113,7 +113,7 @@ func TestVersionVerboseReportsContainment(t *testing.T) {
 func TestUnknownContainmentIsAUsageError(t *testing.T) {
 	r := run(t, procman(t, "run", "--containment", "jail", "--", "true"))
 	r.wantExit(t, 2)
-	r.wantOneLine(t, `procman run: invalid value "jail" for flag -containment: unknown containment mechanism "jail" (want one of automatic, process-group, subreaper, cgroup, pid-namespace, job-object)`)
+	r.wantOneLine(t, `procman run: invalid value "jail" for --containment: unknown containment mechanism "jail" (want one of automatic, process-group, subreaper, cgroup, pid-namespace, job-object)`)
 }
 
 // The longest grace period --grace takes is one every mechanism takes.

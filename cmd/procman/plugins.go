@@ -93,7 +93,7 @@ func parsePluginsFlags(args []string) (asJSON bool, level hclog.Level, err error
 	fs := newFlagSet("procman plugins")
 	fs.BoolVar(&asJSON, "json", false, "")
 	fs.Var((*levelFlag)(&level), "log-level", "")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return false, level, err
 	}
 	if fs.NArg() > 0 {

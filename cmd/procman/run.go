@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -155,6 +156,52 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args with fs, and reports a bad flag as the help
+// spells flags, --name, where package flag writes -name.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	msg := err.Error()
+	for _, r := range []struct{ prefix, replace string }{
+		{"flag provided but not defined: -", "unknown flag --"},
+		{"flag needs an argument: -", "a value is missing after --"},
+	} {
+		if name, ok := strings.CutPrefix(msg, r.prefix); ok {
+			return errors.New(r.replace + name)
+		}
+	}
+	// invalid value "V" for flag -NAME: ..., and for a boolean flag
+	// invalid boolean value "V" for -NAME: ...
+	if value, rest, ok := strings.Cut(msg, " for flag -"); ok && strings.HasPrefix(value, "invalid value ") {
+		return errors.New(value + " for --" + rest)
+	}
+	if value, rest, ok := strings.Cut(msg, " for -"); ok && strings.HasPrefix(value, "invalid boolean value ") {
+		name, _, _ := strings.Cut(rest, ":")
+		return errors.New(strings.Replace(value, "boolean ", "", 1) + " for --" + name + ": want true or false")
+	}
+	return err
+}
+
+// durationFlag is the flag.Value of a duration flag, whose errors say
+// what a duration looks like.
+type durationFlag time.Duration
+
+func (d *durationFlag) String() string { return time.Duration(*d).String() }
+
+func (d *durationFlag) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		if _, numErr := strconv.ParseFloat(s, 64); numErr == nil {
+			return fmt.Errorf("a duration needs a unit, as in %ss or %sms", s, s)
+		}
+		return errors.New("not a duration (want one such as 10s, 500ms or 1m30s)")
+	}
+	*d = durationFlag(v)
+	return nil
+}
+
 // define defines the flags of run on fs, with o's values as defaults.
 func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.Var(envFlag{edits: &o.env}, "env", "")
@@ -163,10 +210,10 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.StringVar(&o.dir, "cwd", o.dir, "")
 	fs.StringVar(&o.logFile, "log", o.logFile, "")
 	fs.BoolVar(&o.logSpecial, "log-special", o.logSpecial, "")
-	fs.DurationVar(&o.grace, "grace", o.grace, "")
+	fs.Var((*durationFlag)(&o.grace), "grace", "")
 	fs.BoolVar(&o.noPlugins, "no-plugins", o.noPlugins, "")
 	fs.Var((*pluginFlag)(&o.plugins), "plugin", "")
-	fs.DurationVar(&o.pluginTimeout, "plugin-timeout", o.pluginTimeout, "")
+	fs.Var((*durationFlag)(&o.pluginTimeout), "plugin-timeout", "")
 	fs.Var((*levelFlag)(&o.logLevel), "log-level", "")
 	fs.BoolVar(&o.exitWithMain, "exit-with-main", o.exitWithMain, "")
 	fs.Var((*mechanismFlag)(&o.containment), "containment", "")
@@ -187,16 +234,16 @@ func (m *mechanismFlag) Set(s string) error {
 // parse parses args with fs, on which define defined o's flags, and checks
 // what the flags cannot check one by one.
 func (o *runOptions) parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
 	case o.grace < 0:
-		return fmt.Errorf("invalid value %q for flag -grace: must not be negative", o.grace)
+		return fmt.Errorf("invalid value %q for --grace: must not be negative", o.grace)
 	case o.grace > host.MaxStopGracePeriod:
-		return fmt.Errorf("invalid value %q for flag -grace: must be at most %v", o.grace, host.MaxStopGracePeriod)
+		return fmt.Errorf("invalid value %q for --grace: must be at most %v", o.grace, host.MaxStopGracePeriod)
 	case o.pluginTimeout <= 0:
-		return fmt.Errorf("invalid value %q for flag -plugin-timeout: must be positive", o.pluginTimeout)
+		return fmt.Errorf("invalid value %q for --plugin-timeout: must be positive", o.pluginTimeout)
 	case o.noPlugins && o.plugins != nil:
 		return errors.New("flags -no-plugins and -plugin exclude each other")
 	case fs.NArg() == 0:

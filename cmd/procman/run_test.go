@@ -91,3 +91,34 @@ func TestMinContainmentFlag(t *testing.T) {
 		t.Errorf("no --min-containment: minimum %v, want none", opts.minimum)
 	}
 }
+
+// TestFlagErrorsSpellFlagsAsTheHelp: a bad flag is named --name, as the
+// help names it, and a bad duration says what a duration looks like.
+func TestFlagErrorsSpellFlagsAsTheHelp(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus", "cmd"}, "unknown flag --bogus"},
+		{[]string{"--grace"}, "a value is missing after --grace"},
+		{[]string{"--grace", "10", "cmd"}, `invalid value "10" for --grace: a duration needs a unit, as in 10s or 10ms`},
+		{[]string{"--plugin-timeout", "1.5", "cmd"}, `invalid value "1.5" for --plugin-timeout: a duration needs a unit, as in 1.5s or 1.5ms`},
+		{[]string{"--grace", "1x", "cmd"}, `invalid value "1x" for --grace: not a duration (want one such as 10s, 500ms or 1m30s)`},
+		{[]string{"--grace", "-1s", "cmd"}, `invalid value "-1s" for --grace: must not be negative`},
+		{[]string{"--clean-env=maybe", "cmd"}, `invalid value "maybe" for --clean-env: want true or false`},
+		{[]string{"--containment", "jail", "cmd"}, `invalid value "jail" for --containment: unknown containment mechanism "jail"`},
+	} {
+		_, err := parseRunFlags(tt.args)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("procman run %s: error %v, want one beginning %q", strings.Join(tt.args, " "), err, tt.want)
+		}
+	}
+	if _, _, err := parsePluginsFlags([]string{"-x"}); err == nil || err.Error() != "unknown flag --x" {
+		t.Errorf("procman plugins -x: error %v, want unknown flag --x", err)
+	}
+	// Durations with their unit still parse.
+	if opts, err := parseRunFlags([]string{"--grace", "1m30s", "--plugin-timeout", "250ms", "cmd"}); err != nil ||
+		opts.grace != 90*time.Second || opts.pluginTimeout != 250*time.Millisecond {
+		t.Errorf("--grace 1m30s --plugin-timeout 250ms: %v, %v, %v", opts.grace, opts.pluginTimeout, err)
+	}
+}
