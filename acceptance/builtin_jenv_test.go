@@ -382,7 +382,7 @@ func TestJenvExplain(t *testing.T) {
 		"    + JAVA_HOME=" + home + "\n",
 		"    + JDK_HOME=" + home + "\n",
 		"    + JENV_VERSION=" + jdk25.major + "\n",
-		"    Env[PATH]: /usr/bin:/bin -> " + home + "/bin:/usr/bin:/bin\n",
+		"    Env[PATH]: + " + home + "/bin (first)\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("explain has no %q:\n%s", want, r.stdout)

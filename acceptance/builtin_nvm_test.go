@@ -261,7 +261,7 @@ func TestNvmExplain(t *testing.T) {
 		"    note: node v18.17.1, asked for as 18 by " + filepath.Join(dir, ".nvmrc"),
 		"    + NVM_BIN=" + bin,
 		"    + NVM_INC=" + filepath.Join(n.nvm, "versions/node/v18.17.1/include/node"),
-		"    Env[PATH]: /usr/bin:/bin -> " + bin + ":/usr/bin:/bin",
+		"    Env[PATH]: + " + bin + " (first)",
 	}
 	if got := lines[i+1 : min(i+1+len(want), len(lines))]; !slices.Equal(got, want) {
 		t.Errorf("explain shows for nvm:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -52,13 +52,15 @@ type PluginStep struct {
 
 // Change is one field a plugin changed. Field is "Command", "Args", "Dir",
 // "LogFile" or "Env[KEY]"; Old and New are the values before and after
-// (Args joined in Go-quoted form). An environment variable the plugin set
-// has Added; one it removed has Removed.
+// (Args joined in Go-quoted form, and as lists in OldArgs and NewArgs). An
+// environment variable the plugin set has Added; one it removed has
+// Removed.
 type Change struct {
-	Field    string
-	Old, New string
-	Added    bool
-	Removed  bool
+	Field            string
+	Old, New         string
+	OldArgs, NewArgs []string // for Args only
+	Added            bool
+	Removed          bool
 }
 
 // diff lists the changes from old to new, fields in a fixed order and Env
@@ -71,7 +73,10 @@ func diff(old, new sdk.ProcessConfig) []Change {
 		}
 	}
 	add("Command", old.Command, new.Command)
-	add("Args", quoteArgs(old.Args), quoteArgs(new.Args))
+	if o, n := quoteArgs(old.Args), quoteArgs(new.Args); o != n {
+		changes = append(changes, Change{Field: "Args", Old: o, New: n,
+			OldArgs: slices.Clone(old.Args), NewArgs: slices.Clone(new.Args)})
+	}
 	add("Dir", old.Dir, new.Dir)
 	add("LogFile", old.LogFile, new.LogFile)
 	keys := slices.Sorted(maps.Keys(old.Env))

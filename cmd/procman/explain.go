@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,7 +167,9 @@ func orUnknown(version string) string {
 }
 
 // describeChange writes a change as "+ KEY=value" for a variable added,
-// "- KEY" for one removed, and "Field: old -> new" for the rest.
+// "- KEY" for one removed, the entries added to and removed from PATH (see
+// describePathChange), and "Field: old -> new" for the rest; a change may
+// take several lines.
 func describeChange(c host.Change) string {
 	key, isEnv := strings.CutPrefix(c.Field, "Env[")
 	key = strings.TrimSuffix(key, "]")
@@ -175,11 +178,45 @@ func describeChange(c host.Change) string {
 		return "+ " + display(key) + "=" + display(c.New)
 	case isEnv && c.Removed:
 		return "- " + display(key)
+	case isEnv && strings.EqualFold(key, "PATH"):
+		if lines := describePathChange(c.Old, c.New); lines != nil {
+			prefix := c.Field + ": "
+			return prefix + strings.Join(lines, "\n"+strings.Repeat(" ", len(prefix)))
+		}
 	case c.Field == "Args":
 		// Host gives the arguments in Go-quoted form already.
 		return "Args: " + orNone(c.Old) + " -> " + orNone(c.New)
 	}
 	return c.Field + ": " + display(c.Old) + " -> " + display(c.New)
+}
+
+// describePathChange lists the entries added to the search path list old
+// to make new, each with where it went ("first", "last", or after which
+// entry), and the entries removed; nil when new only reorders old's
+// entries, which "old -> new" shows better.
+func describePathChange(old, new string) []string {
+	oldList := filepath.SplitList(old)
+	newList := filepath.SplitList(new)
+	var lines []string
+	for i, entry := range newList {
+		if slices.Contains(oldList, entry) {
+			continue
+		}
+		where := "first"
+		switch {
+		case i == len(newList)-1 && i > 0:
+			where = "last"
+		case i > 0:
+			where = "after " + display(newList[i-1])
+		}
+		lines = append(lines, "+ "+display(entry)+" ("+where+")")
+	}
+	for _, entry := range oldList {
+		if !slices.Contains(newList, entry) {
+			lines = append(lines, "- "+display(entry))
+		}
+	}
+	return lines
 }
 
 func orNone(args string) string {
@@ -240,10 +277,11 @@ type (
 		Warning    string       `json:"warning"`
 		DurationMS float64      `json:"duration_ms"`
 	}
+	// changeJSON's Old and New are strings, but for Args: lists.
 	changeJSON struct {
 		Field   string `json:"field"`
-		Old     string `json:"old"`
-		New     string `json:"new"`
+		Old     any    `json:"old"`
+		New     any    `json:"new"`
 		Added   bool   `json:"added"`
 		Removed bool   `json:"removed"`
 	}
@@ -278,7 +316,11 @@ func writeExplainJSON(w io.Writer, cfg sdk.ProcessConfig, report host.Report, pr
 			DurationMS: math.Round(float64(step.Duration)/float64(time.Microsecond)) / 1000,
 		}
 		for _, c := range step.Changes {
-			s.Changes = append(s.Changes, changeJSON{Field: c.Field, Old: c.Old, New: c.New, Added: c.Added, Removed: c.Removed})
+			change := changeJSON{Field: c.Field, Old: c.Old, New: c.New, Added: c.Added, Removed: c.Removed}
+			if c.Field == "Args" {
+				change.Old, change.New = orEmpty(c.OldArgs), orEmpty(c.NewArgs)
+			}
+			s.Changes = append(s.Changes, change)
 		}
 		out.Plugins = append(out.Plugins, s)
 	}
