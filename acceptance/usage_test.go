@@ -116,11 +116,15 @@ func TestHelp(t *testing.T) {
 		{[]string{"explain", "-h"}, "--plugin-timeout DURATION"},
 		{[]string{"explain", "-h"}, "--json"},
 		{[]string{"plugins", "-h"}, "--json"},
+		{[]string{"help", "run"}, "--env-file FILE"},
+		{[]string{"help", "explain"}, "--json"},
+		{[]string{"help", "version"}, "--verbose"},
+		{[]string{"--version"}, "procman "},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			marker := proctest.Marker(t)
-			r := run(t, procman(t, append(tt.args, marker)...))
+			r := run(t, withMarkerAsName(procman(t, tt.args...), marker))
 			r.wantExit(t, 0)
 			if !strings.Contains(r.stdout, tt.want) || r.stderr != "" {
 				t.Errorf("stdout = %q, stderr = %q; want the usage on stdout only", r.stdout, r.stderr)
