@@ -15,6 +15,10 @@ var (
 
 	// ErrActive is returned by Forget for a process that still runs.
 	ErrActive = errors.New("process is still active")
+
+	// ErrStarting is returned by Signal for a process whose Start has not
+	// finished: there is no process to signal yet.
+	ErrStarting = errors.New("process is still starting")
 )
 
 // StartError reports that a valid configuration could not be started.

@@ -340,7 +340,8 @@ func (m *Manager) List() []Handle {
 // Wait waits until the process and every process it started have ended
 // (through RunningDetached, when its tree outlives it), or ctx is done, and
 // returns its final status. Any number of goroutines may wait on the same
-// handle.
+// handle. When ctx is done first, Wait returns the status so far and, as
+// Stop does, ctx's error wrapped (errors.Is(err, context.Canceled)).
 func (m *Manager) Wait(ctx context.Context, h Handle) (Status, error) {
 	p, err := m.lookup(h)
 	if err != nil {
@@ -350,12 +351,13 @@ func (m *Manager) Wait(ctx context.Context, h Handle) (Status, error) {
 	case <-p.gone:
 		return p.snapshot(), nil
 	case <-ctx.Done():
-		return p.snapshot(), ctx.Err()
+		return p.snapshot(), fmt.Errorf("wait %s: %w", h, ctx.Err())
 	}
 }
 
 // Signal sends sig to the process itself, not to the rest of its tree. It
-// returns os.ErrProcessDone if the process has already ended.
+// returns os.ErrProcessDone if the process has already ended, and
+// ErrStarting (wrapped) while its Start is under way.
 func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
 	p, err := m.lookup(h)
 	if err != nil {
@@ -364,7 +366,7 @@ func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
 	select {
 	case <-p.started:
 	default:
-		return fmt.Errorf("handle %s: process is still starting", h)
+		return fmt.Errorf("signal %s: %w", h, ErrStarting)
 	}
 	select {
 	case <-p.exited:

@@ -558,3 +558,40 @@ func TestMaximumGracePeriodWorksWithEveryMechanism(t *testing.T) {
 		})
 	}
 }
+
+// A process whose Start waits (here for its log FIFO's reader) cannot be
+// signalled yet: Signal says so with ErrStarting. Once started, it can.
+func TestSignalWhileStartingIsErrStarting(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	cfg := child(t, marker, "term-exit", "0")
+	cfg.LogFile = mkfifo(t, cfg.Dir)
+	done := startInBackground(context.Background(), m, cfg, host.WithSpecialLogFile())
+	var h host.Handle
+	waitFor(t, func() bool {
+		handles := m.List()
+		if len(handles) == 1 {
+			h = handles[0]
+		}
+		return len(handles) == 1
+	})
+	err := m.Signal(h, syscall.SIGTERM)
+	if !errors.Is(err, host.ErrStarting) || !strings.Contains(err.Error(), h.String()) {
+		t.Errorf("Signal while starting = %v, want ErrStarting naming the handle", err)
+	}
+	reader, err := os.Open(cfg.LogFile) // lets the Start go on
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if r := awaitStart(t, done, cfg.LogFile, "the FIFO had a reader"); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if line, err := bufio.NewReader(reader).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("read %q, %v from the log FIFO; want ready", line, err)
+	}
+	if err := m.Signal(h, syscall.SIGTERM); err != nil {
+		t.Errorf("Signal once started = %v", err)
+	}
+	wait(t, m, h)
+}

@@ -121,6 +121,24 @@ func TestStopIsIdempotent(t *testing.T) {
 	}
 }
 
+// Wait cut short by its ctx returns ctx's error wrapped, naming the
+// handle, as Stop does, and the status so far.
+func TestWaitWrapsItsContextsError(t *testing.T) {
+	marker := proctest.Marker(t)
+	m := newManager(t)
+	h, _ := start(t, m, child(t, marker, "sleep"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	st, err := m.Wait(ctx, h)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "wait "+h.String()) {
+		t.Errorf("Wait with a cancelled ctx = %v, want context.Canceled wrapped, naming the handle", err)
+	}
+	if st.State != host.Running {
+		t.Errorf("Wait with a cancelled ctx returned status %v, want the running process's", st)
+	}
+	stop(t, m, h)
+}
+
 func TestUnknownHandleIsErrNotFound(t *testing.T) {
 	m := newManager(t)
 	for _, h := range []host.Handle{{}, mustParse(t, "6f1c1f43-8a52-4a51-9b0e-0e4f3f3c2d11")} {
