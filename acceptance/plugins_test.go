@@ -359,6 +359,20 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// TestExplainStartsOnlyThePlugins has a plugin look, while explain runs it,
+// at the other children of procman: there is none, neither procman-init
+// nor the reaper.
+func TestExplainStartsOnlyThePlugins(t *testing.T) {
+	s := setupPlugins(t, []string{"siblings"})
+	marker := proctest.Marker(t)
+	r := run(t, s.procman(t, "explain", "--json", "--", testchildBin, "sleep", marker))
+	r.wantExit(t, 0)
+	got := decodeExplain(t, r.stdout)
+	if siblings, ok := got.Config.Env["SIBLINGS"]; !ok || siblings != "" {
+		t.Errorf("while explain ran the plugin, procman's other children were %q (set: %v), want none", siblings, ok)
+	}
+}
+
 // explainJSON is the output of explain --json.
 type explainJSON struct {
 	Config struct {

@@ -122,7 +122,7 @@ func BenchmarkStop(b *testing.B) {
 }
 
 func benchManager(b *testing.B, opts ...host.Option) *host.Manager {
-	opts = append([]host.Option{host.WithSignalHandling(false), host.WithLogger(hclog.NewNullLogger()), host.WithPluginSearchPath("", "")}, opts...)
+	opts = append([]host.Option{host.WithLogger(hclog.NewNullLogger())}, opts...)
 	m := host.New(opts...)
 	b.Cleanup(func() { m.Close(context.Background()) })
 	return m
@@ -195,7 +195,7 @@ func BenchmarkFirstStartWithPlugins(b *testing.B) {
 	cfg := child(b, marker, "sleep")
 	var firsts []time.Duration
 	for b.Loop() {
-		m := host.New(host.WithSignalHandling(false), host.WithLogger(hclog.NewNullLogger()), host.WithPluginSearchPath(dir, ""))
+		m := host.New(host.WithLogger(hclog.NewNullLogger()), host.WithPluginSearchPath(dir, ""))
 		t0 := time.Now()
 		h, err := m.Start(context.Background(), cfg)
 		if err != nil {

@@ -25,7 +25,7 @@ const maxPluginFailures = 3
 type chain struct {
 	settings pluginSettings
 	logger   hclog.Logger
-	spawner  *platform.Spawner // the Manager's, which contains plugin processes too; nil if none
+	spawner  func() *platform.Spawner // the Manager's once made, which contains plugin processes too; nil before
 
 	loadOnce   sync.Once
 	discovered discovery.Result
@@ -51,7 +51,7 @@ type plugin struct {
 	disabled bool
 }
 
-func newChain(s pluginSettings, logger hclog.Logger, spawner *platform.Spawner) *chain {
+func newChain(s pluginSettings, logger hclog.Logger, spawner func() *platform.Spawner) *chain {
 	return &chain{settings: s, logger: logger, spawner: spawner}
 }
 
@@ -80,7 +80,7 @@ func (c *chain) load(ctx context.Context) {
 		if !slices.ContainsFunc(c.entries, func(p *plugin) bool { return p.path != "" }) {
 			return
 		}
-		dir, unguard, err := makeSocketDir(c.logger)
+		dir, unguard, err := makeSocketDir()
 		if err != nil {
 			// No Start tries again: every plugin executable fails to
 			// start with this error, in each Report and in Plugins.
@@ -383,6 +383,7 @@ const (
 // describes every one of them, and every candidate that discovery found
 // but does not run, in the order they run (the others last).
 func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
+	m.ready()
 	c := m.chain
 	c.load(ctx)
 	c.startAll(ctx)
@@ -417,6 +418,7 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 // relative entries, duplicates, missing directories, ...) were never
 // searched. It starts no plugin, and returns nil when discovery is off.
 func (m *Manager) PluginDirs(ctx context.Context) []discovery.Dir {
+	m.ready()
 	m.chain.load(ctx)
 	return m.chain.discovered.Dirs
 }

@@ -48,9 +48,7 @@ func (p *scripted) set(cfg sdk.ProcessConfig) {
 func FuzzPluginResult(f *testing.F) {
 	plugin := &scripted{}
 	m := host.New(
-		host.WithSignalHandling(false),
 		host.WithLogger(hclog.NewNullLogger()),
-		host.WithPluginSearchPath("", ""),
 		host.WithPlugin(plugin),
 		host.WithPluginFields(host.FieldCommand|host.FieldArgs|host.FieldDir|host.FieldEnv|host.FieldLogFile),
 	)

@@ -63,12 +63,15 @@ type WeakError = platform.WeakError
 // Containment reports how the Manager contains each process tree and why
 // no stronger mechanism is in force. It fails when WithContainment forced
 // a mechanism this system does not allow, or when the mechanism is weaker
-// than WithMinContainment allows.
+// than WithMinContainment allows: the error every Start would fail with.
+// It makes the Manager ready to start processes, as Warm does.
 func (m *Manager) Containment() (Containment, error) {
-	if m.spawnerErr != nil {
-		return Containment{}, m.spawnerErr
+	m.ready()
+	spawner, err := m.getSpawner()
+	if err != nil {
+		return Containment{}, err
 	}
-	return m.spawner.Containment(), nil
+	return spawner.Containment(), nil
 }
 
 // DetectContainment reports what a Manager made WithContainment(m) would

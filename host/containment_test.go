@@ -307,8 +307,8 @@ func embedderOf(t testing.TB, mech host.Mechanism, marker, grace string, lines [
 }
 
 // TestKilledOrSignalledEmbedderLeavesNothing ends a program embedding host
-// with SIGTERM (it stops everything itself) and with SIGKILL (the init or
-// the reaper must).
+// with SIGTERM, which its Manager handles (it stops everything itself), and
+// with SIGKILL (the init or the reaper must).
 func TestKilledOrSignalledEmbedderLeavesNothing(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -317,7 +317,7 @@ func TestKilledOrSignalledEmbedderLeavesNothing(t *testing.T) {
 					t.Skip("a bare process group has nobody left to stop it")
 				}
 				marker := proctest.Marker(t)
-				cmd := embedder(t, mech, marker)
+				cmd := embedder(t, mech, marker, "PROCMAN_TEST_SIGNALS=1")
 				pids := waitTrees(t, marker)
 				cmd.Process.Signal(sig)
 				cmd.Wait()

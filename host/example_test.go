@@ -95,3 +95,44 @@ func ExampleManager_Start_invalidConfig() {
 	fmt.Println(err)
 	// Output: invalid config: Command: "node" not found in PATH "/nonexistent"
 }
+
+// A restart policy built on Events: one loop, no goroutine per process.
+// The program fails twice (a counter in a file), then succeeds; every
+// failure is started again, a requested stop or a success is not.
+func ExampleManager_Events() {
+	m := host.New()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	cfg := sdk.ProcessConfig{
+		Command: "sh",
+		Args:    []string{"-c", `n=$(cat runs 2>/dev/null || echo 0); echo $((n+1)) > runs; [ $n -ge 2 ]`},
+		Dir:     dir,
+		Env:     map[string]string{"PATH": "/usr/bin:/bin"},
+	}
+
+	ctx := context.Background()
+	events := m.Events(ctx) // before Start, to see every event
+	if _, err := m.Start(ctx, cfg); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for ev := range events {
+		switch ev.Kind {
+		case host.EventExited, host.EventTerminated:
+			fmt.Println(ev.Kind, ev.Status.ExitCode)
+			m.Forget(ev.Handle)
+			if ev.Status.ExitCode == 0 || ev.Status.StopRequested {
+				m.Close(ctx) // the loop ends once the Manager is closed
+				continue
+			}
+			if _, err := m.Start(ctx, cfg); err != nil {
+				fmt.Println(err)
+				m.Close(ctx)
+			}
+		}
+	}
+	// Output:
+	// exited 1
+	// exited 1
+	// exited 0
+}

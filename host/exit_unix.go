@@ -4,17 +4,16 @@ package host
 
 import (
 	"os"
-	"os/signal"
 	"syscall"
-	"time"
 )
 
-// exitBy ends the program as sig would have: with the default action
-// restored, the signal is sent again. Should it not end the program (it is
-// blocked on some thread), the exit status says the same as a shell would.
+// exitBy passes sig on once the relay has stopped listening for it: sent
+// again to the program, it reaches the program's own signal.Notify
+// channels if there are any, which then decide when the program ends, and
+// otherwise ends the program as sig does by default.
 func exitBy(sig syscall.Signal) {
-	signal.Reset(sig)
 	_ = syscall.Kill(os.Getpid(), sig)
-	time.Sleep(time.Second)
-	os.Exit(128 + int(sig))
 }
+
+// suspends reports whether sig stops a process rather than ending it.
+func suspends(sig syscall.Signal) bool { return sig == syscall.SIGSTOP }

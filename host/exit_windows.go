@@ -6,7 +6,12 @@ import (
 )
 
 // exitBy ends the program with the status a shell reports for sig: Windows
-// cannot re-raise a console control event on itself.
+// cannot raise a console control event on this process alone, so the
+// program's own handler, if any, does not get to decide.
 func exitBy(sig syscall.Signal) {
 	os.Exit(128 + int(sig))
 }
+
+// suspends reports whether sig stops a process rather than ending it: no
+// signal does on Windows.
+func suspends(syscall.Signal) bool { return false }

@@ -17,10 +17,8 @@ import (
 func newManager(t *testing.T, opts ...host.Option) *host.Manager {
 	t.Helper()
 	opts = append([]host.Option{
-		host.WithSignalHandling(false),
 		host.WithLogger(hclog.NewNullLogger()),
 		host.WithStopGracePeriod(5 * time.Second),
-		host.WithPluginSearchPath("", ""), // no plugin unless a test asks
 	}, opts...)
 	m := host.New(opts...)
 	t.Cleanup(func() {

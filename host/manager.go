@@ -1,6 +1,7 @@
 package host
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -19,66 +20,136 @@ import (
 
 // Manager starts processes and makes sure none of them, nor anything they
 // start, outlives its welcome. A Manager is safe for concurrent use by any
-// number of goroutines: share the pointer.
+// number of goroutines: share the pointer, never a copy. The zero Manager
+// is ready to use, as New() with no options is.
 type Manager struct {
+	once sync.Once // configures the Manager: in New, or at the zero Manager's first use
+
 	logger          hclog.Logger
+	settings        settings
 	stopGracePeriod time.Duration
+	keepFinished    int           // finished records kept at most; negative: no limit
+	keepFinishedFor time.Duration // how long a finished record is kept; 0: no limit
 	handleSignals   bool
 	chain           *chain
-	spawner         *platform.Spawner
-	spawnerErr      error // why no Spawner: the forced containment is unavailable, the grace too long
+
+	// spawnMu guards spawner, made at the first need (see Warm).
+	spawnMu sync.Mutex
+	spawner *platform.Spawner
 
 	// closing is cancelled by Close, to end the Starts under way.
 	closing      context.Context
 	cancelStarts context.CancelFunc
 
-	// mu guards procs and closed.
-	mu     sync.Mutex
-	procs  map[Handle]*process
-	closed bool
+	events broker
+
+	// mu guards procs, active, finished and closed.
+	mu       sync.Mutex
+	procs    map[Handle]*process
+	active   int        // processes whose tree is not gone yet
+	finished *list.List // the *process records of gone trees still kept, oldest first
+	closed   bool
 }
 
-// New returns a Manager configured by opts.
+// New returns a Manager configured by opts. It starts nothing and installs
+// nothing: the work of making processes startable (detecting the
+// containment mechanism, starting the reaper where one is needed, keeping
+// procman-inits ready) is done at the first Start, or at Warm; signal
+// handling and plugin discovery are off unless opts turn them on.
 func New(opts ...Option) *Manager {
 	s := defaultSettings()
 	for _, opt := range opts {
 		opt(&s)
 	}
-	m := &Manager{
-		logger:          s.logger,
-		stopGracePeriod: s.stopGracePeriod,
-		handleSignals:   s.handleSignals,
-		procs:           make(map[Handle]*process),
-	}
+	m := new(Manager)
+	m.once.Do(func() { m.configure(s) })
+	return m
+}
+
+// ready makes a zero Manager what New() makes; every exported method calls
+// it first.
+func (m *Manager) ready() {
+	m.once.Do(func() { m.configure(defaultSettings()) })
+}
+
+func (m *Manager) configure(s settings) {
+	m.logger = s.logger
+	m.settings = s
+	m.stopGracePeriod = s.stopGracePeriod
+	m.keepFinished, m.keepFinishedFor = s.keepFinished, s.keepFinishedFor
+	m.handleSignals = s.handleSignals
+	m.procs = make(map[Handle]*process)
+	m.finished = list.New()
 	m.closing, m.cancelStarts = context.WithCancel(context.Background())
-	if m.spawnerErr = s.check(); m.spawnerErr == nil {
-		m.spawner, m.spawnerErr = platform.NewSpawner(platform.SpawnerOptions{
-			Mechanism: s.containment,
-			Minimum:   s.minContainment,
-			Grace:     s.stopGracePeriod,
-			Guard:     newGuard(s.logger),
-		})
-	}
-	if m.spawnerErr != nil {
-		// Every Start returns it; Containment too.
-		m.logger.Debug("no process can be started", "error", m.spawnerErr)
-	} else {
-		warnIfWeak(m.logger, m.spawner.Containment())
-	}
-	// Plugin processes are contained as the programs are.
-	m.chain = newChain(s.plugins, s.logger, m.spawner)
+	// Plugin processes are contained as the programs are, once the
+	// Manager can contain anything; until then (Explain, Plugins) each
+	// runs alone, in a process group with a lifeline.
+	m.chain = newChain(s.plugins, s.logger, m.madeSpawner)
 	if m.handleSignals {
 		relay.add(m)
 	}
-	return m
+}
+
+// Warm does now what the first Start would otherwise do before it can
+// spawn: it detects the containment mechanism (by trying), starts the
+// reaper on systems that need one, and has procman-inits made ready for
+// the next Starts. It returns the error every Start would fail with for
+// want of containment (see Containment), or ErrClosed. Calling it again
+// costs nothing once it has succeeded.
+func (m *Manager) Warm() error {
+	m.ready()
+	_, err := m.getSpawner()
+	return err
+}
+
+// getSpawner returns the Manager's Spawner, making it first if need be. A
+// failure is not kept: the next call tries again (detection keeps what it
+// found, except shortages that may pass).
+func (m *Manager) getSpawner() (*platform.Spawner, error) {
+	m.spawnMu.Lock()
+	defer m.spawnMu.Unlock()
+	if m.spawner != nil {
+		return m.spawner, nil
+	}
+	if m.isClosed() {
+		return nil, ErrClosed
+	}
+	err := m.settings.check()
+	var spawner *platform.Spawner
+	if err == nil {
+		spawner, err = platform.NewSpawner(platform.SpawnerOptions{
+			Mechanism: m.settings.containment,
+			Minimum:   m.settings.minContainment,
+			Grace:     m.settings.stopGracePeriod,
+			Guard:     newGuard(m.logger),
+		})
+	}
+	if err != nil {
+		m.logger.Debug("no process can be started", "error", err)
+		return nil, err
+	}
+	c := spawner.Containment()
+	m.logger.Debug("ready to start processes", "containment", c.Mechanism)
+	warnIfWeak(m.logger, c)
+	m.spawner = spawner
+	return spawner, nil
+}
+
+// madeSpawner returns the Manager's Spawner if it has been made, nil
+// otherwise.
+func (m *Manager) madeSpawner() *platform.Spawner {
+	m.spawnMu.Lock()
+	defer m.spawnMu.Unlock()
+	return m.spawner
 }
 
 // Start passes cfg through the plugins (see WithPlugin and
 // WithPluginDiscovery; Report tells what each changed), validates the
 // result and starts it. The child gets exactly the config's Env, runs in
-// its Dir with its Args verbatim, reads stdin from /dev/null, and has no
-// descriptor of the host but 0, 1 and 2. Its stdout and stderr are both
-// appended to the LogFile when set, which must be a regular file reached
+// its Dir with its Args verbatim, reads stdin from /dev/null (or what
+// WithStdin gives), and has no descriptor of the host but 0, 1 and 2. Its
+// stdout and stderr are both appended to the LogFile when set, which must
+// be a regular file reached
 // through no other user's symbolic link (see ErrSymlinkNotFollowed; a FIFO
 // or a terminal with WithSpecialLogFile); otherwise they go where
 // WithOutput says, or are discarded. The child's tree is contained as
@@ -96,18 +167,28 @@ func New(opts ...Option) *Manager {
 // after Close: as it is before the handle is made, wrapped in the
 // *StartError after.
 func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...StartOption) (Handle, error) {
+	m.ready()
 	if err := ctx.Err(); err != nil {
 		return Handle{}, err
 	}
-	var s startSettings
+	s := startSettings{grace: -1, stopSignal: syscall.SIGTERM}
 	for _, opt := range opts {
 		opt(&s)
+	}
+	if err := s.check(); err != nil {
+		return Handle{}, err
+	}
+	if s.grace < 0 { // not set: the Manager's
+		s.grace = m.stopGracePeriod
 	}
 	if m.isClosed() {
 		return Handle{}, ErrClosed
 	}
 	startCtx, stop := m.startContext(ctx)
 	defer stop()
+	// Made first, so that the plugins run contained too; its failure is
+	// reported once the config is known to be valid.
+	spawner, spawnerErr := m.getSpawner()
 	cfg, report, path, err := m.prepare(startCtx, cfg)
 	if err != nil {
 		return Handle{}, err
@@ -118,15 +199,18 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 
 	h := newHandle()
 	p := newProcess(h, cfg, report, m.logger)
+	p.exitWithMain, p.grace, p.stopSignal = s.exitWithMain, s.grace, s.stopSignal
+	p.publish, p.ended = m.events.publish, m.ended
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		return Handle{}, ErrClosed
 	}
 	m.procs[h] = p
+	m.active++
 	m.mu.Unlock()
 
-	proc, fault, err := m.spawn(startCtx, path, cfg, s)
+	proc, stdio, fault, err := m.spawn(startCtx, spawner, spawnerErr, path, cfg, s)
 	if err != nil {
 		if cause := startCtx.Err(); cause != nil && errors.Is(err, cause) {
 			fault, err = HostFault, m.startAbort(ctx)
@@ -136,9 +220,7 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 		m.logger.Debug("start failed", "handle", h, "command", path, "error", err)
 		return h, err
 	}
-	p.exitWithMain = s.exitWithMain
-	p.grace = m.stopGracePeriod
-	p.running(proc, time.Now())
+	p.running(proc, stdio, time.Now())
 	m.logger.Debug("started", "handle", h, "pid", proc.Pid, "command", path)
 	return h, nil
 }
@@ -175,15 +257,22 @@ func (m *Manager) prepare(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Proce
 // Explain computes what Start would run for cfg, and what each plugin
 // changed, without starting anything: the final config (with the plugins'
 // changes), the plugins' report, and the error Start would return for the
-// config, if any — a *StartError, without a handle, when the Manager can
-// start nothing (see WithContainment, WithMinContainment).
+// config, if any. It runs the plugins, each alone in a process group
+// unless the Manager is already warm (see Warm), and does no more: no
+// containment is detected, no reaper or procman-init started. Whether the
+// Manager can contain what it starts is Containment's to say; a settings
+// error it knows without trying (a grace too long) is returned as a
+// *StartError without a handle.
 func (m *Manager) Explain(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, Report, error) {
+	m.ready()
 	if m.isClosed() {
 		return sdk.ProcessConfig{}, Report{}, ErrClosed
 	}
 	cfg, report, path, err := m.prepare(ctx, cfg)
-	if err == nil && m.spawnerErr != nil {
-		err = &StartError{Command: path, Fault: HostFault, Err: m.spawnerErr}
+	if err == nil {
+		if settingsErr := m.settings.check(); settingsErr != nil {
+			err = &StartError{Command: path, Fault: HostFault, Err: settingsErr}
+		}
 	}
 	return cfg, report, err
 }
@@ -211,36 +300,45 @@ func normalize(cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 
 // spawn starts the program at path as cfg says, within ctx. When it
 // fails, it says whose fault that is.
-func (m *Manager) spawn(ctx context.Context, path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, Fault, error) {
-	if m.spawnerErr != nil {
-		return nil, HostFault, m.spawnerErr
+func (m *Manager) spawn(ctx context.Context, spawner *platform.Spawner, spawnerErr error, path string, cfg sdk.ProcessConfig, s startSettings) (*platform.Process, *stdio, Fault, error) {
+	if spawnerErr != nil {
+		return nil, nil, HostFault, spawnerErr
 	}
 	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
-		return nil, HostFault, err
+		return nil, nil, HostFault, err
 	}
 	defer devNull.Close()
-	stdout, stderr := orDefault(s.stdout, devNull), orDefault(s.stderr, devNull)
+	stdout, stderr := s.stdout, s.stderr
 	if cfg.LogFile != "" {
 		log, err := openLogFile(ctx, cfg.LogFile, s.specialLogFile, func() {
 			m.logger.Info("waiting for a reader of the log file, a FIFO", "path", cfg.LogFile)
 		})
 		if err != nil {
-			return nil, logFileFault(err), fmt.Errorf("log file: %w", err)
+			return nil, nil, logFileFault(err), fmt.Errorf("log file: %w", err)
 		}
 		defer log.Close()
 		stdout, stderr = log, log
 	}
-	proc, err := m.spawner.Start(ctx, platform.Spec{
+	fds, err := newStdio(devNull, s.stdin, stdout, stderr)
+	if err != nil {
+		return nil, nil, HostFault, err
+	}
+	proc, err := spawner.Start(ctx, platform.Spec{
 		Path:   path,
 		Args:   append([]string{cfg.Command}, cfg.Args...),
 		Dir:    cfg.Dir,
 		Env:    environ(cfg.Env),
-		Stdin:  devNull,
-		Stdout: stdout,
-		Stderr: stderr,
+		Stdin:  fds.child[0],
+		Stdout: fds.child[1],
+		Stderr: fds.child[2],
 	})
-	return proc, spawnFault(err), err
+	if err != nil {
+		fds.abort()
+		return nil, nil, spawnFault(err), err
+	}
+	fds.started()
+	return proc, fds, 0, nil
 }
 
 // logFileFault says whose fault err, the failure to open a log file, is:
@@ -268,13 +366,6 @@ func spawnFault(err error) Fault {
 	return ProgramFault
 }
 
-func orDefault(f, def *os.File) *os.File {
-	if f == nil {
-		return def
-	}
-	return f
-}
-
 // environ turns env into the sorted KEY=value list a child receives.
 func environ(env map[string]string) []string {
 	list := make([]string, 0, len(env))
@@ -297,6 +388,7 @@ func (m *Manager) lookup(h Handle) (*process, error) {
 // Config returns the configuration h was started with: Dir and LogFile made
 // absolute, and the plugins' changes applied.
 func (m *Manager) Config(h Handle) (sdk.ProcessConfig, error) {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return sdk.ProcessConfig{}, err
@@ -306,6 +398,7 @@ func (m *Manager) Config(h Handle) (sdk.ProcessConfig, error) {
 
 // Report returns what the plugins did to the config of h when it started.
 func (m *Manager) Report(h Handle) (Report, error) {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return Report{}, err
@@ -315,6 +408,7 @@ func (m *Manager) Report(h Handle) (Report, error) {
 
 // Status returns a snapshot of the process's status.
 func (m *Manager) Status(h Handle) (Status, error) {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return Status{}, err
@@ -325,6 +419,7 @@ func (m *Manager) Status(h Handle) (Status, error) {
 // List returns the handles of the processes that are starting or running,
 // in no particular order.
 func (m *Manager) List() []Handle {
+	m.ready()
 	m.mu.Lock()
 	procs := slices.Collect(maps.Values(m.procs))
 	m.mu.Unlock()
@@ -343,6 +438,7 @@ func (m *Manager) List() []Handle {
 // handle. When ctx is done first, Wait returns the status so far and, as
 // Stop does, ctx's error wrapped (errors.Is(err, context.Canceled)).
 func (m *Manager) Wait(ctx context.Context, h Handle) (Status, error) {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return Status{}, err
@@ -359,6 +455,7 @@ func (m *Manager) Wait(ctx context.Context, h Handle) (Status, error) {
 // returns os.ErrProcessDone if the process has already ended, and
 // ErrStarting (wrapped) while its Start is under way.
 func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return err
@@ -376,10 +473,12 @@ func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
 	return p.signal(sig)
 }
 
-// Stop stops the process and everything it started: SIGTERM to the whole
-// tree, then, if anything of it still lives after the stop grace period,
-// the process is marked Unresponsive and the tree is killed with SIGKILL.
-// Stop returns when the tree is gone, or with ctx's error when ctx is done
+// Stop stops the process and everything it started: its stop signal
+// (SIGTERM, unless WithStopSignal) to the whole tree, then, if anything of
+// it still lives after its stop grace period (WithStopGrace, else the
+// Manager's), the process is marked Unresponsive and the tree is killed
+// with SIGKILL. From the request on, Status.StopRequested is set. Stop
+// returns when the tree is gone, or with ctx's error when ctx is done
 // first (the stop goes on regardless).
 //
 // Stopping a process that has ended, or that is already being stopped, is
@@ -390,17 +489,24 @@ func (m *Manager) Signal(h Handle, sig syscall.Signal) error {
 // platform.Process.SignalTree); a program that gets no graceful request
 // ends at the kill, after the grace.
 func (m *Manager) Stop(ctx context.Context, h Handle) error {
-	return m.StopWithSignal(ctx, h, syscall.SIGTERM)
+	m.ready()
+	p, err := m.lookup(h)
+	if err != nil {
+		return err
+	}
+	p.stop(p.stopSignal)
+	return p.waitGone(ctx, "stop")
 }
 
 // StopWithSignal is Stop with sig, instead of SIGTERM, as the graceful
 // signal. If a stop is already under way, sig is not sent again.
 func (m *Manager) StopWithSignal(ctx context.Context, h Handle, sig syscall.Signal) error {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return err
 	}
-	p.stop(sig, m.stopGracePeriod)
+	p.stop(sig)
 	return p.waitGone(ctx, "stop")
 }
 
@@ -408,6 +514,7 @@ func (m *Manager) StopWithSignal(ctx context.Context, h Handle, sig syscall.Sign
 // no grace period, and a stop under way skips what is left of its grace.
 // Like Stop, it returns when the tree is gone, or with ctx's error.
 func (m *Manager) Kill(ctx context.Context, h Handle) error {
+	m.ready()
 	p, err := m.lookup(h)
 	if err != nil {
 		return err
@@ -420,6 +527,7 @@ func (m *Manager) Kill(ctx context.Context, h Handle) error {
 // long-lived Manager does not grow with every process it ever started.
 // A process still active is ErrActive; an unknown handle is ErrNotFound.
 func (m *Manager) Forget(h Handle) error {
+	m.ready()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, ok := m.procs[h]
@@ -428,36 +536,83 @@ func (m *Manager) Forget(h Handle) error {
 	}
 	select {
 	case <-p.gone:
-		delete(m.procs, h)
+		m.dropLocked(p)
 		return nil
 	default:
 		return fmt.Errorf("handle %s: %w", h, ErrActive)
 	}
 }
 
-// Close stops every process, all at once rather than one after another, and
-// makes later calls of Start fail with ErrClosed; a Start under way, still
-// waiting for its plugins or its log file, or still spawning, gives up
-// with ErrClosed. It returns when every tree is gone, or with ctx's error
-// when ctx is done first (the stops go on regardless). Calling Close again
-// waits for the same stops.
+// ended is called once the tree of p is gone: its record joins the
+// finished ones kept (see WithFinishedRecords), and once the Manager is
+// closed and the last tree gone, the event subscriptions end.
+func (m *Manager) ended(p *process) {
+	m.mu.Lock()
+	m.active--
+	if m.procs[p.handle] == p {
+		p.finishedAt = m.finished.PushBack(p)
+		for m.keepFinished >= 0 && m.finished.Len() > m.keepFinished {
+			m.dropLocked(m.finished.Front().Value.(*process))
+		}
+		if m.keepFinishedFor > 0 && p.finishedAt != nil {
+			time.AfterFunc(m.keepFinishedFor, func() {
+				m.mu.Lock()
+				defer m.mu.Unlock()
+				if m.procs[p.handle] == p {
+					m.dropLocked(p)
+				}
+			})
+		}
+	}
+	idle := m.closed && m.active == 0
+	m.mu.Unlock()
+	if idle {
+		m.events.end()
+	}
+}
+
+// dropLocked removes the record of p, whose tree is gone; m.mu is held.
+func (m *Manager) dropLocked(p *process) {
+	delete(m.procs, p.handle)
+	if p.finishedAt != nil {
+		m.finished.Remove(p.finishedAt)
+		p.finishedAt = nil
+	}
+}
+
+// Close stops every process as Stop does (each with its own stop signal
+// and grace), all at once rather than one after another, ends the plugin
+// processes and the procman-inits kept ready, and makes later calls of
+// Start fail with ErrClosed; a Start under way, still waiting for its
+// plugins or its log file, or still spawning, gives up with ErrClosed.
+// The Events subscriptions end once every tree is gone. Close returns
+// when every tree is gone, or with ctx's error when ctx is done first
+// (the stops go on regardless). Calling Close again waits for the same
+// stops.
 func (m *Manager) Close(ctx context.Context) error {
+	m.ready()
 	m.mu.Lock()
 	wasClosed := m.closed
 	m.closed = true
 	procs := slices.Collect(maps.Values(m.procs))
+	idle := m.active == 0
 	m.mu.Unlock()
+	if idle {
+		m.events.end()
+	}
 	m.cancelStarts()
 	if !wasClosed && m.handleSignals {
 		relay.remove(m)
 	}
 	for _, p := range procs {
-		p.stop(syscall.SIGTERM, m.stopGracePeriod)
+		p.stop(p.stopSignal)
 	}
 	m.chain.close()
+	m.spawnMu.Lock()
 	if m.spawner != nil {
 		m.spawner.Close()
 	}
+	m.spawnMu.Unlock()
 	for _, p := range procs {
 		select {
 		case <-p.gone:

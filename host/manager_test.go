@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -140,52 +142,140 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 // whole program shares for as long as it runs.
 var ignoreReaper = goleak.IgnoreAnyFunction("github.com/procman-dev/procman/reaper.(*Reaper).watch")
 
-// TestSignalledEmbedderStopsEverything runs a program that embeds host with
-// the default options and signals it, as a user's Ctrl-C or a service
-// manager would.
+// TestSignalledEmbedderStopsEverything runs a program that embeds host and
+// signals it, as a user's Ctrl-C or a service manager would: with the
+// default options, which leave signals alone, the program dies at once and
+// the procman-inits and the reaper end its trees; with signal handling on,
+// the Manager stops them before the program dies by the signal.
 func TestSignalledEmbedderStopsEverything(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
-		t.Run(sig.String(), func(t *testing.T) {
-			marker := proctest.Marker(t)
-			cmd := exec.Command(testembed, "300ms", testchild, "tree 3", "tree-ignore-term 2")
-			cmd.Env = append(os.Environ(), "PROCMAN_MARKER="+marker)
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			line, _ := bufio.NewReader(out).ReadString('\n')
-			if !strings.HasPrefix(line, "ready ") {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("embedder said %q, want ready", line)
-			}
-			for _, pid := range proctest.WaitCount(t, marker, 5, 30*time.Second) {
-				if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmdline), "ignore-term") {
-					proctest.WaitIgnoring(t, pid, syscall.SIGTERM, 30*time.Second)
+	for _, handling := range []bool{false, true} {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+			t.Run(fmt.Sprintf("handling=%v/%v", handling, sig), func(t *testing.T) {
+				marker := proctest.Marker(t)
+				env := []string{"PROCMAN_MARKER=" + marker}
+				grace := "2s" // what the ignore-term tree outlives the unhandled signal by
+				if handling {
+					env = append(env, "PROCMAN_TEST_SIGNALS=1")
+					grace = "300ms"
 				}
-			}
-
-			cmd.Process.Signal(sig)
-			err = cmd.Wait()
-			var exitErr *exec.ExitError
-			if !errors.As(err, &exitErr) {
-				t.Fatalf("embedder ended with %v, want death by %v", err, sig)
-			}
-			if ws := exitErr.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != sig {
-				t.Errorf("embedder ended with %v, want death by %v", exitErr, sig)
-			}
-			if pids := proctest.Find(marker); len(pids) != 0 {
-				t.Errorf("embedder exited while %v still lived", pids)
-			}
-		})
+				cmd, _ := startEmbedder(t, env, grace, "tree 3", "tree-ignore-term 2")
+				cmd.Process.Signal(sig)
+				err := cmd.Wait()
+				var exitErr *exec.ExitError
+				if !errors.As(err, &exitErr) {
+					t.Fatalf("embedder ended with %v, want death by %v", err, sig)
+				}
+				if ws := exitErr.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != sig {
+					t.Errorf("embedder ended with %v, want death by %v", exitErr, sig)
+				}
+				if handling {
+					if pids := proctest.Find(marker); len(pids) != 0 {
+						t.Errorf("embedder exited while %v still lived", pids)
+					}
+				} else {
+					// Nothing stopped the trees before the death: the
+					// inits and the reaper end them after it.
+					if pids := proctest.Find(marker); len(pids) == 0 {
+						t.Errorf("the trees were gone as the embedder died: was the signal handled?")
+					}
+					if pids := proctest.WaitGone(marker, 30*time.Second); len(pids) != 0 {
+						t.Errorf("%v outlived the embedder's death by 30 s", pids)
+					}
+				}
+			})
+		}
 	}
+}
+
+// TestSignalHandlingLeavesTheProgramsOwnHandler runs a program that listens
+// for the signals itself, with signal handling on: the Manager stops every
+// process, and the program's handler, not the Manager, decides when the
+// program ends.
+func TestSignalHandlingLeavesTheProgramsOwnHandler(t *testing.T) {
+	marker := proctest.Marker(t)
+	env := []string{"PROCMAN_MARKER=" + marker, "PROCMAN_TEST_SIGNALS=1", "PROCMAN_TEST_OWN_HANDLER=1"}
+	cmd, out := startEmbedder(t, env, "300ms", "tree 3", "tree-ignore-term 2")
+	cmd.Process.Signal(syscall.SIGINT)
+	rest, _ := io.ReadAll(out)
+	err := cmd.Wait()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 7 {
+		t.Errorf("embedder ended with %v, want its own handler's exit status 7", err)
+	}
+	if !strings.Contains(string(rest), "handler got interrupt\n") || !strings.Contains(string(rest), "cleanup done\n") {
+		t.Errorf("embedder printed %q, want its handler's lines, cleanup done", rest)
+	}
+	if pids := proctest.WaitGone(marker, 30*time.Second); len(pids) != 0 {
+		t.Errorf("%v outlived the embedder by 30 s", pids)
+	}
+}
+
+// startEmbedder starts testembed with env (after the test's own), grace and
+// the testchild command lines, and waits until it is ready and every
+// process of its trees runs, each "ignore-term" one ignoring SIGTERM. It
+// returns the rest of the embedder's stdout.
+func startEmbedder(t *testing.T, env []string, grace string, lines ...string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(testembed, append([]string{grace, testchild}, lines...)...)
+	cmd.Env = append(os.Environ(), env...)
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	out := bufio.NewReader(pipe)
+	if line, _ := out.ReadString('\n'); !strings.HasPrefix(line, "ready ") {
+		t.Fatalf("embedder said %q, want ready", line)
+	}
+	var marker string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PROCMAN_MARKER="); ok {
+			marker = v
+		}
+	}
+	want := 0
+	for _, line := range lines {
+		n, _ := strconv.Atoi(strings.Fields(line)[len(strings.Fields(line))-1])
+		want += n
+	}
+	for _, pid := range proctest.WaitCount(t, marker, want, 30*time.Second) {
+		if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmdline), "ignore-term") {
+			proctest.WaitIgnoring(t, pid, syscall.SIGTERM, 30*time.Second)
+		}
+	}
+	return cmd, out
 }
 
 // readFile returns the file's content, or "" when it does not exist yet.
 func readFile(dir, name string) string {
 	data, _ := os.ReadFile(filepath.Join(dir, name))
 	return string(data)
+}
+
+func TestZeroManagerIsUsable(t *testing.T) {
+	marker := proctest.Marker(t)
+	var m host.Manager
+	if _, err := m.Status(host.Handle{}); !errors.Is(err, host.ErrNotFound) {
+		t.Errorf("Status of a zero Manager = %v, want ErrNotFound", err)
+	}
+	h, err := m.Start(context.Background(), child(t, marker, "exit", "4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := wait(t, &m, h); st.State != host.Exited || st.ExitCode != 4 {
+		t.Errorf("status %v, want exited 4", st)
+	}
+	h, _ = start(t, &m, child(t, marker, "sleep"))
+	if err := m.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := m.Status(h); st.State != host.Terminated {
+		t.Errorf("status after Close %v, want terminated", st)
+	}
 }

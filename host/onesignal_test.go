@@ -53,7 +53,7 @@ func TestOneGracefulSignalPerProcess(t *testing.T) {
 			cmd.Wait()
 		}},
 		{"HostSignal", true, func(t *testing.T, mech host.Mechanism, marker, dir string, lines []string, processes int) {
-			cmd, _ := embedderOf(t, mech, marker, "10s", lines)
+			cmd, _ := embedderOf(t, mech, marker, "10s", lines, "PROCMAN_TEST_SIGNALS=1")
 			waitReady(t, dir, processes)
 			cmd.Process.Signal(syscall.SIGTERM)
 			cmd.Wait()

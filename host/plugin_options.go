@@ -62,7 +62,6 @@ type pluginSettings struct {
 
 func defaultPluginSettings() pluginSettings {
 	return pluginSettings{
-		discovery:    true,
 		callTimeout:  DefaultPluginCallTimeout,
 		startTimeout: DefaultPluginStartTimeout,
 		fields:       DefaultPluginFields,
@@ -71,16 +70,21 @@ func defaultPluginSettings() pluginSettings {
 
 // WithPluginDiscovery sets whether the Manager looks for plugin executables
 // (procman-plugin-NAME in the directories of $PROCMAN_PLUGIN_PATH, then
-// $PATH). It does by default.
+// $PATH, or of WithPluginSearchPath). It does not by default: a Manager
+// runs exactly the config it is given, changed only by the plugins of
+// WithPlugin. The procman command turns discovery on.
 func WithPluginDiscovery(on bool) Option {
 	return func(s *settings) { s.plugins.discovery = on }
 }
 
-// WithPluginSearchPath makes discovery search pluginPath, then path, instead
-// of the process's $PROCMAN_PLUGIN_PATH and $PATH. Both are lists in the
-// form of $PATH.
+// WithPluginSearchPath turns plugin discovery on, searching pluginPath,
+// then path, instead of the process's $PROCMAN_PLUGIN_PATH and $PATH. Both
+// are lists in the form of $PATH.
 func WithPluginSearchPath(pluginPath, path string) Option {
-	return func(s *settings) { s.plugins.searchPath = &[2]string{pluginPath, path} }
+	return func(s *settings) {
+		s.plugins.discovery = true
+		s.plugins.searchPath = &[2]string{pluginPath, path}
+	}
 }
 
 // WithPlugin adds p to the plugins of every Start, run in this process:

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"container/list"
 	"context"
 	"fmt"
 	"slices"
@@ -27,8 +28,19 @@ type process struct {
 	gone    chan struct{} // closed once the whole tree is gone, the final status set and everything released
 
 	os           *platform.Process // set before started is closed; nil when the spawn failed
+	stdio        *stdio            // the child's descriptors and their copying; set with os
 	exitWithMain bool              // stop the tree as soon as the process itself ends
-	grace        time.Duration     // the Manager's stop grace period
+	grace        time.Duration     // the stop grace period
+	stopSignal   syscall.Signal    // the graceful signal of Stop and Close
+
+	// publish hands an event to the Manager's subscribers; it is called
+	// with mu held, so that events come in the order of the changes.
+	publish func(Event)
+	// ended is called once the tree is gone, after the last event.
+	ended func(*process)
+	// finishedAt is the record's place among the Manager's finished
+	// records; guarded by the Manager's mu.
+	finishedAt *list.Element
 
 	stopOnce  sync.Once
 	hurry     chan struct{} // closed by kill: the stop sequence skips what is left of the grace
@@ -43,15 +55,18 @@ type process struct {
 
 func newProcess(h Handle, cfg sdk.ProcessConfig, report Report, logger hclog.Logger) *process {
 	return &process{
-		handle:  h,
-		config:  cfg,
-		report:  report,
-		logger:  logger,
-		started: make(chan struct{}),
-		exited:  make(chan struct{}),
-		gone:    make(chan struct{}),
-		hurry:   make(chan struct{}),
-		status:  Status{State: Starting},
+		handle:     h,
+		config:     cfg,
+		report:     report,
+		logger:     logger,
+		stopSignal: syscall.SIGTERM,
+		publish:    func(Event) {},
+		ended:      func(*process) {},
+		started:    make(chan struct{}),
+		exited:     make(chan struct{}),
+		gone:       make(chan struct{}),
+		hurry:      make(chan struct{}),
+		status:     Status{State: Starting},
 	}
 }
 
@@ -71,6 +86,13 @@ func (p *process) snapshot() Status {
 	return s
 }
 
+// emit publishes an event of kind at the current status; mu must be held.
+func (p *process) emit(kind EventKind, at time.Time) {
+	s := p.status
+	s.Descendants = slices.Clone(s.Descendants)
+	p.publish(Event{Handle: p.handle, Kind: kind, At: at, Status: s})
+}
+
 // failed records a spawn that did not happen.
 func (p *process) failed(err error) {
 	p.mu.Lock()
@@ -78,19 +100,23 @@ func (p *process) failed(err error) {
 	p.status.Err = err
 	p.status.EndedAt = time.Now()
 	p.released = true
+	p.emit(EventFailed, p.status.EndedAt)
 	p.mu.Unlock()
 	close(p.started)
 	close(p.exited)
 	close(p.gone)
+	p.ended(p)
 }
 
 // running records a successful spawn and starts following the process.
-func (p *process) running(proc *platform.Process, at time.Time) {
+func (p *process) running(proc *platform.Process, stdio *stdio, at time.Time) {
 	p.os = proc
+	p.stdio = stdio
 	p.mu.Lock()
 	p.status.State = Running
 	p.status.PID = proc.Pid
 	p.status.StartedAt = at
+	p.emit(EventStarted, at)
 	p.mu.Unlock()
 	close(p.started)
 	go p.follow()
@@ -123,6 +149,7 @@ func (p *process) follow() {
 	if len(members) > 0 {
 		p.status.State = RunningDetached
 		p.status.Descendants = members
+		p.emit(EventDetached, p.status.EndedAt)
 	}
 	status := p.status
 	p.mu.Unlock()
@@ -135,10 +162,11 @@ func (p *process) follow() {
 		select {
 		case <-p.os.Gone():
 		default:
-			p.stop(syscall.SIGTERM, p.grace)
+			p.stop(p.stopSignal)
 		}
 	}
 	<-p.os.Gone()
+	p.stdio.finish()
 	p.mu.Lock()
 	p.status.State = final
 	p.status.Descendants = nil
@@ -149,17 +177,41 @@ func (p *process) follow() {
 	p.release()
 }
 
-// stop runs the stop sequence once, whoever asks first; later calls join
-// it.
-func (p *process) stop(sig syscall.Signal, grace time.Duration) {
-	p.stopOnce.Do(func() { go p.stopTree(sig, grace) })
+// finalEvent is the event of a tree gone with its process in state s.
+func finalEvent(s State) EventKind {
+	switch s {
+	case Exited:
+		return EventExited
+	case Terminated:
+		return EventTerminated
+	}
+	return EventFailed
+}
+
+// stop runs the stop sequence with sig as the graceful signal once,
+// whoever asks first; later calls join it.
+func (p *process) stop(sig syscall.Signal) {
+	p.requested()
+	p.stopOnce.Do(func() { go p.stopTree(sig, p.grace) })
+}
+
+// requested records that a stop was asked for, unless the tree is gone.
+func (p *process) requested() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.released || p.status.StopRequested {
+		return
+	}
+	p.status.StopRequested = true
+	p.emit(EventStopRequested, time.Now())
 }
 
 // kill ends the tree with SIGKILL now: it starts a stop sequence without
 // grace, or cuts short the grace of the one under way.
 func (p *process) kill() {
 	p.hurryOnce.Do(func() { close(p.hurry) })
-	p.stop(syscall.SIGKILL, 0)
+	p.requested()
+	p.stopOnce.Do(func() { go p.stopTree(syscall.SIGKILL, 0) })
 }
 
 // stopTree sends sig to the whole tree, waits up to grace for it to be
@@ -204,6 +256,7 @@ func (p *process) markUnresponsive(sig syscall.Signal, grace time.Duration) {
 	p.mu.Lock()
 	p.status.Unresponsive = true
 	p.status.UnresponsiveReason = reason
+	p.emit(EventUnresponsive, time.Now())
 	p.mu.Unlock()
 	p.logger.Warn("process unresponsive, killing it", "handle", p.handle, "pid", p.os.Pid,
 		"command", p.config.Command, "grace", grace, "signal", sig, "pids", members)
@@ -248,13 +301,18 @@ func (p *process) signal(sig syscall.Signal) error {
 // no longer be signalled.
 func (p *process) release() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.released {
+		p.mu.Unlock()
 		return
 	}
 	p.released = true
 	if err := p.os.Release(); err != nil {
 		p.logger.Error("cannot release process", "handle", p.handle, "pid", p.os.Pid, "error", err)
 	}
+	used := p.os.Usage()
+	p.status.CPUTime, p.status.PeakMemory = used.CPUTime, used.PeakMemory
+	p.emit(finalEvent(p.status.State), time.Now())
+	p.mu.Unlock()
 	close(p.gone)
+	p.ended(p)
 }

@@ -46,6 +46,13 @@ func sharedReaper(logger hclog.Logger) (*reaper.Reaper, error) {
 	return r, nil
 }
 
+// runningReaper returns the shared reaper if it runs, nil otherwise.
+func runningReaper() *reaper.Reaper {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	return shared.reaper
+}
+
 // reaperGuard is the platform.Guard of a Manager: the shared reaper.
 type reaperGuard struct {
 	logger hclog.Logger

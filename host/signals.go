@@ -56,11 +56,14 @@ func (r *signalRelay) run(stop chan struct{}) {
 	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sigs...)
-	defer signal.Stop(ch)
 	select {
 	case <-stop:
+		signal.Stop(ch)
 	case sig := <-ch:
 		r.closeAll()
+		// No longer listening, the relay passes the signal on: to the
+		// program's own handler, if it has one, else to its default.
+		signal.Stop(ch)
 		exitBy(sig.(syscall.Signal))
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/platform"
 )
 
@@ -21,9 +20,12 @@ func pluginSocketDirPrefix() string {
 
 const socketDirBase = "procman-"
 
-// makeSocketDir makes a private directory for plugin sockets and has the
-// reaper remove it should the program die without doing so.
-func makeSocketDir(logger hclog.Logger) (string, func(), error) {
+// makeSocketDir makes a private directory for plugin sockets and, when the
+// program's reaper runs, has it remove the directory should the program die
+// without doing so. Without a reaper (a Manager that only explained, or
+// listed its plugins) a directory left by a killed program is removed by
+// the sweep of the next reaper that starts.
+func makeSocketDir() (string, func(), error) {
 	name, err := platform.HostName()
 	if err != nil {
 		return "", nil, err
@@ -35,7 +37,7 @@ func makeSocketDir(logger hclog.Logger) (string, func(), error) {
 		return "", nil, err
 	}
 	unguard := func() {}
-	if r, err := sharedReaper(logger); err == nil {
+	if r := runningReaper(); r != nil {
 		if reg, err := r.ProtectDir(dir); err == nil {
 			unguard = func() { reg.Release() }
 		}

@@ -1,9 +1,7 @@
 package host
 
-import "github.com/hashicorp/go-hclog"
-
 // makeSocketDir makes no directory: on Windows go-plugin has the plugin
 // listen on loopback TCP, not on a socket in a directory. It returns "".
-func makeSocketDir(hclog.Logger) (string, func(), error) {
+func makeSocketDir() (string, func(), error) {
 	return "", func() {}, nil
 }

@@ -527,10 +527,10 @@ func TestGracePeriodBeyondTheMaximumStartsNothing(t *testing.T) {
 	m := newManager(t,
 		host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Debug})),
 		host.WithStopGracePeriod(host.MaxStopGracePeriod+time.Second))
-	if !strings.Contains(logs.String(), "longer than the maximum") {
-		t.Errorf("New logged %q, want why it cannot start anything", logs.String())
-	}
 	h, err := m.Start(context.Background(), child(t, marker, "sleep"))
+	if !strings.Contains(logs.String(), "longer than the maximum") {
+		t.Errorf("Start logged %q, want why nothing can be started", logs.String())
+	}
 	var se *host.StartError
 	if !errors.As(err, &se) || se.Fault != host.HostFault || !strings.Contains(err.Error(), "stop grace period 24h0m1s is longer than the maximum, 24h0m0s") {
 		t.Fatalf("Start = %v, want a *StartError, the host's fault, naming the grace period and the maximum", err)

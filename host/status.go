@@ -67,6 +67,22 @@ type Status struct {
 	// Err says why the process could not be started (Failed).
 	Err error
 
+	// CPUTime is the user and system CPU time the tree used, and
+	// PeakMemory the largest peak of any one of its processes in bytes
+	// (resident set on Linux and macOS, committed memory on Windows), as
+	// the system accounted for them when the tree was gone (Exited,
+	// Terminated; 0 before). Under procman-init, which reaps every process
+	// of the tree, and on Windows, they count every process; under
+	// ProcessGroup, the program and what it (or its descendants) reaped.
+	CPUTime    time.Duration
+	PeakMemory uint64
+
+	// StopRequested is set once a stop was asked for (Stop, StopWithSignal,
+	// Kill, Close, or the end of the main process under
+	// WithExitWithMain), and kept: a Terminated process without it was
+	// ended by a signal procman did not send.
+	StopRequested bool
+
 	// Unresponsive is set when the process, or a process of its tree, was
 	// still alive at the end of the stop grace period and had to be killed.
 	// UnresponsiveReason says which processes and after how long.
@@ -96,6 +112,9 @@ func (s Status) String() string {
 		text = fmt.Sprintf("failed: %v", s.Err)
 	default:
 		text = s.State.String()
+	}
+	if s.StopRequested && !s.Done() {
+		text += "; stopping"
 	}
 	if s.Unresponsive {
 		text += "; unresponsive: " + s.UnresponsiveReason

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,6 +24,7 @@ type child struct {
 
 	mu       sync.Mutex // guards the fields below
 	reaped   bool       // wait4 took it: its pid may name another process
+	used     Usage      // what wait4 said it and its reaped descendants used
 	released bool
 }
 
@@ -116,8 +118,9 @@ func (c *child) reap(options int) bool {
 		return true
 	}
 	var ws unix.WaitStatus
+	var ru unix.Rusage
 	for {
-		pid, err := unix.Wait4(c.pid, &ws, options, nil)
+		pid, err := unix.Wait4(c.pid, &ws, options, &ru)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -125,6 +128,8 @@ func (c *child) reap(options int) bool {
 			return false
 		}
 		c.reaped = true
+		// macOS counts ru_maxrss in bytes.
+		c.used = Usage{CPUTime: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), PeakMemory: uint64(ru.Maxrss)}
 		c.setStatus(waitStatus(int32(ws)))
 		return true
 	}
@@ -176,6 +181,14 @@ func (c *child) release() error {
 		return fmt.Errorf("reap pid %d: not a child of this process", c.pid)
 	}
 	return nil
+}
+
+// usage returns what the child and the descendants it reaped used, once
+// reaped.
+func (c *child) usage() Usage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.used
 }
 
 // waitStatus converts a status as from wait4.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -18,6 +19,7 @@ import (
 type child struct {
 	pid   int
 	pidfd *os.File
+	used  Usage // what the child and the descendants it reaped used; set by release
 }
 
 func startChild(spec Spec, cgroupFD int) (*child, error) {
@@ -180,11 +182,15 @@ func (c *child) release() error {
 	var releaseErr error
 	err = conn.Control(func(fd uintptr) {
 		var info siginfo
+		var ru unix.Rusage
 		for {
-			releaseErr = waitid(fd, &info, unix.WEXITED|unix.WNOHANG)
+			releaseErr = waitidUsage(fd, &info, unix.WEXITED|unix.WNOHANG, &ru)
 			if !errors.Is(releaseErr, unix.EINTR) {
-				return
+				break
 			}
+		}
+		if releaseErr == nil && info.Pid != 0 {
+			c.used = rusageOf(&ru)
 		}
 	})
 	if err != nil && releaseErr == nil {
@@ -226,11 +232,25 @@ func waitStatus(raw int32) ExitStatus {
 }
 
 func waitid(pidfd uintptr, info *siginfo, options int) error {
-	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PIDFD, pidfd, uintptr(unsafe.Pointer(info)), uintptr(options), 0, 0)
+	return waitidUsage(pidfd, info, options, nil)
+}
+
+// waitidUsage is waitid that also fills ru, when not nil, with the
+// resources the child used, its reaped descendants' included.
+func waitidUsage(pidfd uintptr, info *siginfo, options int, ru *unix.Rusage) error {
+	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PIDFD, pidfd, uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
 	if errno != 0 {
 		return errno
 	}
 	return nil
+}
+
+// rusageOf converts what wait reported: Linux counts ru_maxrss in KiB.
+func rusageOf(ru *unix.Rusage) Usage {
+	return Usage{
+		CPUTime:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		PeakMemory: uint64(ru.Maxrss) * 1024,
+	}
 }
 
 // cldExited is si_code for a child that called exit (CLD_EXITED).

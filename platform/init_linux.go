@@ -326,6 +326,11 @@ func (t *initTree) gone() <-chan struct{} { return t.goneCh }
 
 func (t *initTree) release() error { return t.init.free() }
 
+// usage is what the init's outer process used: each level of the init
+// reaps the next, and the init every process of the tree, so it is the
+// tree's.
+func (t *initTree) usage() Usage { return t.init.outer.Usage() }
+
 // watch reads the init's reports: the program's exit, then end of file
 // once the tree is gone and the init exits.
 func (t *initTree) watch() {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -65,6 +66,7 @@ type jobTree struct {
 	// them with mu held for writing.
 	mu       sync.RWMutex
 	released bool
+	used     Usage // what the job's processes used, read at release
 }
 
 // newJobTree makes a job that kills its members when closed and lets none
@@ -292,12 +294,35 @@ func (t *jobTree) processIDs() ([]uint32, error) {
 	}
 }
 
-// release stops following the job and closes it, which ends whatever of
-// the tree lives on, and the program's handle.
+// release stops following the job, takes its accounting and closes it,
+// which ends whatever of the tree lives on, and the program's handle.
 func (t *jobTree) release() error {
 	jobPort.forget(t)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !t.released {
+		t.used = jobUsage(t.job)
+	}
 	t.released = true
 	return joinErrors(windows.CloseHandle(t.job), windows.CloseHandle(t.process))
+}
+
+func (t *jobTree) usage() Usage {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.used
+}
+
+// jobUsage reads what the processes of job used; what cannot be read is 0.
+func jobUsage(job windows.Handle) Usage {
+	var u Usage
+	var acct jobBasicAccounting
+	if queryJob(job, windows.JobObjectBasicAccountingInformation, &acct) == nil {
+		u.CPUTime = time.Duration(acct.TotalUserTime+acct.TotalKernelTime) * 100 // 100 ns units
+	}
+	var limits windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION
+	if queryJob(job, windows.JobObjectExtendedLimitInformation, &limits) == nil {
+		u.PeakMemory = uint64(limits.PeakProcessMemoryUsed)
+	}
+	return u
 }

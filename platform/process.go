@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // Spec describes a process to start. Every field is used as given: Path must
@@ -33,6 +34,21 @@ type Spec struct {
 	// inherits beyond its own itself: it is exec'd directly, not through
 	// the trampoline (see startChild).
 	helper bool
+}
+
+// Usage is what the processes of a tree used, as the system accounts for
+// them once they are reaped: known after Release.
+type Usage struct {
+	// CPUTime is the user and system CPU time of the tree's processes
+	// that the system counted: under procman-init, which reaps every
+	// process of the tree, all of them; under ProcessGroup, the program
+	// and the descendants it (or theirs) reaped; on Windows, every
+	// process that was in the job.
+	CPUTime time.Duration
+	// PeakMemory is the largest peak of any one process of the tree, in
+	// bytes: its resident set on Linux and macOS, its committed memory on
+	// Windows. 0 when the system said nothing.
+	PeakMemory uint64
 }
 
 // ExitStatus is how a process ended: by exiting with Code, or, when Signal

@@ -42,6 +42,8 @@ type tree interface {
 	gone() <-chan struct{}
 	// release frees what the tree holds once it is gone.
 	release() error
+	// usage is what the tree used, once released.
+	usage() Usage
 }
 
 // Wait blocks until the program has exited and returns how it ended. It
@@ -68,6 +70,10 @@ func (p *Process) Members() ([]int, error) { return p.tree.members() }
 // Gone returns a channel that is closed once no process of the tree is
 // left.
 func (p *Process) Gone() <-chan struct{} { return p.tree.gone() }
+
+// Usage returns what the tree used, as the system accounted for it when
+// Release reaped it; before Release, the zero Usage.
+func (p *Process) Usage() Usage { return p.tree.usage() }
 
 // Release frees what the process holds once its tree is gone: it reaps the
 // program, closes descriptors, removes the cgroup. After Release the pid

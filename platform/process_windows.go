@@ -64,6 +64,10 @@ func (p *Process) Members() ([]int, error) { return p.tree.members() }
 // left, or once the Process is released.
 func (p *Process) Gone() <-chan struct{} { return p.tree.gone() }
 
+// Usage returns what the job's processes used, as the job accounted for
+// it when Release closed it; before Release, the zero Usage.
+func (p *Process) Usage() Usage { return p.tree.usage() }
+
 // Release closes the job and the program's handle. Closing the job ends
 // whatever of the tree still runs, so it is meant for a tree that is
 // gone. After Release the pid may be reused by the system: the Process

@@ -96,3 +96,5 @@ func (g *groupTree) watch() {
 }
 
 func (g *groupTree) release() error { return g.child.release() }
+
+func (g *groupTree) usage() Usage { return g.child.used }

@@ -168,6 +168,8 @@ func (t *scanTree) members() ([]int, error) {
 
 func (t *scanTree) gone() <-chan struct{} { return t.goneCh }
 
+func (t *scanTree) usage() Usage { return t.child.usage() }
+
 func (t *scanTree) release() error {
 	var err error
 	t.releaseOnce.Do(func() {

@@ -81,6 +81,25 @@ func queryJobInformation(job windows.Handle, class uint32, buf []uintptr) error 
 	return nil
 }
 
+// queryJob reads the information of class of job into info.
+func queryJob[T any](job windows.Handle, class uint32, info *T) error {
+	r, _, e := procQueryInformationJobObject.Call(uintptr(job), uintptr(class),
+		uintptr(unsafe.Pointer(info)), unsafe.Sizeof(*info), 0)
+	if r == 0 {
+		return e
+	}
+	return nil
+}
+
+// jobBasicAccounting is JOBOBJECT_BASIC_ACCOUNTING_INFORMATION; times are
+// in 100 ns units.
+type jobBasicAccounting struct {
+	TotalUserTime, TotalKernelTime                       int64
+	ThisPeriodTotalUserTime, ThisPeriodTotalKernelTime   int64
+	TotalPageFaultCount, TotalProcesses, ActiveProcesses uint32
+	TotalTerminatedProcesses                             uint32
+}
+
 // hostHasConsole reports whether this process is attached to a console.
 func hostHasConsole() bool {
 	var pid uint32

@@ -62,6 +62,14 @@ func explain(args []string) int {
 	m := host.New(opts.hostOptions(logger)...)
 	ctx := context.Background()
 	final, report, err := m.Explain(ctx, cfg)
+	if err == nil && (opts.containment != host.Automatic || opts.minimum != host.Automatic) {
+		// Asked about containment, explain finds out as run would, by
+		// trying; otherwise it starts no procman-init and no reaper.
+		if _, cerr := m.Containment(); cerr != nil {
+			path, _ := final.Resolve()
+			err = &host.StartError{Command: path, Fault: host.HostFault, Err: cerr}
+		}
+	}
 	closeManager(ctx, m, logger)
 	warnMissingPlugins(logger, opts.plugins, report)
 	if err == nil {

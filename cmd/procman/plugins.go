@@ -70,7 +70,7 @@ func plugins(args []string) int {
 		return exitUsage
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "procman", Level: level, Output: os.Stderr})
-	m := host.New(host.WithLogger(logger), host.WithSignalHandling(false))
+	m := host.New(host.WithLogger(logger), host.WithPluginDiscovery(true))
 	ctx := context.Background()
 	rows := pluginRows(m.Plugins(ctx), m.PluginDirs(ctx))
 	closeManager(ctx, m, logger)

@@ -32,6 +32,10 @@
 //	                      cgroup.procs is FILE (by writing "0" to it), print
 //	                      "escape moved" or "escape refused: ERRNO", then,
 //	                      ignoring SIGHUP, wait forever
+//	burn MS MB MODE       start a child that uses MS ms of CPU and touches MB MiB
+//	                      of memory, then exits; MODE "wait" waits for it,
+//	                      "orphan" exits at once, leaving it to be reaped by
+//	                      whoever adopts it
 //	trap                  catch SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2 and SIGTERM,
 //	                      print "ready", and exit with 100+N on signal N
 //	count-signals DIR [CLEANUP]
@@ -128,6 +132,17 @@ func main() {
 		pause()
 	case "exit":
 		os.Exit(intArg(args, 0))
+	case "burn":
+		cmd := exec.Command(os.Args[0], append([]string{"burn-leaf"}, args...)...)
+		if err := cmd.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "testchild:", err)
+			os.Exit(1)
+		}
+		if len(args) > 2 && args[2] == "wait" {
+			cmd.Wait()
+		}
+	case "burn-leaf":
+		burn(time.Duration(intArg(args, 0))*time.Millisecond, intArg(args, 1))
 	case "kill":
 		syscall.Kill(os.Getpid(), syscall.Signal(intArg(args, 0)))
 		pause()
@@ -256,6 +271,24 @@ func countSignals(mode string, args []string) {
 
 // pause waits forever without touching any file descriptor, so that tests
 // can inspect exactly what the child was given.
+// burn uses cpu of CPU time, by its own account, and touches mb MiB.
+func burn(cpu time.Duration, mb int) {
+	mem := make([]byte, mb<<20)
+	for i := 0; i < len(mem); i += 4096 {
+		mem[i] = 1
+	}
+	for {
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		if time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) >= cpu {
+			break
+		}
+		for i := 0; i < 1_000_000; i++ {
+			mem[i%len(mem)]++
+		}
+	}
+}
+
 func pause() {
 	for {
 		syscall.Pause()

@@ -1,14 +1,19 @@
 //go:build linux
 
 // Command testembed is a program that embeds host as a user would, with the
-// default options, for tests of what happens when such a program is
-// signalled or killed. It starts the processes its arguments describe (each
+// default options plus plugin discovery, for tests of what happens when such
+// a program is signalled or killed. It starts the processes its arguments describe (each
 // argument is a testchild command line, split on spaces, with
 // $PROCMAN_MARKER appended), prints "ready" and waits to be signalled.
 //
 //	testembed GRACE TESTCHILD "tree 3" "tree-ignore-term 2"
 //
 // PROCMAN_TEST_CONTAINMENT forces a containment mechanism. With
+// PROCMAN_TEST_SIGNALS set, the Manager handles signals (WithSignalHandling).
+// With PROCMAN_TEST_OWN_HANDLER set, the program also listens for SIGINT,
+// SIGTERM and SIGHUP itself, from before New: at the first it prints
+// "handler got SIGNAL", takes 1 s to clean up, prints "cleanup done" and
+// exits with status 7. With
 // PROCMAN_TEST_CHURN set, after "ready" it goes on starting and stopping
 // the same processes as fast as it can, so that a kill finds it at a
 // random moment of a spawn or a stop. With PROCMAN_TEST_EXIT_ON_INPUT set,
@@ -21,7 +26,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/procman-dev/procman/host"
@@ -33,7 +40,20 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	opts := []host.Option{host.WithStopGracePeriod(grace)}
+	if os.Getenv("PROCMAN_TEST_OWN_HANDLER") != "" {
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		go func() {
+			fmt.Println("handler got", <-sigs)
+			time.Sleep(time.Second)
+			fmt.Println("cleanup done")
+			os.Exit(7)
+		}()
+	}
+	opts := []host.Option{host.WithStopGracePeriod(grace), host.WithPluginDiscovery(true)}
+	if os.Getenv("PROCMAN_TEST_SIGNALS") != "" {
+		opts = append(opts, host.WithSignalHandling(true))
+	}
 	if name := os.Getenv("PROCMAN_TEST_CONTAINMENT"); name != "" {
 		mech, err := host.ParseMechanism(name)
 		if err != nil {

@@ -22,8 +22,8 @@ import (
 // External is one plugin executable. It is safe for concurrent use.
 type External struct {
 	path      string
-	socketDir string            // host-owned directory for the plugin's socket; "" on Windows
-	spawner   *platform.Spawner // contains each plugin process's tree; nil: a process group with a lifeline
+	socketDir string                   // host-owned directory for the plugin's socket; "" on Windows
+	spawner   func() *platform.Spawner // what contains each plugin process's tree, as of its launch; nil: a process group with a lifeline
 	logger    hclog.Logger
 
 	// mu guards client, runner, impl and closed: one plugin process at a
@@ -41,21 +41,32 @@ type External struct {
 // called. socketDir must exist and be writable only by the host's user; on
 // Windows, where go-plugin has plugins listen on loopback TCP, it is "".
 //
-// spawner, when not nil and stronger than unguarded process groups,
-// starts each plugin process as it starts commands, in a tree of its own
+// spawner, when it returns a Spawner stronger than unguarded process
+// groups at a launch, has that plugin process started as commands are, in a tree of its own
 // that ends with the plugin, whenever the plugin is killed, exits or the
 // host dies (on macOS, process groups with the reaper). Otherwise the
 // plugin is a direct child of the host in a process group of its own,
 // which it exits when the host dies (sdk.EnvLifeline); what it starts in
 // that group ends with it, what leaves the group does not. On Windows
 // every plugin process is in a job of its own either way.
-func NewExternal(path, socketDir string, spawner *platform.Spawner, logger hclog.Logger) *External {
-	if spawner != nil {
-		if c := spawner.Containment(); c.Mechanism == platform.ProcessGroup && !c.Guarded {
-			spawner = nil // nothing outlives the host to end the tree: the same, plus a lifeline
-		}
-	}
+func NewExternal(path, socketDir string, spawner func() *platform.Spawner, logger hclog.Logger) *External {
 	return &External{path: path, socketDir: socketDir, spawner: spawner, logger: logger}
+}
+
+// treeSpawner returns the Spawner that contains the next plugin process,
+// or nil when it is to be started alone.
+func (e *External) treeSpawner() *platform.Spawner {
+	if e.spawner == nil {
+		return nil
+	}
+	s := e.spawner()
+	if s == nil {
+		return nil
+	}
+	if c := s.Containment(); c.Mechanism == platform.ProcessGroup && !c.Guarded {
+		return nil // nothing outlives the host to end the tree: the same, plus a lifeline
+	}
+	return s
 }
 
 // Plugin returns the running plugin, launching it first if it is not
@@ -91,7 +102,7 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		startTimeout = time.Until(deadline)
 	}
-	r := newTreeRunner(e.spawner, exe, e.path, e.socketDir)
+	r := newTreeRunner(e.treeSpawner(), exe, e.path, e.socketDir)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPlugins(),

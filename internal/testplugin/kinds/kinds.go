@@ -21,6 +21,8 @@
 //	env       reports its own environment in Env["PLUGIN_ENV"]
 //	peek      reports what it could read of its parent's environment in Env["PEEK"]
 //	fds       reports its open descriptors in Env["PLUGIN_FDS"]
+//	siblings  reports the names (comm) of the other children of its parent in
+//	          Env["SIBLINGS"], sorted, space-separated (Linux)
 //	spawn     Enhance starts the command line Env["SPAWN"] (split on spaces,
 //	          stdin, stdout and stderr /dev/null), then, as Env["SPAWN_THEN"]
 //	          says: hangs as hang does (unset), answers with the config
@@ -34,6 +36,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +113,8 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 			}
 		}
 		cfg.Env["PLUGIN_FDS"] = strings.Join(names, " ")
+	case "siblings":
+		cfg.Env["SIBLINGS"] = siblings()
 	case "spawn":
 		line := strings.Fields(cfg.Env["SPAWN"])
 		if len(line) == 0 {
@@ -129,6 +134,26 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 		}
 	}
 	return cfg, nil
+}
+
+// siblings returns the names of the other children of this process's
+// parent, sorted and space-separated.
+func siblings() string {
+	parent := strconv.Itoa(os.Getppid())
+	tasks, _ := os.ReadDir(filepath.Join("/proc", parent, "task"))
+	var names []string
+	for _, task := range tasks {
+		data, _ := os.ReadFile(filepath.Join("/proc", parent, "task", task.Name(), "children"))
+		for _, pid := range strings.Fields(string(data)) {
+			if pid == strconv.Itoa(os.Getpid()) {
+				continue
+			}
+			comm, _ := os.ReadFile(filepath.Join("/proc", pid, "comm"))
+			names = append(names, strings.TrimSpace(string(comm)))
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, " ")
 }
 
 // Serve serves the test plugin that the name of its executable, arg0,
