@@ -32,6 +32,22 @@ func TestForwardedSignalsReachTheCommand(t *testing.T) {
 	}
 }
 
+// With --forward-hup, SIGHUP is a reload: it reaches the main process
+// alone, and the tree runs on until a stop signal.
+func TestForwardHupReloads(t *testing.T) {
+	marker := proctest.Marker(t)
+	script := `trap 'echo reload' HUP; echo ready; while :; do sleep 0.05; done`
+	p := start(t, procman(t, "run", "--forward-hup", "--log-level", "debug", "--", "/bin/sh", "-c", script, marker))
+	p.waitLine(t, "ready")
+	waitStderr(t, p.stderr, "started:") // not a SIGHUP during the start
+	for range 2 {
+		p.signal(t, syscall.SIGHUP)
+		p.waitLine(t, "reload")
+	}
+	p.signal(t, syscall.SIGTERM)
+	p.wantEnd(t, 128+int(syscall.SIGTERM), marker)
+}
+
 func TestStopSignalsStopTheTree(t *testing.T) {
 	// The grace period outlasts the test, and the trees that get SIGINT or
 	// SIGHUP ignore SIGTERM, the signal that Close would send them: procman

@@ -21,4 +21,8 @@ const signalsHelp = `Signals:
   procman exits with 128+N for signal N. SIGQUIT, SIGUSR1 and SIGUSR2 go to
   COMMAND alone. A signal ignored when procman starts (as under nohup) stays
   ignored.
+  --forward-hup     send SIGHUP to COMMAND alone, as SIGUSR1 is, instead of
+                    stopping the tree: the reload convention of nginx,
+                    gunicorn or sshd. procman then outlives a hangup of its
+                    terminal: stop it with SIGTERM or SIGINT.
 `

@@ -95,6 +95,7 @@ type runOptions struct {
 	pluginTimeout time.Duration
 	logLevel      hclog.Level
 	exitWithMain  bool
+	forwardHup    bool // --forward-hup: SIGHUP goes to the main process, as SIGUSR1 does
 	containment   host.Mechanism
 	minimum       host.Mechanism // --min-containment
 	command       []string       // program and arguments
@@ -218,6 +219,13 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.BoolVar(&o.exitWithMain, "exit-with-main", o.exitWithMain, "")
 	fs.Var((*mechanismFlag)(&o.containment), "containment", "")
 	fs.Var((*mechanismFlag)(&o.minimum), "min-containment", "")
+	definePlatformFlags(fs, o)
+}
+
+// stops reports whether sig, caught by procman, stops the command's tree;
+// any other signal procman catches goes to the main process alone.
+func (o runOptions) stops(sig os.Signal) bool {
+	return slices.Contains(stopSignals, sig) && !(o.forwardHup && sig == syscall.SIGHUP)
 }
 
 // mechanismFlag is the flag.Value of --containment.
@@ -366,12 +374,12 @@ func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs
 	}()
 	stopping := false
 	for _, sig := range early {
-		stopping = handleSignal(ctx, m, h, sig, stopping, logger)
+		stopping = handleSignal(ctx, m, h, sig, opts.stops(sig), stopping, logger)
 	}
 	for {
 		select {
 		case sig := <-sigs:
-			stopping = handleSignal(ctx, m, h, sig.(syscall.Signal), stopping, logger)
+			stopping = handleSignal(ctx, m, h, sig.(syscall.Signal), opts.stops(sig), stopping, logger)
 		case st := <-ended:
 			// The command and everything it started are gone (or, with
 			// --exit-with-main, being stopped); Close ends the plugins.
@@ -416,7 +424,7 @@ func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, o
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
 			switch {
-			case !slices.Contains(stopSignals, s):
+			case !opts.stops(s):
 			case stopSig != 0:
 				logger.Info("second stop signal while the command starts: exiting now", "signal", sig)
 				return host.Handle{}, nil, 128 + int(sig), false
@@ -445,13 +453,14 @@ func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, o
 }
 
 // handleSignal acts on a signal procman caught and reports whether a stop
-// is now under way. The first stop signal sends itself to the command's
-// whole tree and starts the grace period; a second one kills the tree at
-// once. Any other signal is passed on to the command's main process.
-func handleSignal(ctx context.Context, m *host.Manager, h host.Handle, sig syscall.Signal, stopping bool, logger hclog.Logger) bool {
+// is now under way. The first stop signal (stop) sends itself to the
+// command's whole tree and starts the grace period; a second one kills the
+// tree at once. Any other signal is passed on to the command's main
+// process.
+func handleSignal(ctx context.Context, m *host.Manager, h host.Handle, sig syscall.Signal, stop, stopping bool, logger hclog.Logger) bool {
 	logger.Debug("caught signal", "signal", sig)
 	switch {
-	case !slices.Contains(stopSignals, os.Signal(sig)):
+	case !stop:
 		if err := m.Signal(h, sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			logger.Error("forward signal", "signal", sig, "error", err)
 		}

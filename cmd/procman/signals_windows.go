@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"syscall"
 )
@@ -17,3 +18,6 @@ var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM}
 // forwardSignals are passed on to the command's main process only. Windows
 // has none to pass on.
 var forwardSignals []os.Signal
+
+// definePlatformFlags defines the flags of run that only Windows has: none.
+func definePlatformFlags(*flag.FlagSet, *runOptions) {}
