@@ -46,6 +46,10 @@ func TestForwardHupReloads(t *testing.T) {
 	}
 	p.signal(t, syscall.SIGTERM)
 	p.wantEnd(t, 128+int(syscall.SIGTERM), marker)
+	// Not on a terminal, procman is quiet: no "stopping (grace ...)".
+	if strings.Contains(p.stderr.String(), "stopping (grace") {
+		t.Errorf("procman said, with stderr not a terminal:\n%s", p.stderr)
+	}
 }
 
 func TestStopSignalsStopTheTree(t *testing.T) {

@@ -17,3 +17,9 @@ func exitBy(sig syscall.Signal) {
 
 // suspends reports whether sig stops a process rather than ending it.
 func suspends(sig syscall.Signal) bool { return sig == syscall.SIGSTOP }
+
+// The job-control signals of Suspend and Resume.
+const (
+	sigStop = syscall.SIGSTOP
+	sigCont = syscall.SIGCONT
+)

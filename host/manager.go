@@ -329,9 +329,10 @@ func (m *Manager) spawn(ctx context.Context, spawner *platform.Spawner, spawnerE
 		Args:   append([]string{cfg.Command}, cfg.Args...),
 		Dir:    cfg.Dir,
 		Env:    environ(cfg.Env),
-		Stdin:  fds.child[0],
-		Stdout: fds.child[1],
-		Stderr: fds.child[2],
+		Stdin:      fds.child[0],
+		Stdout:     fds.child[1],
+		Stderr:     fds.child[2],
+		Foreground: s.foreground,
 	})
 	if err != nil {
 		fds.abort()
@@ -521,6 +522,42 @@ func (m *Manager) Kill(ctx context.Context, h Handle) error {
 	}
 	p.kill()
 	return p.waitGone(ctx, "kill")
+}
+
+// Suspend stops every process of the tree with SIGSTOP, as a shell's
+// Ctrl-Z stops a job; Resume continues them. A suspended tree still stops
+// as usual: Stop, Close and the end of the host continue it after the
+// graceful signal, so that it can act on that signal. Windows has no such
+// signals: there both return errors.ErrUnsupported.
+func (m *Manager) Suspend(h Handle) error {
+	m.ready()
+	return m.signalJob(h, "suspend", sigStop)
+}
+
+// Resume continues, with SIGCONT, every process of a tree that Suspend (or
+// anything else) stopped.
+func (m *Manager) Resume(h Handle) error {
+	m.ready()
+	return m.signalJob(h, "resume", sigCont)
+}
+
+func (m *Manager) signalJob(h Handle, op string, sig syscall.Signal) error {
+	if sig == 0 {
+		return fmt.Errorf("%s %s: %w", op, h, errors.ErrUnsupported)
+	}
+	p, err := m.lookup(h)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-p.started:
+	default:
+		return fmt.Errorf("%s %s: %w", op, h, ErrStarting)
+	}
+	if p.os == nil || !p.signalTree(sig) {
+		return os.ErrProcessDone
+	}
+	return nil
 }
 
 // Forget removes the record of a process whose tree is gone, so that a

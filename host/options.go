@@ -112,6 +112,7 @@ type startSettings struct {
 	specialLogFile bool // the LogFile may be a FIFO or a character device
 	grace          time.Duration
 	stopSignal     syscall.Signal
+	foreground     bool
 }
 
 // check reports what in s keeps Start from starting anything.
@@ -170,6 +171,19 @@ func WithExitWithMain() StartOption {
 // that way.
 func WithOutput(stdout, stderr io.Writer) StartOption {
 	return func(s *startSettings) { s.stdout, s.stderr = stdout, stderr }
+}
+
+// WithForeground makes the program's process group the foreground process
+// group of the terminal that is its stdin (see WithStdin; give it
+// os.Stdin), before the program runs, as a shell does for the job it runs:
+// the program reads the terminal, takes it to raw mode if it likes, and
+// the terminal's Ctrl-C and Ctrl-Z go to it, not to the host. It is for
+// a host that stands for its program on a terminal, as procman run does;
+// the host gets the terminal back with tcsetpgrp (SIGTTOU blocked) when it
+// wants it. Without a controlling terminal on stdin the program runs in
+// the background as usual. Linux only: ignored elsewhere.
+func WithForeground() StartOption {
+	return func(s *startSettings) { s.foreground = true }
 }
 
 // WithStdin makes r the child's stdin, instead of /dev/null. An *os.File

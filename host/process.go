@@ -221,6 +221,9 @@ func (p *process) stopTree(sig syscall.Signal, grace time.Duration) {
 	if p.os == nil || !p.signalTree(sig) {
 		return
 	}
+	if sig != syscall.SIGKILL && sigCont != 0 {
+		p.signalTree(sigCont) // a suspended process acts on sig once continued
+	}
 	timer := time.NewTimer(grace)
 	defer timer.Stop()
 	select {

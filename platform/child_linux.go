@@ -51,6 +51,9 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 		path, files = passPath(path, files)
 	}
 	pidfd := -1
+	// Go's child fails when the terminal cannot be taken: only a terminal
+	// this process controls is asked for.
+	foreground := spec.Foreground && !spec.NewSession && controlsTerminal(spec.Stdin)
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
@@ -58,6 +61,8 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 		Sys: &syscall.SysProcAttr{
 			Setpgid:     !spec.NewSession,
 			Setsid:      spec.NewSession,
+			Foreground:  foreground,
+			Ctty:        int(spec.Stdin.Fd()), // with Foreground: a descriptor of this process
 			PidFD:       &pidfd,
 			UseCgroupFD: cgroupFD >= 0,
 			CgroupFD:    max(cgroupFD, 0),
@@ -112,6 +117,13 @@ func forkExecError(spec Spec, err error, viaTrampoline bool) error {
 		return fmt.Errorf("start procman-init (exec): %w", err)
 	}
 	return execError(spec.Path, err)
+}
+
+// controlsTerminal reports whether f is the controlling terminal of this
+// process (TIOCGPGRP answers only for that one).
+func controlsTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
+	return err == nil
 }
 
 func (c *child) wait() (ExitStatus, error) {

@@ -37,6 +37,7 @@ const (
 	msgNoProc      = 'M'
 	msgExited      = 'Q'
 	msgStart       = 'X'
+	msgStartInFore = 'Y' // msgStart, the program taking the terminal of its stdin
 	msgSignal      = 'S'
 	msgSignalTree  = 'T'
 )
@@ -203,8 +204,12 @@ func (in *initProc) run(spec Spec) (int, error) {
 		// open on, passed along.
 		rights = append(rights, fd)
 	}
+	kind := uint32(msgStart)
+	if spec.Foreground {
+		kind = msgStartInFore
+	}
 	n := min(len(payload), chunk)
-	err := in.send(msgStart, int32(len(payload)), payload[:n], rights)
+	err := in.send(kind, int32(len(payload)), payload[:n], rights)
 	payload = payload[n:]
 	for len(payload) > 0 && err == nil {
 		n := min(len(payload), chunk)

@@ -28,6 +28,14 @@ type Spec struct {
 	// from the host's terminal, instead of only a process group of its own.
 	NewSession bool
 
+	// Foreground makes the program's process group the foreground process
+	// group of the terminal that is its Stdin, before it runs, as a
+	// shell does for a job: it then reads the terminal, and gets the
+	// signals of its keys (Ctrl-C, Ctrl-Z). Without a terminal on Stdin,
+	// or one of another session, the program runs in the background all
+	// the same. Linux only; ignored elsewhere.
+	Foreground bool
+
 	inherit []int // descriptors that follow ExtraFiles, not owned by the Spec
 
 	// helper is set for procman-init, which closes the descriptors it

@@ -45,6 +45,9 @@ func (*Process) Gone() <-chan struct{} { return nil }
 // Release returns an error wrapping errors.ErrUnsupported.
 func (*Process) Release() error { return errUnsupported }
 
+// Usage is the zero Usage: nothing is started here.
+func (*Process) Usage() Usage { return Usage{} }
+
 // CloseOnExecAbove2 does nothing on this operating system yet.
 func CloseOnExecAbove2() error { return nil }
 

@@ -1,6 +1,8 @@
 package platform
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 	"time"
@@ -141,8 +143,21 @@ func (t *scanTree) signal(sig syscall.Signal) error { return t.child.signal(sig)
 // freezes every member, then kills them all (proctree.Family.Kill).
 func (t *scanTree) signalTree(sig syscall.Signal) error {
 	defer t.poke()
-	if sig == syscall.SIGKILL {
+	switch sig {
+	case syscall.SIGKILL:
 		return t.fam.Kill(t.table)
+	case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGCONT:
+		// Job control, not a stop: every member, every time.
+		members, err := t.fam.Scan(t.table)
+		if err != nil {
+			return err
+		}
+		for _, p := range members {
+			if err := t.table.Signal(p, sig); err != nil && !errors.Is(err, proctree.ErrGone) {
+				return fmt.Errorf("signal pid %d: %w", p.Pid, err)
+			}
+		}
+		return nil
 	}
 	return t.fam.Signal(t.table, sig)
 }

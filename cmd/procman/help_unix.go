@@ -9,11 +9,20 @@ const envHelp = `Environment:
   order given, a later one winning. A variable's name is letters, digits,
   punctuation and symbols, with no '=', white space or control character;
   its value may hold anything but a NUL byte. A bare COMMAND name is looked
-  up in the resulting PATH. Its stdin is /dev/null.
+  up in the resulting PATH.
 `
 
-// signalsHelp is the Signals section of run's help.
-const signalsHelp = `Signals:
+// signalsHelp is the Terminal and Signals sections of run's help.
+const signalsHelp = `Terminal:
+  COMMAND reads procman's stdin. When procman is the foreground job of its
+  terminal, and its stdin and stdout are that terminal, COMMAND runs as the
+  terminal's foreground job (Linux): it reads the terminal, Ctrl-C goes to
+  it, and Ctrl-Z stops its whole tree and procman; fg and bg continue them.
+  procman leaves the terminal in the modes it found it. On a terminal,
+  procman says when it is stopping and when COMMAND exited leaving
+  processes behind; elsewhere it is quiet.
+
+Signals:
   SIGINT, SIGTERM and SIGHUP go to every process of COMMAND's tree; what is
   left after the grace period is killed. A second one of them kills the
   tree at once. One that comes before COMMAND has started (while plugins

@@ -17,7 +17,7 @@ const envHelp = `Environment:
   space and no control character; its value may hold anything but a NUL
   byte. A bare COMMAND name is looked up in the resulting Path, with each
   extension of PATHEXT; only .exe and .com programs run (for a .bat or
-  .cmd, run cmd.exe /c yourself). Its stdin is NUL.
+  .cmd, run cmd.exe /c yourself). Its stdin is procman's.
 `
 
 // signalsHelp is the Signals section of run's help.

@@ -347,7 +347,7 @@ func absPath(path string) (string, error) {
 func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger hclog.Logger) int {
 	// Signals are caught before the start, so that none is lost.
 	sigs := make(chan os.Signal, 8)
-	for _, sig := range slices.Concat(stopSignals, forwardSignals) {
+	for _, sig := range slices.Concat(stopSignals, forwardSignals, jobSignals) {
 		if !signal.Ignored(sig) {
 			signal.Notify(sigs, sig)
 		}
@@ -359,37 +359,187 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger h
 // superviseWith is supervise with the signals procman caught coming from
 // sigs.
 func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs <-chan os.Signal, logger hclog.Logger) int {
-	ctx := context.Background()
-	h, early, status, ok := startCommand(ctx, m, cfg, opts, sigs, logger)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	j := &job{m: m, opts: opts, logger: logger, term: openTerminal(), tty: isTerminal(os.Stderr)}
+	defer j.term.restore() // on every way out, the terminal as procman found it
+	events := m.Events(ctx)
+	h, early, status, ok := startCommand(ctx, m, cfg, opts, j.startOptions(), sigs, logger)
 	if !ok {
 		return status
+	}
+	j.h = h
+	if j.foreground {
+		if st, err := m.Status(h); err == nil {
+			j.pgrp = st.PID // the command leads its process group
+			j.term.gave(j.pgrp)
+		}
 	}
 	if report, err := m.Report(h); err == nil {
 		warnMissingPlugins(logger, opts.plugins, report)
 	}
-	ended := make(chan host.Status, 1)
-	go func() {
-		st, _ := m.Wait(ctx, h) // cannot fail: the handle is m's and ctx is never done
-		ended <- st
-	}()
+	var watch <-chan time.Time // polls for the command's being stopped (Ctrl-Z)
+	if jobControl && j.term != nil {
+		ticker := time.NewTicker(stoppedPoll)
+		defer ticker.Stop()
+		watch = ticker.C
+	}
 	stopping := false
 	for _, sig := range early {
-		stopping = handleSignal(ctx, m, h, sig, opts.stops(sig), stopping, logger)
+		stopping = j.signal(ctx, sig, stopping, sigs)
 	}
 	for {
 		select {
 		case sig := <-sigs:
-			stopping = handleSignal(ctx, m, h, sig.(syscall.Signal), opts.stops(sig), stopping, logger)
-		case st := <-ended:
-			// The command and everything it started are gone (or, with
-			// --exit-with-main, being stopped); Close ends the plugins.
-			closeManager(ctx, m, logger)
-			if st.State == host.Failed {
-				fmt.Fprintln(os.Stderr, "procman:", oneLine(st.Err))
+			stopping = j.signal(ctx, sig.(syscall.Signal), stopping, sigs)
+		case <-watch:
+			if st, err := m.Status(h); err == nil && st.State == host.Running && processStopped(st.PID) {
+				j.suspend(sigs)
 			}
-			return exitStatus(st)
+		case ev := <-events:
+			if ev.Handle != h {
+				continue
+			}
+			switch {
+			case ev.Kind == host.EventDetached:
+				watch = nil // the command itself is gone: no job to stop
+				j.detached(cfg, ev.Status)
+			case ev.Status.Done():
+				// The command and everything it started are gone (or,
+				// with --exit-with-main, being stopped); Close ends the
+				// plugins.
+				closeManager(ctx, m, logger)
+				if ev.Status.State == host.Failed {
+					fmt.Fprintln(os.Stderr, "procman:", oneLine(ev.Status.Err))
+				}
+				return exitStatus(ev.Status)
+			}
 		}
 	}
+}
+
+// stoppedPoll is how often procman looks whether its command was stopped
+// from its terminal (Ctrl-Z), to stop the rest of the tree and itself.
+const stoppedPoll = 50 * time.Millisecond
+
+// job is the command procman runs, as a shell sees a job: it holds the
+// terminal while it runs in the foreground, and stops and continues as a
+// whole.
+type job struct {
+	m      *host.Manager
+	h      host.Handle
+	opts   runOptions
+	logger hclog.Logger
+	term   *terminal // procman's controlling terminal on stdin; nil when none
+	tty    bool      // stderr is a terminal: say what happens there
+
+	foreground bool // the command was started in the foreground of term
+	pgrp       int  // then, its process group
+}
+
+// startOptions are the options of the command's Start: procman's stdin and
+// output passed on and, when procman runs in the foreground of its
+// terminal and writes to it, the terminal handed over to the command.
+func (j *job) startOptions() []host.StartOption {
+	opts := []host.StartOption{host.WithOutput(os.Stdout, os.Stderr)}
+	if stdin := commandStdin(); stdin != nil {
+		opts = append(opts, host.WithStdin(stdin))
+	}
+	if jobControl && j.term != nil && j.term.inForeground() && isTerminal(os.Stdout) {
+		j.foreground = true
+		opts = append(opts, host.WithForeground())
+	}
+	if j.opts.exitWithMain {
+		opts = append(opts, host.WithExitWithMain())
+	}
+	if j.opts.logSpecial {
+		opts = append(opts, host.WithSpecialLogFile())
+	}
+	return opts
+}
+
+// signal acts on a signal procman caught and reports whether a stop is now
+// under way (see handleSignal); SIGTSTP stops the whole job.
+func (j *job) signal(ctx context.Context, sig syscall.Signal, stopping bool, sigs <-chan os.Signal) bool {
+	if isJobSignal(sig) {
+		if sig != sigCont {
+			j.suspend(sigs)
+		}
+		return stopping
+	}
+	stop := j.opts.stops(sig)
+	if stop && j.tty {
+		if !stopping {
+			fmt.Fprintf(os.Stderr, "procman: stopping (grace %v); press Ctrl-C again to kill\n", j.opts.grace)
+		} else {
+			fmt.Fprintln(os.Stderr, "procman: killing")
+		}
+	}
+	return handleSignal(ctx, j.m, j.h, sig, stop, stopping, j.logger)
+}
+
+// suspend stops the whole tree, takes the terminal back in the modes
+// procman found it, and stops procman itself, as a shell's job stops on
+// Ctrl-Z. Once procman is continued (fg, bg), so is the tree: with the
+// terminal, and its modes, given back to the command when procman is in
+// the foreground again.
+func (j *job) suspend(sigs <-chan os.Signal) {
+	if err := j.m.Suspend(j.h); err != nil {
+		j.logger.Debug("suspend", "error", err)
+	}
+	j.term.suspendJob()
+	stopSelf()
+	// Continued: SIGCONT is among the signals caught, and may come after
+	// others; those are acted on once the job runs again.
+	var later []os.Signal
+	for sig := range sigs {
+		if sig == sigCont {
+			break
+		}
+		later = append(later, sig)
+	}
+	// In the foreground again (fg, not bg), the command gets the terminal
+	// back, as long as it runs.
+	if st, err := j.m.Status(j.h); err == nil && st.State == host.Running && j.pgrp > 0 && j.term.inForeground() {
+		j.term.resumeJob(j.pgrp)
+	}
+	if err := j.m.Resume(j.h); err != nil {
+		j.logger.Debug("resume", "error", err)
+	}
+	for _, sig := range later {
+		j.requeue(sig)
+	}
+}
+
+// requeue sends sig to procman again, to be caught after a suspension.
+func (j *job) requeue(sig os.Signal) {
+	if s, ok := sig.(syscall.Signal); ok {
+		raise(s)
+	}
+}
+
+// detached tells, on a terminal, that the command exited while processes
+// it started live on, and takes the terminal back, so that Ctrl-C reaches
+// procman.
+func (j *job) detached(cfg sdk.ProcessConfig, st host.Status) {
+	j.term.restore()
+	if !j.tty || j.opts.exitWithMain {
+		return
+	}
+	how := fmt.Sprintf("exited with code %d", st.ExitCode)
+	if st.Signal != 0 {
+		how = fmt.Sprintf("was ended by %v", st.Signal)
+	}
+	fmt.Fprintf(os.Stderr, "procman: %s %s; %d processes it started still run (pids %s): waiting for them (Ctrl-C stops them)\n",
+		filepath.Base(cfg.Command), how, len(st.Descendants), joinInts(st.Descendants))
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, " ")
 }
 
 // startCommand starts cfg under m while it watches sigs. A stop signal
@@ -399,14 +549,7 @@ func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs
 // starts, early holds the signals that came during the start, to be
 // handled first. When ok is false, the command did not start and procman
 // exits with status.
-func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs <-chan os.Signal, logger hclog.Logger) (h host.Handle, early []syscall.Signal, status int, ok bool) {
-	startOpts := []host.StartOption{host.WithOutput(os.Stdout, os.Stderr)}
-	if opts.exitWithMain {
-		startOpts = append(startOpts, host.WithExitWithMain())
-	}
-	if opts.logSpecial {
-		startOpts = append(startOpts, host.WithSpecialLogFile())
-	}
+func startCommand(ctx context.Context, m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, startOpts []host.StartOption, sigs <-chan os.Signal, logger hclog.Logger) (h host.Handle, early []syscall.Signal, status int, ok bool) {
 	startCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {

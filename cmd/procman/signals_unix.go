@@ -19,3 +19,18 @@ var forwardSignals = []os.Signal{syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUS
 func definePlatformFlags(fs *flag.FlagSet, o *runOptions) {
 	fs.BoolVar(&o.forwardHup, "forward-hup", o.forwardHup, "")
 }
+
+// jobSignals stop and continue the whole job: SIGTSTP (Ctrl-Z while procman
+// holds the terminal, or kill -TSTP) stops the tree and procman; SIGCONT
+// tells procman it was continued.
+var jobSignals = []os.Signal{syscall.SIGTSTP, syscall.SIGCONT}
+
+const sigCont = syscall.SIGCONT
+
+func isJobSignal(sig syscall.Signal) bool { return sig == syscall.SIGTSTP || sig == syscall.SIGCONT }
+
+// stopSelf stops procman, as SIGTSTP would have by default.
+func stopSelf() { syscall.Kill(os.Getpid(), syscall.SIGSTOP) }
+
+// raise sends sig to procman.
+func raise(sig syscall.Signal) { syscall.Kill(os.Getpid(), sig) }

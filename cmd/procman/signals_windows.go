@@ -21,3 +21,14 @@ var forwardSignals []os.Signal
 
 // definePlatformFlags defines the flags of run that only Windows has: none.
 func definePlatformFlags(*flag.FlagSet, *runOptions) {}
+
+// jobSignals: Windows has no job control.
+var jobSignals []os.Signal
+
+const sigCont syscall.Signal = -1
+
+func isJobSignal(syscall.Signal) bool { return false }
+
+func stopSelf() {}
+
+func raise(syscall.Signal) {}

@@ -6,8 +6,9 @@
  * process of the tree, reports the program's exit, and exits itself once
  * the whole tree is gone. When the host goes away (its end of the control
  * socket closes), breaks the protocol, or init gets SIGTERM, SIGINT or
- * SIGHUP, it stops the tree: SIGTERM to every process, up to grace_ms,
- * then SIGKILL. Each process gets one graceful signal only: when the host
+ * SIGHUP, it stops the tree: SIGTERM then SIGCONT (a stopped process acts
+ * on SIGTERM only once continued) to every process, up to grace_ms, then
+ * SIGKILL. Each process gets one graceful signal only: when the host
  * has already sent the tree one ('T' with any signal but SIGKILL and 0),
  * the stop sends none and only starts the grace.
  *
@@ -116,9 +117,17 @@
  *                 refused ('E' EINVAL). The len bytes are read even when
  *                 the start is refused. After a refused or failed start
  *                 another may be asked for.
+ *     'Y' len     start a program as 'X' does, as the foreground process
+ *                 group of the terminal that is its stdin (tcsetpgrp, with
+ *                 SIGTTOU blocked, before the exec); when that fails (no
+ *                 terminal, or one of another session) the program runs
+ *                 all the same, in the background
  *     'S' sig     send sig to the program
  *     'T' sig     send sig to every process of the tree. During a stop,
- *                 only SIGKILL (which ends the grace) is sent.
+ *                 only SIGKILL (which ends the grace) is sent, and the
+ *                 job-control signals: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU
+ *                 and SIGCONT are sent whenever asked, and are never the
+ *                 tree's graceful signal.
  *
  * After the program exits and the tree is empty, init exits 0 and the host
  * reads end of file, after every report: before it exits, init lets no
@@ -145,6 +154,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,6 +192,7 @@ static int ctrl_read = 1;   /* the host's messages are read */
 static pid_t program;       /* the program's pid, 0 before it runs */
 static int program_reaped;  /* its exit has been collected */
 static int graceful_sent;   /* the tree has had its graceful signal */
+static int start_foreground; /* the start request under way is a 'Y' */
 static int stopping;        /* the stop sequence runs */
 static struct timespec deadline;
 
@@ -604,6 +615,7 @@ static void begin_stop(void)
 	if (!graceful_sent)
 		signal_tree(SIGTERM);
 	graceful_sent = 1;
+	signal_tree(SIGCONT); /* a stopped (Ctrl-Z'd) process acts on SIGTERM once continued */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += grace_ms / 1000;
 	deadline.tv_nsec += (long)(grace_ms % 1000) * 1000000;
@@ -730,10 +742,20 @@ static void start_program(const int *fds, int nfds, char *payload, size_t len)
 		for (size_t i = 0; i < NHANDLED; i++)
 			signal(handled[i], SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		setpgid(0, 0);
+		if (start_foreground) {
+			/* A process of a background group may take the terminal
+			 * with SIGTTOU blocked; a failure leaves the program in
+			 * the background. */
+			sigset_t ttou;
+			sigemptyset(&ttou);
+			sigaddset(&ttou, SIGTTOU);
+			sigprocmask(SIG_BLOCK, &ttou, NULL);
+			tcsetpgrp(hi[0], getpid());
+		}
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		setpgid(0, 0);
 		for (int j = 0; j < 3; j++) {
 			if (dup2(hi[j], j) < 0)
 				child_failed('F');
@@ -833,8 +855,19 @@ static int reap(void)
 	}
 }
 
+static int job_control(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU || sig == SIGCONT;
+}
+
 static void signal_tree_for_host(int sig)
 {
+	/* Suspending and continuing the tree, as a shell does a job, is no
+	 * stop: it is done whenever asked. */
+	if (job_control(sig)) {
+		signal_tree(sig);
+		return;
+	}
 	/* During a stop the tree has had its graceful signal: only SIGKILL,
 	 * which ends the grace early, is still to come. */
 	if (stopping && sig != SIGKILL)
@@ -877,9 +910,11 @@ static void handle_ctrl(void)
 	int rights = h.msg_flags & MSG_CTRUNC ? -1 : nfds;
 	if (h.msg_flags & MSG_TRUNC) {
 		host_broken(); /* longer than any message of the protocol */
-	} else if (n == (ssize_t)sizeof m || (n > (ssize_t)sizeof m && m.type == 'X')) {
+	} else if (n == (ssize_t)sizeof m || (n > (ssize_t)sizeof m && (m.type == 'X' || m.type == 'Y'))) {
 		switch (m.type) {
 		case 'X':
+		case 'Y':
+			start_foreground = m.type == 'Y';
 			receive_start((uint32_t)m.value, n - sizeof m, fds, rights);
 			break;
 		case 'S':
