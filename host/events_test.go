@@ -213,3 +213,44 @@ func TestStatusCountsWhatTheTreeUsed(t *testing.T) {
 		}
 	})
 }
+
+// TestSuspendAndResumeTheWholeTree suspends a tree as Ctrl-Z does a job,
+// continues it, suspends it again and stops it: a suspended tree ends by
+// its stop signal, not by the kill after the grace.
+func TestSuspendAndResumeTheWholeTree(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
+		marker := proctest.Marker(t)
+		m := newManager(t, host.WithContainment(mech))
+		h, _ := start(t, m, child(t, marker, "tree", "3"), host.WithStopGrace(time.Minute))
+		pids := proctest.WaitCount(t, marker, 3, 10*time.Second)
+		inState := func(stopped bool) func() bool {
+			return func() bool {
+				for _, pid := range pids {
+					if (proctest.State(pid) == 'T') != stopped {
+						return false
+					}
+				}
+				return true
+			}
+		}
+		if err := m.Suspend(h); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, inState(true))
+		if err := m.Resume(h); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, inState(false))
+		if err := m.Suspend(h); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, inState(true))
+		stop(t, m, h)
+		if st, _ := m.Status(h); st.Signal != syscall.SIGTERM || st.Unresponsive {
+			t.Errorf("suspended tree after Stop: %v, want ended by SIGTERM", st)
+		}
+		if err := m.Suspend(h); !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("Suspend of an ended tree = %v, want os.ErrProcessDone", err)
+		}
+	})
+}
