@@ -610,7 +610,7 @@ func TestInitProgramDiesOfASignalThatComesBeforeItsExec(t *testing.T) {
 			t.Fatal(err)
 		}
 		delete(traced, initPid)
-		stopAfterSyscall(t, child, unix.SYS_SETPGID)
+		stopAfterSyscall(t, child, unix.SYS_RT_SIGPROCMASK) // the unblocking
 		if err := unix.Kill(child, unix.SIGTERM); err != nil {
 			t.Fatal(err)
 		}

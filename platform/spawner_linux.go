@@ -200,17 +200,25 @@ var untried = &system{exeErr: errUntried, cgroupErr: errUntried}
 // one, it is tried.
 var errUntried = errors.New("not tried yet")
 
-// tryAll tries again whatever last could not settle.
+// tryAll tries again whatever last could not settle. The tries run side by
+// side: each is mostly waiting for a process to start.
 func tryAll(last *system) *system {
 	s := &system{inits: make(map[string]error)}
 	s.exe, s.exeErr = initExecutable()
+	var wg sync.WaitGroup
+	var mu sync.Mutex // guards s.inits
 	if s.exeErr == nil {
 		for _, mode := range initModes() {
 			if err := last.initErr(mode); !transient(err) {
 				s.inits[mode] = err
-			} else {
-				s.inits[mode] = tryInit(s.exe, mode)
+				continue
 			}
+			wg.Go(func() {
+				err := tryInit(s.exe, mode)
+				mu.Lock()
+				s.inits[mode] = err
+				mu.Unlock()
+			})
 		}
 	}
 	if !transient(last.cgroupErr) {
@@ -218,8 +226,9 @@ func tryAll(last *system) *system {
 	} else if name, err := HostName(); err != nil {
 		s.cgroupErr = err
 	} else {
-		s.cgroupBase, s.cgroupErr = cgroup.Detect(name + "-probe")
+		wg.Go(func() { s.cgroupBase, s.cgroupErr = cgroup.Detect(name + "-probe") })
 	}
+	wg.Wait()
 	return s
 }
 
