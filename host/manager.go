@@ -325,10 +325,10 @@ func (m *Manager) spawn(ctx context.Context, spawner *platform.Spawner, spawnerE
 		return nil, nil, HostFault, err
 	}
 	proc, err := spawner.Start(ctx, platform.Spec{
-		Path:   path,
-		Args:   append([]string{cfg.Command}, cfg.Args...),
-		Dir:    cfg.Dir,
-		Env:    environ(cfg.Env),
+		Path:       path,
+		Args:       append([]string{cfg.Command}, cfg.Args...),
+		Dir:        cfg.Dir,
+		Env:        environ(cfg.Env),
 		Stdin:      fds.child[0],
 		Stdout:     fds.child[1],
 		Stderr:     fds.child[2],
