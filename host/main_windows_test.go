@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -75,6 +76,9 @@ func TestMain(m *testing.M) {
 //	detach CODE          start a detached child ("detached"), exit with CODE
 //	exit CODE            exit with CODE
 //	env                  print its environment as a JSON list of KEY=value
+//	burn MS MB           start a child ("burn-leaf MS MB") that uses MS ms of
+//	                     CPU and touches MB MiB of memory, wait for it, exit 0
+//	cat                  copy stdin to stdout, exit 0 at its end
 //	host HOW PLUGINDIR   a program that embeds a Manager (runHost)
 func runRole(role string, args []string) {
 	marker := args[len(args)-1]
@@ -104,11 +108,43 @@ func runRole(role string, args []string) {
 		os.Exit(intArg(args[0]))
 	case "env":
 		json.NewEncoder(os.Stdout).Encode(os.Environ())
+	case "burn":
+		exe, _ := os.Executable()
+		cmd := exec.Command(exe, roleArg, "burn-leaf", args[0], args[1], marker)
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(100)
+		}
+	case "burn-leaf":
+		burn(time.Duration(intArg(args[0]))*time.Millisecond, intArg(args[1]))
+	case "cat":
+		io.Copy(os.Stdout, os.Stdin)
 	case "host":
 		runHost(args[0], args[1], marker)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown role", role)
 		os.Exit(100)
+	}
+}
+
+// burn uses cpu of CPU time, by its own account, and touches mb MiB.
+func burn(cpu time.Duration, mb int) {
+	mem := make([]byte, mb<<20)
+	for i := 0; i < len(mem); i += 4096 {
+		mem[i] = 1
+	}
+	// By its own account when the system keeps one (Wine may not), and
+	// at most three times as long by the clock.
+	for deadline := time.Now().Add(3 * cpu); time.Now().Before(deadline); {
+		var creation, exit, kernel, user windows.Filetime
+		windows.GetProcessTimes(windows.CurrentProcess(), &creation, &exit, &kernel, &user)
+		used := time.Duration(kernel.Nanoseconds() + user.Nanoseconds())
+		if used >= cpu {
+			break
+		}
+		for i := 0; i < 1_000_000; i++ {
+			mem[i%len(mem)]++
+		}
 	}
 }
 
