@@ -4,8 +4,10 @@ package acceptance
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,10 +70,15 @@ func openPTY(t *testing.T) *pty {
 }
 
 // start runs cmd in a session of its own whose controlling terminal is the
-// pty, with stdin, stdout and stderr on it.
+// pty, with stdin, stdout and stderr on it unless cmd says otherwise.
 func (p *pty) start(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.slave, p.slave, p.slave
+	for _, f := range []*io.Writer{&cmd.Stdout, &cmd.Stderr} {
+		if *f == nil {
+			*f = p.slave
+		}
+	}
+	cmd.Stdin = p.slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -214,15 +221,35 @@ func TestTerminalCtrlZStopsTheTree(t *testing.T) {
 	p.type_(t, "\x03") // now procman's
 	p.wait(t, "stopping (grace 5s); press Ctrl-C again to kill")
 	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != 0 {
-		// The command itself exited by Ctrl-C's SIGINT: its status.
-		if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); ws.ExitStatus() != 128+int(syscall.SIGINT) {
-			t.Errorf("procman ended with %v, want 130", cmd.ProcessState)
-		}
+	// The command itself ended by the first Ctrl-C's SIGINT: 128+2.
+	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGINT) {
+		t.Errorf("procman ended with %v, want exit status 130", cmd.ProcessState)
 	}
 	if pids := proctest.Find(marker); len(pids) > 0 {
 		t.Errorf("still running after procman exited: %v", pids)
 	}
+}
+
+// TestTerminalKeptWhenOutputIsPiped: with stdout not the terminal (a
+// pager reading procman's output keeps it), procman does not hand the
+// terminal over.
+func TestTerminalKeptWhenOutputIsPiped(t *testing.T) {
+	p := openPTY(t)
+	marker := proctest.Marker(t)
+	cmd := procman(t, "run", "--no-plugins", "--", testchildBin, "sleep", marker)
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd.Stdout = out
+	p.start(t, cmd)
+	pids := proctest.WaitCount(t, marker, 2, 30*time.Second) // procman and testchild
+	if fg := p.foreground(t); fg != cmd.Process.Pid {
+		t.Errorf("the terminal's foreground is %d, want procman's group %d (pids %v)", fg, cmd.Process.Pid, pids)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
 }
 
 func TestStdinIsPassedOn(t *testing.T) {

@@ -92,8 +92,8 @@ func (m *Manager) configure(s settings) {
 
 // Warm does now what the first Start would otherwise do before it can
 // spawn: it detects the containment mechanism (by trying), starts the
-// reaper on systems that need one, and has procman-inits made ready for
-// the next Starts. It returns the error every Start would fail with for
+// reaper on systems that need one, and has a procman-init made ready for
+// the first Start (from the second on, the Manager keeps two ready). It returns the error every Start would fail with for
 // want of containment (see Containment), or ErrClosed. Calling it again
 // costs nothing once it has succeeded.
 func (m *Manager) Warm() error {

@@ -26,7 +26,7 @@ type initStarter struct {
 func newInitStarter(sys *system, mode string, opts SpawnerOptions, cgroupDir string) *initStarter {
 	s := &initStarter{exe: sys.exe, mode: mode, grace: opts.Grace, guard: opts.Guard, cgroupDir: cgroupDir}
 	s.inits = &pool[*initProc]{make: s.makeInit, discard: func(in *initProc) { s.unused.Go(in.end) }}
-	s.inits.refill() // ready before the first start
+	s.inits.refill() // one ready for the first start
 	return s
 }
 

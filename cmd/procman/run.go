@@ -506,6 +506,13 @@ func (j *job) suspend(sigs <-chan os.Signal) {
 	if err := j.m.Resume(j.h); err != nil {
 		j.logger.Debug("resume", "error", err)
 	}
+	// The tree continues once the init has passed SIGCONT on: until then
+	// the command still looks stopped, which must not read as a new stop.
+	if st, err := j.m.Status(j.h); err == nil && st.State == host.Running {
+		for deadline := time.Now().Add(time.Second); processStopped(st.PID) && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
 	for _, sig := range later {
 		j.requeue(sig)
 	}
