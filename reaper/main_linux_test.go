@@ -405,15 +405,16 @@ func startHost(t testing.TB, marker string, opts hostOptions) *host {
 	return startHostWith(t, marker, opts, exec.Command(testBinary, marker))
 }
 
-// startHostWith starts cmd, a command running this test binary (or
-// running it as pid 1 of a new PID namespace), as a fake host.
-func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd) *host {
+// startFake starts cmd, this test binary playing a fake host, with opts as
+// JSON in the environment variable env, and returns its stdin, its stdout
+// and what it logs on stderr.
+func startFake(t testing.TB, cmd *exec.Cmd, env string, opts any) (io.WriteCloser, *bufio.Reader, *proctest.Buffer) {
 	t.Helper()
 	optsJSON, err := json.Marshal(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Env = []string{hostEnv + "=" + string(optsJSON)}
+	cmd.Env = []string{env + "=" + string(optsJSON)}
 	stderr := &proctest.Buffer{}
 	cmd.Stderr = stderr
 	in, err := cmd.StdinPipe()
@@ -427,10 +428,18 @@ func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return in, bufio.NewReader(out), stderr
+}
+
+// startHostWith starts cmd, a command running this test binary (or
+// running it as pid 1 of a new PID namespace), as a fake host.
+func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd) *host {
+	t.Helper()
 	// Once the host has gone, what runs it in a namespace ends with the
 	// namespace's last process; its output may stay open that long.
 	cmd.WaitDelay = 10 * time.Second
-	h := &host{t: t, cmd: cmd, in: in, out: bufio.NewReader(out), pidfd: -1}
+	in, out, stderr := startFake(t, cmd, hostEnv, opts)
+	h := &host{t: t, cmd: cmd, in: in, out: out, pidfd: -1}
 	t.Cleanup(func() {
 		h.kill()
 		for _, e := range h.expected {
@@ -442,8 +451,8 @@ func startHostWith(t testing.TB, marker string, opts hostOptions, cmd *exec.Cmd)
 			t.Logf("fake host's log:\n%s", stderr.String())
 		}
 	})
-	var line string
-	if line, err = h.out.ReadString('\n'); err != nil {
+	line, err := h.out.ReadString('\n')
+	if err != nil {
 		t.Fatalf("fake host did not start: %v\n%s", err, stderr.String())
 	}
 	if _, err := fmt.Sscanf(line, "ready %d %d", &h.reaper, &h.pid); err != nil {

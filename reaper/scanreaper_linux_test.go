@@ -337,26 +337,10 @@ type scanHost struct {
 // startScanHost starts a fake host whose children carry marker.
 func startScanHost(t testing.TB, marker string, prefixes ...string) *scanHost {
 	t.Helper()
-	opts, err := json.Marshal(scanHostOptions{Reaper: buildScanReaper(t), Marker: marker, SweepDirPrefixes: prefixes})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(testBinary, marker)
-	cmd.Env = []string{scanHostEnv + "=" + string(opts)}
-	stderr := &proctest.Buffer{}
-	cmd.Stderr = stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &scanHost{t: t, cmd: cmd, in: in, out: bufio.NewReader(out)}
+	opts := scanHostOptions{Reaper: buildScanReaper(t), Marker: marker, SweepDirPrefixes: prefixes}
+	in, out, stderr := startFake(t, cmd, scanHostEnv, opts)
+	h := &scanHost{t: t, cmd: cmd, in: in, out: out}
 	var reaper *process
 	t.Cleanup(func() {
 		h.kill()
