@@ -132,16 +132,17 @@ func (s *stdio) finish() {
 	if s.stdinEnd != nil {
 		s.stdinEnd.Close()
 	}
+	if len(s.readEnds) == 0 {
+		return
+	}
 	done := make(chan struct{})
 	go func() {
 		s.copies.Wait()
 		close(done)
 	}()
-	if len(s.readEnds) > 0 {
-		select {
-		case <-done:
-		case <-time.After(outputDrainTimeout):
-		}
+	select {
+	case <-done:
+	case <-time.After(outputDrainTimeout):
 	}
 	for _, f := range s.readEnds {
 		f.Close()

@@ -396,7 +396,11 @@ func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs
 			if st, err := m.Status(h); err == nil && st.State == host.Running && processStopped(st.PID) {
 				j.suspend(sigs)
 			}
-		case ev := <-events:
+		case ev, ok := <-events:
+			if !ok { // never before the end below; should it be, wait no more on it
+				events = nil
+				continue
+			}
 			if ev.Handle != h {
 				continue
 			}
