@@ -102,10 +102,10 @@ func (p *process) failed(err error) {
 	p.released = true
 	p.emit(EventFailed, p.status.EndedAt)
 	p.mu.Unlock()
+	p.ended(p) // before gone: whoever waits sees the Manager's records up to date
 	close(p.started)
 	close(p.exited)
 	close(p.gone)
-	p.ended(p)
 }
 
 // running records a successful spawn and starts following the process.
@@ -316,6 +316,6 @@ func (p *process) release() {
 	p.status.CPUTime, p.status.PeakMemory = used.CPUTime, used.PeakMemory
 	p.emit(finalEvent(p.status.State), time.Now())
 	p.mu.Unlock()
+	p.ended(p) // before gone: whoever waits sees the Manager's records up to date
 	close(p.gone)
-	p.ended(p)
 }
