@@ -15,9 +15,6 @@ func exitBy(sig syscall.Signal) {
 	_ = syscall.Kill(os.Getpid(), sig)
 }
 
-// suspends reports whether sig stops a process rather than ending it.
-func suspends(sig syscall.Signal) bool { return sig == syscall.SIGSTOP }
-
 // The job-control signals of Suspend and Resume.
 const (
 	sigStop = syscall.SIGSTOP

@@ -12,10 +12,6 @@ func exitBy(sig syscall.Signal) {
 	os.Exit(128 + int(sig))
 }
 
-// suspends reports whether sig stops a process rather than ending it: no
-// signal does on Windows.
-func suspends(syscall.Signal) bool { return false }
-
 // Windows has no job-control signals: Suspend and Resume are unsupported.
 const (
 	sigStop syscall.Signal = 0

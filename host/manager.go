@@ -25,13 +25,9 @@ import (
 type Manager struct {
 	once sync.Once // configures the Manager: in New, or at the zero Manager's first use
 
-	logger          hclog.Logger
-	settings        settings
-	stopGracePeriod time.Duration
-	keepFinished    int           // finished records kept at most; negative: no limit
-	keepFinishedFor time.Duration // how long a finished record is kept; 0: no limit
-	handleSignals   bool
-	chain           *chain
+	logger   hclog.Logger
+	settings settings // as New's options made them
+	chain    *chain
 
 	// spawnMu guards spawner, made at the first need (see Warm).
 	spawnMu sync.Mutex
@@ -75,9 +71,6 @@ func (m *Manager) ready() {
 func (m *Manager) configure(s settings) {
 	m.logger = s.logger
 	m.settings = s
-	m.stopGracePeriod = s.stopGracePeriod
-	m.keepFinished, m.keepFinishedFor = s.keepFinished, s.keepFinishedFor
-	m.handleSignals = s.handleSignals
 	m.procs = make(map[Handle]*process)
 	m.finished = list.New()
 	m.closing, m.cancelStarts = context.WithCancel(context.Background())
@@ -85,7 +78,7 @@ func (m *Manager) configure(s settings) {
 	// Manager can contain anything; until then (Explain, Plugins) each
 	// runs alone, in a process group with a lifeline.
 	m.chain = newChain(s.plugins, s.logger, m.madeSpawner)
-	if m.handleSignals {
+	if s.handleSignals {
 		relay.add(m)
 	}
 }
@@ -93,9 +86,10 @@ func (m *Manager) configure(s settings) {
 // Warm does now what the first Start would otherwise do before it can
 // spawn: it detects the containment mechanism (by trying), starts the
 // reaper on systems that need one, and has a procman-init made ready for
-// the first Start (from the second on, the Manager keeps two ready). It returns the error every Start would fail with for
-// want of containment (see Containment), or ErrClosed. Calling it again
-// costs nothing once it has succeeded.
+// the first Start (from the second on, the Manager keeps two ready). It
+// returns the error every Start would fail with for want of containment
+// (see Containment), or ErrClosed. Calling it again costs nothing once it
+// has succeeded.
 func (m *Manager) Warm() error {
 	m.ready()
 	_, err := m.getSpawner()
@@ -149,10 +143,9 @@ func (m *Manager) madeSpawner() *platform.Spawner {
 // its Dir with its Args verbatim, reads stdin from /dev/null (or what
 // WithStdin gives), and has no descriptor of the host but 0, 1 and 2. Its
 // stdout and stderr are both appended to the LogFile when set, which must
-// be a regular file reached
-// through no other user's symbolic link (see ErrSymlinkNotFollowed; a FIFO
-// or a terminal with WithSpecialLogFile); otherwise they go where
-// WithOutput says, or are discarded. The child's tree is contained as
+// be a regular file reached through no other user's symbolic link (see
+// ErrSymlinkNotFollowed; a FIFO or a terminal with WithSpecialLogFile);
+// otherwise they go where WithOutput says, or are discarded. The child's tree is contained as
 // Containment reports, so that Stop reaches everything it starts.
 //
 // ctx bounds the whole start: the plugin calls, the wait for the log file
@@ -179,7 +172,7 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 		return Handle{}, err
 	}
 	if s.grace < 0 { // not set: the Manager's
-		s.grace = m.stopGracePeriod
+		s.grace = m.settings.stopGracePeriod
 	}
 	if m.isClosed() {
 		return Handle{}, ErrClosed
@@ -499,8 +492,8 @@ func (m *Manager) Stop(ctx context.Context, h Handle) error {
 	return p.waitGone(ctx, "stop")
 }
 
-// StopWithSignal is Stop with sig, instead of SIGTERM, as the graceful
-// signal. If a stop is already under way, sig is not sent again.
+// StopWithSignal is Stop with sig, instead of the process's stop signal,
+// as the graceful signal. If a stop is already under way, sig is not sent again.
 func (m *Manager) StopWithSignal(ctx context.Context, h Handle, sig syscall.Signal) error {
 	m.ready()
 	p, err := m.lookup(h)
@@ -588,11 +581,11 @@ func (m *Manager) ended(p *process) {
 	m.active--
 	if m.procs[p.handle] == p {
 		p.finishedAt = m.finished.PushBack(p)
-		for m.keepFinished >= 0 && m.finished.Len() > m.keepFinished {
+		for keep := m.settings.keepFinished; keep >= 0 && m.finished.Len() > keep; {
 			m.dropLocked(m.finished.Front().Value.(*process))
 		}
-		if m.keepFinishedFor > 0 && p.finishedAt != nil {
-			time.AfterFunc(m.keepFinishedFor, func() {
+		if age := m.settings.keepFinishedFor; age > 0 && p.finishedAt != nil {
+			time.AfterFunc(age, func() {
 				m.mu.Lock()
 				defer m.mu.Unlock()
 				if m.procs[p.handle] == p {
@@ -638,7 +631,7 @@ func (m *Manager) Close(ctx context.Context) error {
 		m.events.end()
 	}
 	m.cancelStarts()
-	if !wasClosed && m.handleSignals {
+	if !wasClosed && m.settings.handleSignals {
 		relay.remove(m)
 	}
 	for _, p := range procs {

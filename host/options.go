@@ -120,7 +120,7 @@ func (s startSettings) check() error {
 	if s.grace > MaxStopGracePeriod {
 		return fmt.Errorf("start: stop grace period %v is longer than the maximum, %v", s.grace, MaxStopGracePeriod)
 	}
-	if s.stopSignal <= 0 || suspends(s.stopSignal) {
+	if s.stopSignal <= 0 || s.stopSignal == sigStop {
 		return fmt.Errorf("start: %v cannot be a stop signal", s.stopSignal)
 	}
 	return nil
