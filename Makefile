@@ -13,12 +13,15 @@ RACE_PKGS := ./host/... ./platform/... ./reaper/... ./sdk/... ./internal/proctre
 
 all: build
 
-# The built-in plugins, built as procman-plugin-NAME.
+# The built-in plugins. procman runs them in its own process; they are also
+# built as executables, procman-plugin-NAME in $(BIN)/plugins, for hosts that
+# find their plugins on PATH. (Found by procman, one replaces its built-in
+# copy: keep $(BIN)/plugins out of PATH.)
 PLUGINS := nvm jenv pyenv
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/procman ./cmd/procman
-	for p in $(PLUGINS); do $(GO) build -o $(BIN)/procman-plugin-$$p ./builtin-plugins/$$p || exit 1; done
+	for p in $(PLUGINS); do $(GO) build -o $(BIN)/plugins/procman-plugin-$$p ./builtin-plugins/$$p/cmd/procman-plugin-$$p || exit 1; done
 
 demo: build
 	./scripts/demo.sh $(BIN)/procman

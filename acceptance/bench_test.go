@@ -14,22 +14,26 @@ import (
 )
 
 // BenchmarkColdStart measures, end to end and in one run, a fresh procman
-// running /bin/true: with no plugin, and with the three built-in plugins
-// found on PROCMAN_PLUGIN_PATH (each applicable to nothing here, as for a
-// command none of them manages), against env -i /bin/true. The three are
+// running /bin/true: with no plugin (--no-plugins); as installed, with its
+// three built-in plugins run in its own process; and with the three built
+// as executables and found on PROCMAN_PLUGIN_PATH, each then a process of
+// its own; against env -i /bin/true. Every procman has this machine's
+// environment, so the built-ins act as they would for its user (here,
+// pyenv applies: /root/.pyenv selects a version). The runs are
 // interleaved, so that the machine's state weighs on each alike; it
 // reports the medians and the ratios the targets are stated in.
 func BenchmarkColdStart(b *testing.B) {
 	dir := proctest.TrustedDir(b)
 	for _, name := range []string{"nvm", "jenv", "pyenv"} {
-		if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/"+name, "procman-plugin-"+name); err != nil {
+		if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/"+name+"/cmd/procman-plugin-"+name, "procman-plugin-"+name); err != nil {
 			b.Fatal(err)
 		}
 	}
-	env := append(os.Environ(), "PROCMAN_PLUGIN_PATH="+dir)
+	noExecutables := append(os.Environ(), "PROCMAN_PLUGIN_PATH=")
+	executables := append(os.Environ(), "PROCMAN_PLUGIN_PATH="+dir)
 	check := exec.Command(procmanBin, "plugins")
-	check.Env = env
-	if out, err := check.CombinedOutput(); err != nil || strings.Count(string(out), " ok ") < 3 {
+	check.Env = executables
+	if out, err := check.CombinedOutput(); err != nil || strings.Count(string(out), " ok ") < 3 || strings.Count(string(out), "shadowed") < 3 {
 		b.Fatalf("procman plugins with the built-ins on PROCMAN_PLUGIN_PATH: %v\n%s", err, out)
 	}
 	runs := []struct {
@@ -39,8 +43,9 @@ func BenchmarkColdStart(b *testing.B) {
 		times []time.Duration
 	}{
 		{name: "env-i", cmd: []string{"env", "-i", "/bin/true"}},
-		{name: "procman", cmd: []string{procmanBin, "run", "--no-plugins", "--", "/bin/true"}},
-		{name: "procman-3-plugins", cmd: []string{procmanBin, "run", "--", "/bin/true"}, env: env},
+		{name: "procman", cmd: []string{procmanBin, "run", "--no-plugins", "--", "/bin/true"}, env: noExecutables},
+		{name: "procman-builtins", cmd: []string{procmanBin, "run", "--", "/bin/true"}, env: noExecutables},
+		{name: "procman-plugin-executables", cmd: []string{procmanBin, "run", "--", "/bin/true"}, env: executables},
 	}
 	for b.Loop() {
 		for i := range runs {
@@ -59,11 +64,13 @@ func BenchmarkColdStart(b *testing.B) {
 		slices.Sort(d)
 		return d[len(d)/2]
 	}
-	base, bare, plugged := med(runs[0].times), med(runs[1].times), med(runs[2].times)
+	base, bare, builtins, executablesTime := med(runs[0].times), med(runs[1].times), med(runs[2].times), med(runs[3].times)
 	b.ReportMetric(float64(bare.Nanoseconds()), "ns/op")
 	b.ReportMetric(float64(base.Microseconds()), "env-i-median-µs")
 	b.ReportMetric(float64(bare.Microseconds()), "procman-median-µs")
-	b.ReportMetric(float64(plugged.Microseconds()), "procman-3-plugins-median-µs")
+	b.ReportMetric(float64(builtins.Microseconds()), "procman-builtins-median-µs")
+	b.ReportMetric(float64(executablesTime.Microseconds()), "procman-plugin-executables-median-µs")
 	b.ReportMetric(float64(bare)/float64(base), "procman/env-i")
-	b.ReportMetric(float64(plugged-bare)/float64(time.Millisecond), "3-plugins-extra-ms")
+	b.ReportMetric(float64(builtins-bare)/float64(time.Millisecond), "builtins-extra-ms")
+	b.ReportMetric(float64(executablesTime-bare)/float64(time.Millisecond), "plugin-executables-extra-ms")
 }

@@ -80,7 +80,7 @@ func jenvPlugin(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-	} else if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/jenv", "procman-plugin-jenv"); err != nil {
+	} else if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/jenv/cmd/procman-plugin-jenv", "procman-plugin-jenv"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

@@ -58,7 +58,7 @@ func setupNvm(t *testing.T) *nvmSetup {
 		if err := os.WriteFile(plugin, data, 0o755); err != nil {
 			t.Fatal(err)
 		}
-	} else if _, err := proctest.Build(pluginDir, "github.com/procman-dev/procman/builtin-plugins/nvm", "procman-plugin-nvm"); err != nil {
+	} else if _, err := proctest.Build(pluginDir, "github.com/procman-dev/procman/builtin-plugins/nvm/cmd/procman-plugin-nvm", "procman-plugin-nvm"); err != nil {
 		t.Fatal(err)
 	}
 	s := &pluginSetup{pluginPath: pluginDir, tmp: proctest.ShortTempDir(t)}

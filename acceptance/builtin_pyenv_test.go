@@ -18,9 +18,10 @@ import (
 // 3.6.15 to 3.9.18, 3.10.13, 3.11.7, 3.12.1 and 3.13.0.
 const realPyenv = "/root/.pyenv"
 
-// pyenvSetup runs procman with procman-plugin-pyenv as its only plugin.
+// pyenvSetup runs procman with procman-plugin-pyenv as its only plugin
+// executable, or with none, for its built-in pyenv plugin.
 type pyenvSetup struct {
-	plugin string // the plugin's executable
+	plugin string // the plugin's executable; "" for the built-in plugin
 	home   string // HOME of the commands
 	// tmp is procman's TMPDIR, one for the whole test: the path of the
 	// plugin's socket in it must stay short.
@@ -46,7 +47,7 @@ func setupPyenv(t *testing.T) *pyenvSetup {
 		if err != nil {
 			t.Fatal(err)
 		}
-	} else if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/pyenv", "procman-plugin-pyenv"); err != nil {
+	} else if _, err := proctest.Build(dir, "github.com/procman-dev/procman/builtin-plugins/pyenv/cmd/procman-plugin-pyenv", "procman-plugin-pyenv"); err != nil {
 		t.Fatal(err)
 	}
 	s := &pyenvSetup{plugin: plugin, home: t.TempDir(), tmp: proctest.ShortTempDir(t)}
@@ -64,12 +65,29 @@ func setupPyenv(t *testing.T) *pyenvSetup {
 	return s
 }
 
+// setupBuiltinPyenv is setupPyenv for procman's built-in pyenv plugin:
+// procman finds no plugin executable.
+func setupBuiltinPyenv(t *testing.T) *pyenvSetup {
+	t.Helper()
+	s := &pyenvSetup{home: t.TempDir(), tmp: proctest.ShortTempDir(t)}
+	t.Cleanup(func() {
+		if left, _ := os.ReadDir(s.tmp); len(left) > 0 {
+			t.Errorf("procman left %d files in its TMPDIR, the first %s", len(left), left[0].Name())
+		}
+	})
+	return s
+}
+
 // procman returns a command that runs procman with args, finding the pyenv
-// plugin and no other.
+// plugin executable and no other, or none.
 func (s *pyenvSetup) procman(t *testing.T, args ...string) *exec.Cmd {
 	cmd := procman(t, generousPluginTimeout(args)...)
+	pluginPath := t.TempDir()
+	if s.plugin != "" {
+		pluginPath = filepath.Dir(s.plugin)
+	}
 	cmd.Env = append(os.Environ(),
-		"PROCMAN_PLUGIN_PATH="+filepath.Dir(s.plugin),
+		"PROCMAN_PLUGIN_PATH="+pluginPath,
 		"PATH="+t.TempDir(),
 		"TMPDIR="+s.tmp,
 	)
@@ -143,9 +161,13 @@ func needRealPyenv(t *testing.T) {
 }
 
 // TestPyenvOwnLayout runs the plugin on a pyenv root made by the test, so
-// that it runs for every user.
+// that it runs for every user: as an executable, and built into procman.
 func TestPyenvOwnLayout(t *testing.T) {
-	s := setupPyenv(t)
+	t.Run("executable", func(t *testing.T) { testPyenvOwnLayout(t, setupPyenv(t)) })
+	t.Run("built in", func(t *testing.T) { testPyenvOwnLayout(t, setupBuiltinPyenv(t)) })
+}
+
+func testPyenvOwnLayout(t *testing.T, s *pyenvSetup) {
 	root := fakePyenv(t, "9.8.1", "9.8.7", "9.9.0")
 	proj := pyenvProject(t, "9.8\n")
 	dir := filepath.Join(proj, "src", "app")
@@ -190,7 +212,13 @@ func pyenvSameSet(a, b []string) bool {
 }
 
 func TestPyenvExplain(t *testing.T) {
-	s := setupPyenv(t)
+	t.Run("executable", func(t *testing.T) { testPyenvExplain(t, setupPyenv(t), "pyenv 1.0.0,") })
+	t.Run("built in", func(t *testing.T) { testPyenvExplain(t, setupBuiltinPyenv(t), "pyenv 1.0.0 (built in),") })
+}
+
+// testPyenvExplain checks explain's report of the plugin, which it names
+// as name.
+func testPyenvExplain(t *testing.T, s *pyenvSetup, name string) {
 	root := fakePyenv(t, "3.11.2", "3.11.7")
 	proj := pyenvProject(t, "3.11\n")
 	marker := proctest.Marker(t)
@@ -205,7 +233,7 @@ func TestPyenvExplain(t *testing.T) {
 		"Command:  " + filepath.Join(bin, "python") + "\n",
 		"  PATH=" + bin + ":/usr/bin:/bin\n",
 		"  PYENV_VERSION=3.11.7\n",
-		"  pyenv 1.0.0, priority 50: applicable (",
+		"  " + name + " priority 50: applicable (",
 		"    note: python 3.11.7 for '3.11', set by " + filepath.Join(proj, ".python-version") + "\n",
 	} {
 		if !strings.Contains(r.stdout, want) {

@@ -14,7 +14,11 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/procman-dev/procman/builtin-plugins/jenv"
+	"github.com/procman-dev/procman/builtin-plugins/nvm"
+	"github.com/procman-dev/procman/builtin-plugins/pyenv"
 	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/sdk"
 )
 
 // pluginSetup is a procman environment whose only plugins are those the
@@ -190,9 +194,29 @@ type pluginRow struct {
 	Version     string `json:"version"`
 	Priority    *int   `json:"priority"`
 	Path        string `json:"path"`
+	BuiltIn     bool   `json:"builtin"`
 	Status      string `json:"status"`
 	Reason      string `json:"reason"`
 	Description string `json:"description"`
+}
+
+// builtinRows are the rows of procman's built-in plugins, which procman
+// plugins lists unless an executable of the same name replaces one.
+func builtinRows() []pluginRow {
+	var rows []pluginRow
+	for _, p := range []sdk.Plugin{jenv.Plugin{}, nvm.Plugin{}, pyenv.Plugin{}} {
+		info := p.Info()
+		rows = append(rows, pluginRow{Name: info.Name, Version: info.Version, Priority: &info.Priority, BuiltIn: true, Status: "ok", Description: info.Description})
+	}
+	return rows
+}
+
+// tablePath is the PATH column of r in the table of procman plugins.
+func tablePath(r pluginRow) string {
+	if r.BuiltIn {
+		return "(built in)"
+	}
+	return dashIfEmpty(r.Path)
 }
 
 func TestPluginsLists(t *testing.T) {
@@ -203,13 +227,14 @@ func TestPluginsLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	five, hundred := 5, 100
-	want := []pluginRow{
+	want := slices.Concat([]pluginRow{
 		{Name: "chain-p5-a", Version: "0.0.1-test", Priority: &five, Path: filepath.Join(first, "procman-plugin-chain-p5-a"), Status: "ok", Description: "test plugin: chain"},
+	}, builtinRows(), []pluginRow{
 		{Name: "chain", Version: "0.0.1-test", Priority: &hundred, Path: filepath.Join(first, "procman-plugin-chain"), Status: "ok", Description: "test plugin: chain"},
 		{Name: "skip", Version: "0.0.1-test", Priority: &hundred, Path: filepath.Join(first, "procman-plugin-skip"), Status: "ok", Description: "test plugin: skip"},
 		{Name: "chain", Path: filepath.Join(second, "procman-plugin-chain"), Status: "shadowed", Reason: `shadowed by "` + filepath.Join(first, "procman-plugin-chain") + `"`},
 		{Name: "x", Path: notExecutable, Status: "refused", Reason: "not executable"},
-	}
+	})
 	marker := proctest.Marker(t)
 
 	t.Run("table", func(t *testing.T) {
@@ -230,10 +255,11 @@ func TestPluginsLists(t *testing.T) {
 			}
 			fields := strings.Fields(line[:reasonColumn])
 			w := want[i]
-			wantFields := []string{w.Name, dashIfEmpty(w.Version), "-", w.Path, w.Status}
+			priority := "-"
 			if w.Priority != nil {
-				wantFields[2] = strconv.Itoa(*w.Priority)
+				priority = strconv.Itoa(*w.Priority)
 			}
+			wantFields := strings.Fields(strings.Join([]string{w.Name, dashIfEmpty(w.Version), priority, tablePath(w), w.Status}, " "))
 			if !slices.Equal(fields, wantFields) {
 				t.Errorf("row %d = %q, want %q", i+1, fields, wantFields)
 			}
@@ -254,25 +280,33 @@ func TestPluginsLists(t *testing.T) {
 			g, w := got[i], want[i]
 			reasonOK := strings.HasPrefix(g.Reason, w.Reason) && (w.Reason == "") == (g.Reason == "")
 			if g.Name != w.Name || g.Version != w.Version || !samePriority(g.Priority, w.Priority) ||
-				g.Path != w.Path || g.Status != w.Status || !reasonOK || g.Description != w.Description {
+				g.Path != w.Path || g.BuiltIn != w.BuiltIn || g.Status != w.Status || !reasonOK || g.Description != w.Description {
 				t.Errorf("plugin %d = %s, want %s", i, describeRow(g), describeRow(w))
 			}
 		}
 	})
 }
 
+// With no plugin executable to be found, procman plugins lists the
+// built-in plugins alone.
 func TestPluginsWhenThereAreNone(t *testing.T) {
 	s := setupPlugins(t)
 	marker := proctest.Marker(t)
 	r := run(t, withMarkerAsName(s.procman(t, "plugins", "--json"), marker))
 	r.wantExit(t, 0)
-	if r.stdout != "[]\n" {
-		t.Errorf("plugins --json = %q, want []", r.stdout)
+	got, want := decodePluginRows(t, r.stdout), builtinRows()
+	if len(got) != len(want) {
+		t.Fatalf("plugins --json = %s, want the built-ins alone", r.stdout)
+	}
+	for i := range got {
+		if describeRow(got[i]) != describeRow(want[i]) {
+			t.Errorf("row %d = %s, want %s", i, describeRow(got[i]), describeRow(want[i]))
+		}
 	}
 	r = run(t, withMarkerAsName(s.procman(t, "plugins"), marker))
 	r.wantExit(t, 0)
-	if !strings.HasPrefix(r.stdout, "No plugins found") {
-		t.Errorf("plugins = %q, want it to say that there are none", r.stdout)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 4 || strings.Count(r.stdout, "(built in)") != 3 {
+		t.Errorf("plugins = %q, want a header and the three built-ins", r.stdout)
 	}
 }
 
@@ -292,7 +326,7 @@ func describeRow(r pluginRow) string {
 	if r.Priority != nil {
 		priority = strconv.Itoa(*r.Priority)
 	}
-	return "{" + strings.Join([]string{r.Name, r.Version, priority, r.Path, r.Status, r.Reason, r.Description}, " | ") + "}"
+	return "{" + strings.Join([]string{r.Name, r.Version, priority, r.Path, strconv.FormatBool(r.BuiltIn), r.Status, r.Reason, r.Description}, " | ") + "}"
 }
 
 // explainSetup has plugins that change the environment in order (chain-p5-a,
@@ -300,6 +334,11 @@ func describeRow(r pluginRow) string {
 func explainSetup(t *testing.T) *pluginSetup {
 	return setupPlugins(t, []string{"chain", "chain-p5-a", "skip", "dir"})
 }
+
+// explainPlugins are the flags that run explainSetup's plugins and leave
+// out the built-in ones, whose report depends on the machine's nvm, jenv
+// and pyenv.
+var explainPlugins = []string{"--plugin", "chain", "--plugin", "chain-p5-a", "--plugin", "skip", "--plugin", "dir"}
 
 // wantNothingStarted checks that explain started nothing: the command
 // would have created log and would still run, by marker.
@@ -317,7 +356,7 @@ func TestExplain(t *testing.T) {
 	s := explainSetup(t)
 	marker := proctest.Marker(t)
 	log := filepath.Join(t.TempDir(), "out.log")
-	r := run(t, s.procman(t, "explain", "--clean-env", "--env", "A=two words", "--log", log, "--", testchildBin, "sleep", marker))
+	r := run(t, s.procman(t, slices.Concat([]string{"explain"}, explainPlugins, []string{"--clean-env", "--env", "A=two words", "--log", log, "--", testchildBin, "sleep", marker})...))
 	r.wantExit(t, 0)
 	wantNothingStarted(t, log, marker)
 
@@ -365,7 +404,7 @@ func TestExplain(t *testing.T) {
 func TestExplainStartsOnlyThePlugins(t *testing.T) {
 	s := setupPlugins(t, []string{"siblings"})
 	marker := proctest.Marker(t)
-	r := run(t, s.procman(t, "explain", "--json", "--", testchildBin, "sleep", marker))
+	r := run(t, s.procman(t, "explain", "--json", "--plugin", "siblings", "--", testchildBin, "sleep", marker))
 	r.wantExit(t, 0)
 	got := decodeExplain(t, r.stdout)
 	if siblings, ok := got.Config.Env["SIBLINGS"]; !ok || siblings != "" {
@@ -387,6 +426,7 @@ type explainJSON struct {
 		Version    string `json:"version"`
 		Priority   int    `json:"priority"`
 		Path       string `json:"path"`
+		BuiltIn    bool   `json:"builtin"`
 		Applicable bool   `json:"applicable"`
 		Changes    []struct {
 			Field   string `json:"field"`
@@ -431,7 +471,7 @@ func TestExplainJSON(t *testing.T) {
 	s := explainSetup(t)
 	marker := proctest.Marker(t)
 	log := filepath.Join(t.TempDir(), "out.log")
-	r := run(t, s.procman(t, "explain", "--json", "--clean-env", "--env", "A=1", "--log", log, "--", testchildBin, "sleep", marker))
+	r := run(t, s.procman(t, slices.Concat([]string{"explain", "--json"}, explainPlugins, []string{"--clean-env", "--env", "A=1", "--log", log, "--", testchildBin, "sleep", marker})...))
 	r.wantExit(t, 0)
 	wantNothingStarted(t, log, marker)
 	got := decodeExplain(t, r.stdout)
@@ -491,7 +531,7 @@ func TestExplainCommandNotFound(t *testing.T) {
 	// Without procman's logging, stderr has run's message alone.
 	args := []string{"--log-level", "off", "--clean-env", "--env", "PATH=" + t.TempDir(), "--", missing, marker}
 
-	r := run(t, s.procman(t, append([]string{"explain"}, args...)...))
+	r := run(t, s.procman(t, slices.Concat([]string{"explain"}, explainPlugins, args)...))
 	r.wantExit(t, 127)
 	r.wantOneLine(t, strconv.Quote(missing)+" not found in PATH")
 	for _, want := range []string{"Command:  " + missing + "\n", "Plugins, in the order they ran:\n", "  chain-p5-a 0.0.1-test, priority 5: "} {
@@ -500,7 +540,7 @@ func TestExplainCommandNotFound(t *testing.T) {
 		}
 	}
 
-	r = run(t, s.procman(t, append([]string{"explain", "--json"}, args...)...))
+	r = run(t, s.procman(t, slices.Concat([]string{"explain", "--json"}, explainPlugins, args)...))
 	r.wantExit(t, 127)
 	got := decodeExplain(t, r.stdout)
 	if !strings.Contains(got.Error, strconv.Quote(missing)+" not found in PATH") || got.Config.Command != missing || len(got.Plugins) != 4 {

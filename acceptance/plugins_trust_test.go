@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -145,14 +146,14 @@ func TestPluginsListsSkippedDirs(t *testing.T) {
 		relative = "relative path: never searched, as it would depend on the current directory"
 	)
 	hundred := 100
-	want := []pluginRow{
+	want := slices.Concat(builtinRows(), []pluginRow{
 		{Name: "chain", Version: "0.0.1-test", Priority: &hundred, Path: filepath.Join(s.pluginPath, "procman-plugin-chain"), Status: "ok", Description: "test plugin: chain"},
 		{Path: "", Status: "skipped", Reason: "PROCMAN_PLUGIN_PATH entry: " + empty},
 		{Path: "rel", Status: "skipped", Reason: "PROCMAN_PLUGIN_PATH entry: " + relative},
 		{Path: ".", Status: "skipped", Reason: "PROCMAN_PLUGIN_PATH entry: " + relative},
 		{Path: ".", Status: "skipped", Reason: "PATH entry: " + relative},
 		{Path: "", Status: "skipped", Reason: "PATH entry: " + empty},
-	}
+	})
 	procman := func(t *testing.T, args ...string) result {
 		t.Helper()
 		cmd := withMarkerAsName(s.procman(t, args...), proctest.Marker(t))
@@ -192,7 +193,7 @@ func TestPluginsListsSkippedDirs(t *testing.T) {
 			if w.Priority != nil {
 				priority = strconv.Itoa(*w.Priority)
 			}
-			wantLine := strings.Join([]string{dashIfEmpty(w.Name), dashIfEmpty(w.Version), priority, dashIfEmpty(w.Path), w.Status}, " ")
+			wantLine := strings.Join([]string{dashIfEmpty(w.Name), dashIfEmpty(w.Version), priority, tablePath(w), w.Status}, " ")
 			if reasonColumn < 0 || len(line) < reasonColumn {
 				t.Fatalf("row %q is not aligned with the header %q", line, lines[0])
 			}

@@ -33,12 +33,14 @@ type chain struct {
 	unguardDir func()    // ends the reaper's protection of socketDir
 	socketErr  error     // why there is no socketDir, when plugin executables were found
 	entries    []*plugin // every plugin that may run, before ordering
+	shadowed   []*plugin // built-in plugins replaced by an executable of the same name
 }
 
 // plugin is one plugin of the chain: an executable or an in-process value.
 type plugin struct {
 	name     string
 	path     string               // empty for an in-process plugin
+	builtin  bool                 // one of procman's built-in plugins, in-process
 	external *pluginhost.External // nil for an in-process plugin, or without a socket directory
 
 	// mu guards the fields below.
@@ -59,9 +61,11 @@ func newChain(s pluginSettings, logger hclog.Logger, spawner func() *platform.Sp
 func (c *chain) load(ctx context.Context) {
 	c.loadOnce.Do(func() {
 		for _, p := range c.settings.inProcess {
-			info := p.Info()
-			if c.allowed(info.Name) {
-				c.entries = append(c.entries, &plugin{name: info.Name, impl: p, info: info, known: true})
+			c.addInProcess(p, false)
+		}
+		if c.settings.builtins {
+			for _, p := range builtinPlugins() {
+				c.addInProcess(p, true)
 			}
 		}
 		if !c.settings.discovery {
@@ -73,9 +77,17 @@ func (c *chain) load(ctx context.Context) {
 		}
 		c.discovered = discovery.Find(pluginPath, path)
 		for _, cand := range c.discovered.Plugins() {
-			if c.allowed(cand.Name) {
-				c.entries = append(c.entries, &plugin{name: cand.Name, path: cand.Path})
+			if !c.allowed(cand.Name) {
+				continue
 			}
+			c.entries = slices.DeleteFunc(c.entries, func(p *plugin) bool {
+				if p.builtin && p.name == cand.Name {
+					c.shadowed = append(c.shadowed, &plugin{name: p.name, path: cand.Path, builtin: true, info: p.info, known: true})
+					return true
+				}
+				return false
+			})
+			c.entries = append(c.entries, &plugin{name: cand.Name, path: cand.Path})
 		}
 		if !slices.ContainsFunc(c.entries, func(p *plugin) bool { return p.path != "" }) {
 			return
@@ -100,6 +112,15 @@ func (c *chain) load(ctx context.Context) {
 			}
 		}
 	})
+}
+
+// addInProcess adds p, run in this process, unless WithOnlyPlugins leaves
+// it out.
+func (c *chain) addInProcess(p sdk.Plugin, builtin bool) {
+	info := p.Info()
+	if c.allowed(info.Name) {
+		c.entries = append(c.entries, &plugin{name: info.Name, builtin: builtin, impl: p, info: info, known: true})
+	}
 }
 
 // startAll makes sure every plugin executable that is not disabled runs,
@@ -215,7 +236,7 @@ func (c *chain) run(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConf
 // problem is cfg's validation error, if any; it is updated when the step's
 // result is kept.
 func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.ProcessConfig, problem *error) (step PluginStep, next sdk.ProcessConfig) {
-	step = PluginStep{Plugin: p.name, Path: p.path, Priority: c.priority(p)}
+	step = PluginStep{Plugin: p.name, Path: p.path, BuiltIn: p.builtin, Priority: c.priority(p)}
 	begin := time.Now()
 	defer func() { step.Duration = time.Since(begin) }()
 
@@ -230,6 +251,9 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 	}
 	step.Version = impl.Info().Version
 
+	if p.external == nil {
+		ctx = sdk.ContextWithLogger(ctx, c.logger.Named(p.name))
+	}
 	out, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (sdk.Outcome, error) {
 		return sdk.Apply(ctx, impl, cfg.Clone())
 	})
@@ -357,6 +381,7 @@ func (c *chain) close() {
 type PluginInfo struct {
 	Name        string
 	Path        string // the executable; empty for a plugin run in-process
+	BuiltIn     bool   // one of procman's built-in plugins, run in-process (WithBuiltinPlugins)
 	Version     string // empty when the plugin could not be asked
 	Priority    int    // the priority it runs at
 	Description string
@@ -389,7 +414,7 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 	c.startAll(ctx)
 	var infos []PluginInfo
 	for _, p := range c.ordered() {
-		info := PluginInfo{Name: p.name, Path: p.path, Priority: c.priority(p), Status: PluginOK}
+		info := PluginInfo{Name: p.name, Path: p.path, BuiltIn: p.builtin, Priority: c.priority(p), Status: PluginOK}
 		p.mu.Lock()
 		info.Version, info.Description = p.info.Version, p.info.Description
 		switch {
@@ -400,6 +425,9 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 		}
 		p.mu.Unlock()
 		infos = append(infos, info)
+	}
+	for _, p := range c.shadowed {
+		infos = append(infos, PluginInfo{Name: p.name, BuiltIn: true, Version: p.info.Version, Description: p.info.Description, Status: PluginShadowed, Reason: "replaced by " + p.path})
 	}
 	for _, cand := range c.discovered.Candidates {
 		switch {

@@ -53,6 +53,7 @@ type pluginSettings struct {
 	discovery    bool
 	searchPath   *[2]string // PROCMAN_PLUGIN_PATH and PATH, when not the process's own
 	inProcess    []sdk.Plugin
+	builtins     bool
 	only         []string // nil: every plugin
 	priorities   map[string]int
 	callTimeout  time.Duration
@@ -94,6 +95,19 @@ func WithPluginSearchPath(pluginPath, path string) Option {
 // goroutine until it returns.
 func WithPlugin(p sdk.Plugin) Option {
 	return func(s *settings) { s.plugins.inProcess = append(s.plugins.inProcess, p) }
+}
+
+// WithBuiltinPlugins sets whether the Manager runs procman's built-in
+// plugins, nvm, jenv and pyenv (the packages under builtin-plugins), in
+// this process, with the same deadlines and checks as any plugin: node,
+// java and python then resolve as those tools would choose for each
+// process's directory, with nothing to install. With discovery on, a
+// plugin executable found under the same name (procman-plugin-nvm, ...)
+// replaces the built-in one, which Plugins then reports as shadowed. A
+// Manager does not run them by default; the procman command does, unless
+// --no-plugins.
+func WithBuiltinPlugins(on bool) Option {
+	return func(s *settings) { s.plugins.builtins = on }
 }
 
 // WithOnlyPlugins limits the plugins that run to those named. With no

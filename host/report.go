@@ -33,6 +33,7 @@ type PluginStep struct {
 	Version  string // the plugin's own version, when it could be asked
 	Priority int    // the priority it ran at
 	Path     string // its executable; empty for a plugin run in-process
+	BuiltIn  bool   // one of procman's built-in plugins, run in-process
 
 	// Applicable is what the plugin's Applicable said.
 	Applicable bool

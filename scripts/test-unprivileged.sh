@@ -34,7 +34,7 @@ $GO build -o "$dir/testembed" ./internal/testembed
 $GO build -o "$dir/testplugin" ./internal/testplugin
 $GO build -o "$dir/scanreaper" ./reaper/internal/scanreaper
 for p in nvm jenv pyenv; do
-	$GO build -o "$dir/procman-plugin-$p" "./builtin-plugins/$p"
+	$GO build -o "$dir/procman-plugin-$p" "./builtin-plugins/$p/cmd/procman-plugin-$p"
 done
 for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host acceptance; do
 	$GO test -c -o "$dir/${pkg//\//-}.test" "./$pkg"

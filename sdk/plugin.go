@@ -52,8 +52,9 @@ type Outcome struct {
 // Apply asks p whether it applies to cfg and, if it does, for its enhanced
 // config, collecting its notes: what a host does with each plugin. For a
 // plugin reached over the protocol this takes one round trip. An error that
-// the plugin's Applicable or Enhance returned is prefixed with the call's
-// name ("applicable: ", "enhance: "); a failure to reach the plugin is not.
+// the plugin's Applicable or Enhance returned is a *PluginError, its message
+// prefixed with the call's name ("applicable: ", "enhance: "), wherever the
+// plugin runs; a failure to reach the plugin is not.
 func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
 	if remote, ok := p.(*grpcClient); ok {
 		return remote.apply(ctx, cfg)
@@ -77,11 +78,16 @@ func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, err
 	return Outcome{Applicable: true, Config: result, Notes: notes.get()}, nil
 }
 
-// prefixed names the call in err's message, keeping a *PluginError one.
+// prefixed names the call in err's message. An error the plugin returned
+// is its answer, a *PluginError, whether the plugin runs in this process or
+// behind the wire; only a deadline or a cancellation stays what it is.
 func prefixed(call string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", call, err)
+	}
 	var pluginErr *PluginError
 	if errors.As(err, &pluginErr) {
 		return &PluginError{Message: call + ": " + pluginErr.Message}
 	}
-	return fmt.Errorf("%s: %w", call, err)
+	return &PluginError{Message: call + ": " + err.Error()}
 }

@@ -1,4 +1,4 @@
-package main
+package jenv
 
 import (
 	"context"
@@ -11,12 +11,12 @@ import (
 	"github.com/procman-dev/procman/sdk"
 )
 
-// plugin is the jenv plugin. It keeps no state: every call reads jenv's
+// Plugin is the jenv plugin. It keeps no state: every call reads jenv's
 // files anew, so that a changed .java-version counts from the next process
 // on.
-type plugin struct{}
+type Plugin struct{}
 
-func (plugin) Info() sdk.Info {
+func (Plugin) Info() sdk.Info {
 	return sdk.Info{
 		Name:    "jenv",
 		Version: "1.0.0",
@@ -31,7 +31,7 @@ func (plugin) Info() sdk.Info {
 // system's, installed or not: Enhance reports one that is missing. On
 // Windows, where jenv does not run, only when Enhance succeeds (see
 // unixtool.Applicable).
-func (p plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+func (p Plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	return unixtool.Applicable(ctx, cfg, applicable, p.Enhance)
 }
 
@@ -50,7 +50,7 @@ func applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 
 // Enhance gives the process the environment, and java its options, that
 // jenv exec would give them.
-func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+func (Plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 	req, err := resolve.Requested(ctx, cfg.Dir, cfg.Env)
 	if err != nil {
 		return sdk.ProcessConfig{}, err
@@ -60,7 +60,7 @@ func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessCo
 		return sdk.ProcessConfig{}, err
 	}
 	if java.PrefixStripped(req) {
-		sdk.Logger().Warn("ignoring extraneous 'java-' prefix in version", "version", req.Version, "set_by", req.Origin)
+		sdk.LoggerFrom(ctx).Warn("ignoring extraneous 'java-' prefix in version", "version", req.Version, "set_by", req.Origin)
 		sdk.Note(ctx, "ignoring extraneous 'java-' prefix in version '%s'", req.Version)
 	}
 	sdk.Note(ctx, "java %s, set by %s", java.Name, req.Origin)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package jenv
 
 import (
 	"context"
@@ -86,7 +86,7 @@ func TestHomebrewLayout(t *testing.T) {
 	// shims.
 	macPath := filepath.Join(home, ".jenv", "shims") + ":" + filepath.Join(prefix, "bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	tests := []struct {
 		name        string
 		javaVersion string            // the project's .java-version; "" for none

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package jenv
 
 import (
 	"cmp"
@@ -181,7 +181,7 @@ func TestApply(t *testing.T) {
 			notes: []string{"system java: @/project/.java-version names no version"},
 		},
 	}
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -256,7 +256,7 @@ func TestApplyWithoutPATH(t *testing.T) {
 	// working directory.
 	f := newFixture(t)
 	cfg := sdk.ProcessConfig{Command: "java", Dir: f.project, Env: map[string]string{"HOME": f.home, "JENV_VERSION": "17"}}
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestApplyReadsNothingOfThePluginsOwn(t *testing.T) {
 
 	elsewhere := t.TempDir()
 	cfg := sdk.ProcessConfig{Command: "java", Dir: elsewhere, Env: map[string]string{"HOME": elsewhere, "PATH": "/usr/bin:/bin"}}
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || out.Applicable {
 		t.Errorf("Apply = %+v, %v; want not applicable", out, err)
 	}
@@ -295,7 +295,7 @@ func TestConformance(t *testing.T) {
 		}
 		return env
 	}
-	sdktest.Conformance(t, plugin{}, []sdk.ProcessConfig{
+	sdktest.Conformance(t, Plugin{}, []sdk.ProcessConfig{
 		{Command: "java", Args: []string{"-jar", "app.jar"}, Dir: f.project, Env: env()},
 		{Command: "java", Args: []string{"-version"}, Dir: f.sub, Env: env()},
 		{Command: "/bin/sh", Args: []string{"-c", "echo $JAVA_HOME"}, Dir: f.base, Env: env("JENV_VERSION", "openjdk64-17.0.15")},
@@ -327,7 +327,7 @@ func BenchmarkEnhance(b *testing.B) {
 		connect bool
 	}{{"direct", false}, {"connect", true}} {
 		b.Run(bc.name, func(b *testing.B) {
-			var p sdk.Plugin = plugin{}
+			var p sdk.Plugin = Plugin{}
 			if bc.connect {
 				p = sdktest.Connect(b, p)
 			}

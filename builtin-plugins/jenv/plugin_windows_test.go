@@ -1,4 +1,4 @@
-package main
+package jenv
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 func TestWindowsNotApplicableWithoutJenvsLayout(t *testing.T) {
 	project := t.TempDir()
 	plugintest.WriteFile(t, filepath.Join(project, ".java-version"), "17\n")
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	for name, vars := range map[string]map[string]string{
 		"no HOME, no JENV_ROOT":    {},
 		"HOME without .jenv":       {"HOME": t.TempDir()},
@@ -31,7 +31,7 @@ func TestWindowsNotApplicableWithoutJenvsLayout(t *testing.T) {
 			for k, v := range vars {
 				cfg.Env[k] = v
 			}
-			for _, p := range []sdk.Plugin{plugin{}, remote} {
+			for _, p := range []sdk.Plugin{Plugin{}, remote} {
 				out, err := sdk.Apply(context.Background(), p, cfg)
 				if err != nil || out.Applicable {
 					t.Errorf("Apply = %+v, %v; want not applicable, no error", out, err)
@@ -55,7 +55,7 @@ func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	cfg.Env["Jenv_Root"] = root
 	cfg.Env["Java_Home"] = `C:\Program Files\Java\jdk-21`
 
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || !out.Applicable {
 		t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 	}

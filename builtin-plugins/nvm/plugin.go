@@ -1,4 +1,4 @@
-package main
+package nvm
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 	"github.com/procman-dev/procman/sdk"
 )
 
-// plugin gives a process the node that nvm would choose for it.
-type plugin struct{}
+// Plugin gives a process the node that nvm would choose for it.
+type Plugin struct{}
 
-func (plugin) Info() sdk.Info {
+func (Plugin) Info() sdk.Info {
 	return sdk.Info{
 		Name:    "nvm",
 		Version: "1.0.0",
@@ -26,7 +26,7 @@ func (plugin) Info() sdk.Info {
 // and also when it would fail to: Enhance then reports why. On Windows,
 // where nvm does not run, only when Enhance succeeds (see
 // unixtool.Applicable).
-func (p plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+func (p Plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	return unixtool.Applicable(ctx, cfg, applicable, p.Enhance)
 }
 
@@ -39,7 +39,7 @@ func applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 // Enhance sets PATH, NVM_BIN and NVM_INC for the version nvm would use.
 // The command itself is left as it is: procman looks a bare "node" up in
 // the new PATH.
-func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+func (Plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 	choice, ok, err := resolve.Choose(ctx, cfg.Dir, cfg.Env)
 	if err != nil {
 		return sdk.ProcessConfig{}, err

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package nvm
 
 import (
 	"context"
@@ -107,7 +107,7 @@ func TestHomebrewLayout(t *testing.T) {
 				cfg := sdk.ProcessConfig{Command: "node", Args: []string{"--version"}, Dir: h.project, Env: map[string]string{"PATH": macPath}}
 				maps.Copy(cfg.Env, env.vars)
 
-				out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+				out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 				if err != nil || !out.Applicable {
 					t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 				}
@@ -141,7 +141,7 @@ func TestHomebrewPathOrder(t *testing.T) {
 		{"behind Homebrew's bin: in place", brewBin + ":" + earlier + ":/usr/bin:/bin", brewBin + ":" + h.bin + ":/usr/bin:/bin"},
 		{"behind path_helper's system directories: first", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:" + earlier, h.bin + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin:" + earlier},
 	}
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := sdk.ProcessConfig{Command: "node", Dir: h.project, Env: map[string]string{"HOME": h.home, "PATH": tt.path}}

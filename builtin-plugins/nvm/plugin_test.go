@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package nvm
 
 import (
 	"context"
@@ -81,7 +81,7 @@ func (f fixture) bin(version string) string {
 
 func TestInfo(t *testing.T) {
 	want := sdk.Info{Name: "nvm", Version: "1.0.0", Priority: 50}
-	got := plugin{}.Info()
+	got := Plugin{}.Info()
 	if got.Name != want.Name || got.Version != want.Version || got.Priority != want.Priority {
 		t.Errorf("Info = %+v, want %+v", got, want)
 	}
@@ -94,7 +94,7 @@ func TestConformance(t *testing.T) {
 	delete(withoutPath.Env, "PATH")
 	switching := f.config(f.app)
 	switching.Env["PATH"] = f.bin("v18.17.1") + ":/usr/bin:/bin"
-	sdktest.Conformance(t, plugin{}, []sdk.ProcessConfig{
+	sdktest.Conformance(t, Plugin{}, []sdk.ProcessConfig{
 		f.config(f.app),
 		f.config(f.deep),
 		f.config(f.plain),
@@ -110,7 +110,7 @@ func TestConformance(t *testing.T) {
 // host does, through sdktest.Connect.
 func TestOverProtocol(t *testing.T) {
 	f := newFixture(t)
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	v20, v18 := f.bin("v20.20.2"), f.bin("v18.17.1")
 	nvmEnv := func(bin, path string) map[string]string {
 		return map[string]string{"PATH": path, "NVM_BIN": bin, "NVM_INC": filepath.Join(filepath.Dir(bin), "include", "node")}
@@ -224,8 +224,8 @@ func BenchmarkEnhance(b *testing.B) {
 		name string
 		p    sdk.Plugin
 	}{
-		{"direct", plugin{}},
-		{"protocol", sdktest.Connect(b, plugin{})},
+		{"direct", Plugin{}},
+		{"protocol", sdktest.Connect(b, Plugin{})},
 	} {
 		b.Run(bench.name, func(b *testing.B) {
 			ctx := context.Background()

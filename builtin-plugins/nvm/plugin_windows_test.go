@@ -1,4 +1,4 @@
-package main
+package nvm
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func TestWindowsNotApplicableWithoutNvmsLayout(t *testing.T) {
 	unixLayout := t.TempDir() // nvm's layout, but node has no .exe
 	plugintest.WriteFile(t, filepath.Join(unixLayout, "versions", "node", "v20.20.2", "bin", "node"), "#!/bin/sh\n")
 
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	for name, vars := range map[string]map[string]string{
 		"no HOME, no NVM_DIR": {},
 		"nvm-windows":         {"NVM_HOME": nvmWindows, "NVM_SYMLINK": `C:\Program Files\nodejs`},
@@ -38,7 +38,7 @@ func TestWindowsNotApplicableWithoutNvmsLayout(t *testing.T) {
 			for k, v := range vars {
 				cfg.Env[k] = v
 			}
-			for _, p := range []sdk.Plugin{plugin{}, remote} {
+			for _, p := range []sdk.Plugin{Plugin{}, remote} {
 				out, err := sdk.Apply(context.Background(), p, cfg)
 				if err != nil || out.Applicable {
 					t.Errorf("Apply = %+v, %v; want not applicable, no error", out, err)
@@ -60,7 +60,7 @@ func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	cfg := sdk.ProcessConfig{Command: "node", Dir: project, Env: plugintest.WindowsEnv()}
 	cfg.Env["Home"] = home
 
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || !out.Applicable {
 		t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 	}

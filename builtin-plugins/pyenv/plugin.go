@@ -1,4 +1,4 @@
-package main
+package pyenv
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"github.com/procman-dev/procman/sdk"
 )
 
-// plugin is procman's pyenv plugin. It keeps no state: every answer
+// Plugin is procman's pyenv plugin. It keeps no state: every answer
 // depends on the config and the files it names alone.
-type plugin struct{}
+type Plugin struct{}
 
-func (plugin) Info() sdk.Info {
+func (Plugin) Info() sdk.Info {
 	return sdk.Info{
 		Name:    "pyenv",
 		Version: "1.0.0",
@@ -30,7 +30,7 @@ func (plugin) Info() sdk.Info {
 // resolve.Select) when they leave nothing but system. On Windows, where
 // pyenv does not run, it says yes only when Enhance succeeds (see
 // unixtool.Applicable): pyenv-win's layout, for one, is not pyenv's.
-func (p plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+func (p Plugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 	return unixtool.Applicable(ctx, cfg, applicable, p.Enhance)
 }
 
@@ -66,7 +66,7 @@ func applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
 // without it anyway. When no selected version is installed, Enhance returns
 // pyenv's error and procman keeps the config as it was; when only some are
 // missing, the others are used, as with pyenv.
-func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+func (Plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 	if err := ctx.Err(); err != nil {
 		return sdk.ProcessConfig{}, err
 	}
@@ -105,6 +105,6 @@ func (plugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessCo
 // warn says what pyenv would print as a warning: in procman's log, and in
 // procman explain's report.
 func warn(ctx context.Context, message string) {
-	sdk.Logger().Warn(message)
+	sdk.LoggerFrom(ctx).Warn(message)
 	sdk.Note(ctx, "%s", message)
 }

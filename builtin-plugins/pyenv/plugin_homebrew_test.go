@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package pyenv
 
 import (
 	"context"
@@ -90,7 +90,7 @@ func TestHomebrewLayout(t *testing.T) {
 	h := newHomebrewPyenv(t)
 	// PATH as macOS's path_helper and "brew shellenv" leave it.
 	macPath := filepath.Dir(h.pyenv) + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	tests := []struct {
 		name, dir, version string
 	}{

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package pyenv
 
 import (
 	"context"
@@ -57,7 +57,7 @@ func TestConformance(t *testing.T) {
 		}
 		return m
 	}
-	sdktest.Conformance(t, plugin{}, []sdk.ProcessConfig{
+	sdktest.Conformance(t, Plugin{}, []sdk.ProcessConfig{
 		// Versions from a .python-version, a bare command found in PATH.
 		{Command: "python", Args: []string{"app.py"}, Dir: project, Env: env("PATH", "/usr/bin:/bin", "HOME", "/home/u")},
 		// Versions from PYENV_VERSION, and no PATH to start from.
@@ -74,7 +74,7 @@ func TestConformance(t *testing.T) {
 // apply runs the plugin behind the real protocol, as procman does.
 func apply(t *testing.T, cfg sdk.ProcessConfig) (sdk.Outcome, error) {
 	t.Helper()
-	return sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+	return sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 }
 
 func TestEnhanceFromVersionFile(t *testing.T) {
@@ -232,20 +232,20 @@ func TestIgnoresOwnEnvironment(t *testing.T) {
 	t.Chdir(newProject(t, "2.7.18\n"))
 
 	cfg := sdk.ProcessConfig{Command: "python", Dir: newProject(t, "3.11.7\n"), Env: map[string]string{"PYENV_ROOT": root}}
-	out, err := plugin{}.Enhance(context.Background(), cfg)
+	out, err := Plugin{}.Enhance(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := out.Env["PYENV_VERSION"]; got != "3.11.7" {
 		t.Errorf("PYENV_VERSION = %q, want 3.11.7, from the config's directory alone", got)
 	}
-	ok, err := plugin{}.Applicable(context.Background(), sdk.ProcessConfig{Command: "python", Dir: t.TempDir()})
+	ok, err := Plugin{}.Applicable(context.Background(), sdk.ProcessConfig{Command: "python", Dir: t.TempDir()})
 	if ok || err != nil {
 		t.Errorf("Applicable = %t, %v for a config without PYENV_ROOT or HOME: want false, the plugin's own PYENV_ROOT does not count", ok, err)
 	}
 	// The plugin's working directory has a .python-version: a relative Dir
 	// must not be read against it.
-	ok, err = plugin{}.Applicable(context.Background(), sdk.ProcessConfig{Command: "python", Dir: ".", Env: map[string]string{"PYENV_ROOT": root}})
+	ok, err = Plugin{}.Applicable(context.Background(), sdk.ProcessConfig{Command: "python", Dir: ".", Env: map[string]string{"PYENV_ROOT": root}})
 	if err == nil {
 		t.Errorf("Applicable = %t for a relative Dir, want an error", ok)
 	}
@@ -275,19 +275,19 @@ func BenchmarkEnhance(b *testing.B) {
 
 	b.Run("direct", func(b *testing.B) {
 		for b.Loop() {
-			out, err := plugin{}.Enhance(ctx, cfg)
+			out, err := Plugin{}.Enhance(ctx, cfg)
 			check(b, out, err)
 		}
 	})
 	b.Run("protocol", func(b *testing.B) {
-		remote := sdktest.Connect(b, plugin{})
+		remote := sdktest.Connect(b, Plugin{})
 		for b.Loop() {
 			out, err := remote.Enhance(ctx, cfg)
 			check(b, out, err)
 		}
 	})
 	b.Run("protocol-apply", func(b *testing.B) {
-		remote := sdktest.Connect(b, plugin{})
+		remote := sdktest.Connect(b, Plugin{})
 		for b.Loop() {
 			out, err := sdk.Apply(ctx, remote, cfg)
 			check(b, out.Config, err)

@@ -1,4 +1,4 @@
-package main
+package pyenv
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func TestWindowsNotApplicableWithoutPyenvsLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	remote := sdktest.Connect(t, plugin{})
+	remote := sdktest.Connect(t, Plugin{})
 	for name, tt := range map[string]struct {
 		vars map[string]string
 		note string // part of the note; "" for none
@@ -45,7 +45,7 @@ func TestWindowsNotApplicableWithoutPyenvsLayout(t *testing.T) {
 			for k, v := range tt.vars {
 				cfg.Env[k] = v
 			}
-			for _, p := range []sdk.Plugin{plugin{}, remote} {
+			for _, p := range []sdk.Plugin{Plugin{}, remote} {
 				out, err := sdk.Apply(context.Background(), p, cfg)
 				if err != nil || out.Applicable {
 					t.Errorf("Apply = %+v, %v; want not applicable, no error", out, err)
@@ -70,7 +70,7 @@ func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	cfg := sdk.ProcessConfig{Command: "python", Dir: project, Env: plugintest.WindowsEnv()}
 	cfg.Env["Pyenv_Root"] = root
 
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, plugin{}), cfg)
+	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || !out.Applicable {
 		t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 	}

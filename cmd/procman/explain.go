@@ -137,8 +137,12 @@ func writeExplanation(w io.Writer, cfg sdk.ProcessConfig, report host.Report) er
 		b.WriteString("\nPlugins, in the order they ran:\n")
 	}
 	for _, step := range report.Steps {
-		fmt.Fprintf(&b, "  %s %s, priority %d: %s (%v)\n",
-			step.Plugin, orUnknown(step.Version), step.Priority, outcome(step), step.Duration.Round(10*time.Microsecond))
+		kind := ""
+		if step.BuiltIn {
+			kind = " (built in)"
+		}
+		fmt.Fprintf(&b, "  %s %s%s, priority %d: %s (%v)\n",
+			step.Plugin, orUnknown(step.Version), kind, step.Priority, outcome(step), step.Duration.Round(10*time.Microsecond))
 		for _, note := range step.Notes {
 			fmt.Fprintf(&b, "    note: %s\n", display(note))
 		}
@@ -278,7 +282,8 @@ type (
 		Name       string       `json:"name"`
 		Version    string       `json:"version"`
 		Priority   int          `json:"priority"`
-		Path       string       `json:"path"`
+		Path       string       `json:"path"`    // empty for a plugin run inside procman
+		BuiltIn    bool         `json:"builtin"` // one of procman's own
 		Applicable bool         `json:"applicable"`
 		Changes    []changeJSON `json:"changes"`
 		Notes      []string     `json:"notes"`
@@ -317,6 +322,7 @@ func writeExplainJSON(w io.Writer, cfg sdk.ProcessConfig, report host.Report, pr
 			Version:    step.Version,
 			Priority:   step.Priority,
 			Path:       step.Path,
+			BuiltIn:    step.BuiltIn,
 			Applicable: step.Applicable,
 			Changes:    make([]changeJSON, 0, len(step.Changes)),
 			Notes:      orEmpty(step.Notes),

@@ -70,7 +70,7 @@ func plugins(args []string) int {
 		return exitUsage
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "procman", Level: level, Output: os.Stderr})
-	m := host.New(host.WithLogger(logger), host.WithPluginDiscovery(true))
+	m := host.New(host.WithLogger(logger), host.WithBuiltinPlugins(true), host.WithPluginDiscovery(true))
 	ctx := context.Background()
 	rows := pluginRows(m.Plugins(ctx), m.PluginDirs(ctx))
 	closeManager(ctx, m, logger)
@@ -118,7 +118,8 @@ type pluginRow struct {
 	Name        string `json:"name"`
 	Version     string `json:"version"`
 	Priority    *int   `json:"priority"` // null when not known
-	Path        string `json:"path"`
+	Path        string `json:"path"`     // empty for a built-in plugin
+	BuiltIn     bool   `json:"builtin"`  // one of procman's own, run inside procman
 	Status      string `json:"status"`
 	Reason      string `json:"reason"`
 	Description string `json:"description"`
@@ -136,6 +137,7 @@ func pluginRows(infos []host.PluginInfo, dirs []discovery.Dir) []pluginRow {
 			Name:        info.Name,
 			Version:     info.Version,
 			Path:        info.Path,
+			BuiltIn:     info.BuiltIn,
 			Status:      string(info.Status),
 			Reason:      info.Reason,
 			Description: info.Description,
@@ -165,8 +167,12 @@ func writePluginsTable(w io.Writer, rows []pluginRow) error {
 		if row.Priority != nil {
 			priority = strconv.Itoa(*row.Priority)
 		}
+		path := row.Path
+		if row.BuiltIn {
+			path = "(built in)"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
-			orDash(row.Name), orDash(row.Version), priority, orDash(row.Path), row.Status, orDash(row.Reason))
+			orDash(row.Name), orDash(row.Version), priority, orDash(path), row.Status, orDash(row.Reason))
 	}
 	return tw.Flush()
 }

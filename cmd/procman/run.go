@@ -272,12 +272,14 @@ func (o runOptions) logger() hclog.Logger {
 }
 
 // hostOptions returns the options of the Manager that runs the command:
-// plugin discovery on unless --no-plugins; signal handling off (the
-// default), as procman handles signals itself, to pass them on.
+// the built-in plugins and plugin discovery on unless --no-plugins; signal
+// handling off (the default), as procman handles signals itself, to pass
+// them on.
 func (o runOptions) hostOptions(logger hclog.Logger) []host.Option {
 	opts := []host.Option{
 		host.WithLogger(logger),
 		host.WithStopGracePeriod(o.grace),
+		host.WithBuiltinPlugins(!o.noPlugins),
 		host.WithPluginDiscovery(!o.noPlugins),
 		host.WithPluginCallTimeout(o.pluginTimeout),
 		host.WithContainment(o.containment),

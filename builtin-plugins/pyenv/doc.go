@@ -1,4 +1,4 @@
-// Command procman-plugin-pyenv gives every process that procman starts the
+// Package pyenv gives every process that procman starts the
 // Python versions that pyenv selects for its working directory, without a
 // shell, a shim or pyenv itself: an IDE task, a cron job or a CI step gets
 // the same python as an interactive shell in that directory would.
@@ -19,14 +19,13 @@
 //
 // The plugin doubles as an example of a procman plugin: plugin.go is the
 // sdk.Plugin, internal/resolve the version choice as plain functions that
-// are tested on real directory trees.
+// are tested on real directory trees, cmd/procman-plugin-pyenv its
+// executable.
 //
-// Install it as procman-plugin-pyenv in a directory of PROCMAN_PLUGIN_PATH
-// or PATH:
+// procman runs this plugin inside its own process (see host.WithBuiltinPlugins):
+// there is nothing to install. Built as an executable, it serves any host
+// that finds plugins on PATH, and replaces procman's own copy where procman
+// finds it, in PROCMAN_PLUGIN_PATH or PATH:
 //
-//	go build -o ~/.local/bin/procman-plugin-pyenv ./builtin-plugins/pyenv
-package main
-
-import "github.com/procman-dev/procman/sdk"
-
-func main() { sdk.Serve(plugin{}) }
+//	go build -o ~/.local/bin/procman-plugin-pyenv github.com/procman-dev/procman/builtin-plugins/pyenv/cmd/procman-plugin-pyenv
+package pyenv

@@ -1,4 +1,4 @@
-// Command procman-plugin-jenv is the procman plugin that runs Java as jenv
+// Package jenv is the procman plugin that runs Java as jenv
 // would: in a project whose .java-version says 17,
 //
 //	procman run -- java -jar app.jar
@@ -37,17 +37,17 @@
 //
 // # Installing
 //
-// Build it into a directory of PROCMAN_PLUGIN_PATH or PATH:
+// procman runs this plugin inside its own process (see host.WithBuiltinPlugins):
+// there is nothing to install. Built as an executable, it serves any host
+// that finds plugins on PATH, and replaces procman's own copy where procman
+// finds it, in PROCMAN_PLUGIN_PATH or PATH:
 //
-//	go build -o ~/.local/bin/procman-plugin-jenv ./builtin-plugins/jenv
+//	go build -o ~/.local/bin/procman-plugin-jenv github.com/procman-dev/procman/builtin-plugins/jenv/cmd/procman-plugin-jenv
 //
 // # As an example
 //
 // The plugin is short on purpose, to be read by authors of others:
 // plugin.go implements sdk.Plugin, internal/resolve reads jenv's files, and
-// main below is the whole of what a plugin binary needs besides.
-package main
-
-import "github.com/procman-dev/procman/sdk"
-
-func main() { sdk.Serve(plugin{}) }
+// cmd/procman-plugin-jenv is the whole of what a plugin binary needs
+// besides.
+package jenv

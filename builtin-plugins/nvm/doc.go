@@ -1,4 +1,4 @@
-// Command procman-plugin-nvm is the procman plugin for nvm, the Node
+// Package nvm is the procman plugin for nvm, the Node
 // Version Manager: a process that procman starts gets the node that nvm
 // would choose for its working directory, with no shell and no shell hook.
 //
@@ -18,15 +18,14 @@
 // reads nvm's versions and aliases only, not nvm.sh (which Homebrew keeps
 // in its own prefix), and never runs nvm.
 //
-// Install it where procman finds plugins, in PATH or PROCMAN_PLUGIN_PATH:
+// procman runs this plugin inside its own process (see host.WithBuiltinPlugins):
+// there is nothing to install. Built as an executable, it serves any host
+// that finds plugins on PATH, and replaces procman's own copy where procman
+// finds it, in PROCMAN_PLUGIN_PATH or PATH:
 //
-//	go build -o ~/.local/bin/procman-plugin-nvm github.com/procman-dev/procman/builtin-plugins/nvm
+//	go build -o ~/.local/bin/procman-plugin-nvm github.com/procman-dev/procman/builtin-plugins/nvm/cmd/procman-plugin-nvm
 //
 // The plugin is also an example of a plugin built on package sdk alone:
-// plugin.go is the whole of the plugin, and internal/resolve holds what
-// nvm would choose.
-package main
-
-import "github.com/procman-dev/procman/sdk"
-
-func main() { sdk.Serve(plugin{}) }
+// plugin.go is the whole of the plugin, internal/resolve holds what nvm
+// would choose, and cmd/procman-plugin-nvm is the whole of its executable.
+package nvm
