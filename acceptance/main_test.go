@@ -35,7 +35,7 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	procmanBin = os.Getenv("PROCMAN_BIN")
 	if procmanBin == "" {
-		procmanBin, err = proctest.Build(dir, "github.com/procman-dev/procman/cmd/procman", "procman")
+		procmanBin, err = proctest.Procman(dir)
 	}
 	if err == nil {
 		testchildBin, err = proctest.TestChild(dir)

@@ -111,20 +111,33 @@ func (m *Manager) getSpawner() (*platform.Spawner, error) {
 	err := m.settings.check()
 	var spawner *platform.Spawner
 	if err == nil {
+		// The guard (the reaper) starts while detection tries what the
+		// system allows: both mostly wait for processes to start.
+		guard := newGuard(m.logger)
+		ready := make(chan struct{})
+		go func() {
+			defer close(ready)
+			if guard != nil {
+				guard.Ready()
+			}
+		}()
 		spawner, err = platform.NewSpawner(platform.SpawnerOptions{
 			Mechanism: m.settings.containment,
 			Minimum:   m.settings.minContainment,
 			Grace:     m.settings.stopGracePeriod,
-			Guard:     newGuard(m.logger),
+			Guard:     guard,
 		})
+		<-ready
 	}
 	if err != nil {
 		m.logger.Debug("no process can be started", "error", err)
 		return nil, err
 	}
-	c := spawner.Containment()
-	m.logger.Debug("ready to start processes", "containment", c.Mechanism)
-	warnIfWeak(m.logger, c)
+	mechanism, _ := spawner.Mechanism()
+	m.logger.Debug("ready to start processes", "containment", mechanism)
+	if mechanism < Cgroup {
+		warnIfWeak(m.logger, spawner.Containment())
+	}
 	m.spawner = spawner
 	return spawner, nil
 }

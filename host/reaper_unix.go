@@ -35,9 +35,7 @@ func sharedReaper(logger hclog.Logger) (*reaper.Reaper, error) {
 		SweepDirPrefixes: []string{pluginSocketDirPrefix()},
 	}
 	// Detected without a guard: this is the guard's own start.
-	if c, err := platform.DetectContainment(platform.SpawnerOptions{}); err == nil && c.CgroupDir != "" {
-		opts.SweepCgroupDirs = []string{c.CgroupDir}
-	}
+	opts.SweepCgroupDirs = platform.CgroupSweepDirs()
 	r, err := reaper.Start(opts)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"errors"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -21,7 +22,7 @@ func TestTransientDetectionFailureIsTriedAgain(t *testing.T) {
 		detected.mu.Unlock()
 	})
 
-	baseline := tryAll(untried)
+	baseline := tryAll(untried, initModes())
 	var limit syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &limit); err != nil {
 		t.Fatal(err)
@@ -31,21 +32,73 @@ func TestTransientDetectionFailureIsTriedAgain(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
 		t.Fatal(err)
 	}
-	starved := detect(nil)
+	starved := detect(nil, initModes()...)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &limit); err != nil {
 		t.Fatal(err)
 	}
 	if err := starved.errFor(Subreaper); !errors.Is(err, syscall.EMFILE) {
 		t.Fatalf("out of descriptors, subreaper: %v; want an error wrapping EMFILE", err)
 	}
-	if starved.settled() {
+	if starved.settled(initModes()) {
 		t.Error("a detection that failed for lack of descriptors counts as settled")
 	}
 
-	again := detect(nil)
+	again := detect(nil, initModes()...)
 	for _, m := range []Mechanism{PIDNamespace, Cgroup, Subreaper} {
 		if err := again.errFor(m); err != nil && baseline.errFor(m) == nil {
 			t.Errorf("%v still unavailable after descriptors came back: %v", m, err)
 		}
+	}
+}
+
+// TestPIDNamespaceTriedOnlyWhenItMatters makes a Spawner by default, which
+// never picks a PID namespace: none is tried until Containment reports on
+// it. Asked for, it is tried at once.
+func TestPIDNamespaceTriedOnlyWhenItMatters(t *testing.T) {
+	detected.mu.Lock()
+	saved := detected.sys
+	detected.sys = nil
+	detected.mu.Unlock()
+	t.Cleanup(func() {
+		detected.mu.Lock()
+		detected.sys = saved
+		detected.mu.Unlock()
+	})
+	triedNS := func() bool {
+		detected.mu.Lock()
+		defer detected.mu.Unlock()
+		return detected.sys.tried(pidnsMode())
+	}
+
+	s, err := NewSpawner(SpawnerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if triedNS() {
+		t.Fatal("a default Spawner tried a PID namespace")
+	}
+	if m, _ := s.Mechanism(); m == PIDNamespace {
+		t.Fatal("a default Spawner uses a PID namespace")
+	}
+	c := s.Containment()
+	if !triedNS() {
+		t.Fatal("Containment did not try a PID namespace")
+	}
+	_, onRequest := c.OnRequest[PIDNamespace]
+	_, unavailable := c.Unavailable[PIDNamespace]
+	if onRequest == unavailable || strings.Contains(c.Unavailable[PIDNamespace], errUntried.Error()) {
+		t.Errorf("Containment = %v; want pid-namespace either available on request or unavailable for a reason", c)
+	}
+
+	detected.mu.Lock()
+	detected.sys = nil
+	detected.mu.Unlock()
+	ns, err := NewSpawner(SpawnerOptions{Mechanism: PIDNamespace})
+	if err == nil {
+		ns.Close()
+	}
+	if !triedNS() {
+		t.Errorf("a Spawner asked for a PID namespace did not try one (NewSpawner: %v)", err)
 	}
 }

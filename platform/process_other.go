@@ -70,6 +70,9 @@ func DetectContainment(SpawnerOptions) (Containment, error) { return Containment
 // Containment reports nothing on this operating system yet.
 func (*Spawner) Containment() Containment { return Containment{} }
 
+// Mechanism reports nothing on this operating system yet.
+func (*Spawner) Mechanism() (Mechanism, bool) { return Automatic, false }
+
 // Start returns an error wrapping errors.ErrUnsupported.
 func (*Spawner) Start(context.Context, Spec) (*Process, error) { return nil, errUnsupported }
 
@@ -78,3 +81,6 @@ func (*Spawner) Close() {}
 
 // HostName is how this process names what it leaves on the system.
 func HostName() (string, error) { return strconv.Itoa(os.Getpid()), nil }
+
+// CgroupSweepDirs returns nil: this operating system has no cgroups here.
+func CgroupSweepDirs() []string { return nil }

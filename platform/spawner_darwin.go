@@ -88,8 +88,17 @@ func DetectContainment(opts SpawnerOptions) (Containment, error) {
 	return c, nil
 }
 
+// CgroupSweepDirs returns nil: macOS has no cgroups.
+func CgroupSweepDirs() []string { return nil }
+
 // Containment reports the mechanism in force.
 func (s *Spawner) Containment() Containment { return s.containment }
+
+// Mechanism returns the mechanism in force, and whether a Guard stands
+// ready (Containment's Mechanism and Guarded).
+func (s *Spawner) Mechanism() (m Mechanism, guarded bool) {
+	return s.containment.Mechanism, s.containment.Guarded
+}
 
 // Start starts the program of spec in a tree of its own. When the program
 // cannot be run (exec refused, working directory not entered), the error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 
@@ -52,8 +53,12 @@ type starter interface {
 // A Spawner starts programs and contains each one's tree by the mechanism
 // its Containment reports. It is safe for concurrent use.
 type Spawner struct {
+	starter starter
+	opts    SpawnerOptions
+
+	mu          sync.Mutex // guards containment and partial
 	containment Containment
-	starter     starter
+	partial     bool // containment's report of a PID namespace is still to be tried
 }
 
 // NewSpawner returns a Spawner using the mechanism opts ask for, or the
@@ -62,25 +67,68 @@ type Spawner struct {
 // for. Detection (by really trying each mechanism) takes a few
 // milliseconds the first time; what it finds is kept for the life of the
 // process, except failures that may pass (out of descriptors, processes or
-// memory), which are tried again by the next NewSpawner.
+// memory), which are tried again by the next NewSpawner. A PID namespace,
+// never picked unasked, is tried only when it may be the choice, or when
+// Containment reports on it.
 func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
-	sys := detect(opts.Guard)
+	sys, complete := detectFor(opts)
 	c, kind, err := sys.choose(opts.Mechanism, opts.Minimum)
 	if err != nil {
 		return nil, err
 	}
-	return &Spawner{containment: c, starter: kind.open(sys, opts, c.CgroupDir)}, nil
+	return &Spawner{containment: c, partial: !complete, opts: opts, starter: kind.open(sys, opts, c.CgroupDir)}, nil
+}
+
+// detectFor returns what this system allows, as far as the choice opts ask
+// for needs it, and whether everything was tried: a PID namespace, only
+// ever used when asked for, is tried only when it may be the choice.
+func detectFor(opts SpawnerOptions) (sys *system, complete bool) {
+	sys = detect(opts.Guard, subreaperMode)
+	if opts.Mechanism == PIDNamespace || opts.Mechanism == Automatic && sys.automatic(Automatic).mechanism < opts.Minimum {
+		return detect(opts.Guard, initModes()...), true
+	}
+	return sys, sys.tried(pidnsMode())
+}
+
+// CgroupSweepDirs returns every directory under which a Spawner of this
+// process may put the cgroups of its trees, without trying any: what the
+// reaper sweeps for cgroups that dead hosts left. A directory may not
+// exist.
+func CgroupSweepDirs() []string {
+	dirs, _ := cgroup.Candidates()
+	return dirs
 }
 
 // DetectContainment reports what a Spawner made with opts would use, and
 // why no stronger mechanism, without making one.
 func DetectContainment(opts SpawnerOptions) (Containment, error) {
-	c, _, err := detect(opts.Guard).choose(opts.Mechanism, opts.Minimum)
+	c, _, err := detect(opts.Guard, initModes()...).choose(opts.Mechanism, opts.Minimum)
 	return c, err
 }
 
-// Containment reports the mechanism in force.
-func (s *Spawner) Containment() Containment { return s.containment }
+// Containment reports the mechanism in force, and why no stronger one is:
+// the first call may try a PID namespace, for the report, if NewSpawner
+// had no need to.
+func (s *Spawner) Containment() Containment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.partial {
+		c, _, err := detect(s.opts.Guard, initModes()...).choose(s.opts.Mechanism, s.opts.Minimum)
+		if err == nil && c.Mechanism == s.containment.Mechanism {
+			s.containment = c
+		}
+		s.partial = false
+	}
+	return s.containment
+}
+
+// Mechanism returns the mechanism in force, and whether a Guard stands
+// ready (Containment's Mechanism and Guarded), without trying anything.
+func (s *Spawner) Mechanism() (m Mechanism, guarded bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.containment.Mechanism, s.containment.Guarded
+}
 
 // Start starts the program of spec in a tree of its own. When the program
 // cannot be run (exec refused, working directory not entered), the error
@@ -128,6 +176,12 @@ type system struct {
 // initModes are the modes of procman-init the mechanisms use.
 func initModes() []string { return []string{subreaperMode, pidnsMode()} }
 
+// tried reports whether an init in mode was tried, whatever came of it.
+func (s *system) tried(mode string) bool {
+	_, ok := s.inits[mode]
+	return s.exeErr != nil || ok && !errors.Is(s.inits[mode], errUntried)
+}
+
 // initErr says why an init cannot run in mode.
 func (s *system) initErr(mode string) error {
 	if s.exeErr != nil {
@@ -139,12 +193,13 @@ func (s *system) initErr(mode string) error {
 	return errUntried
 }
 
-// settled reports whether nothing found may change on a second try.
-func (s *system) settled() bool {
+// settled reports whether nothing found for modes may change on a second
+// try.
+func (s *system) settled(modes []string) bool {
 	if transient(s.exeErr) || transient(s.cgroupErr) {
 		return false
 	}
-	for _, mode := range initModes() {
+	for _, mode := range modes {
 		if transient(s.initErr(mode)) {
 			return false
 		}
@@ -169,16 +224,17 @@ var detected struct {
 	sys *system
 }
 
-// detect returns what this system allows, trying again whatever failed
-// for a reason that may pass; the guard, if any, is asked every time.
-func detect(guard Guard) *system {
+// detect returns what this system allows, trying inits in modes only,
+// and trying again whatever failed for a reason that may pass; the guard,
+// if any, is asked every time.
+func detect(guard Guard, modes ...string) *system {
 	detected.mu.Lock()
 	sys := detected.sys
 	if sys == nil {
 		sys = untried
 	}
-	if !sys.settled() {
-		sys = tryAll(sys)
+	if !sys.settled(modes) {
+		sys = tryAll(sys, modes)
 		detected.sys = sys
 	}
 	detected.mu.Unlock()
@@ -200,15 +256,22 @@ var untried = &system{exeErr: errUntried, cgroupErr: errUntried}
 // one, it is tried.
 var errUntried = errors.New("not tried yet")
 
-// tryAll tries again whatever last could not settle. The tries run side by
-// side: each is mostly waiting for a process to start.
-func tryAll(last *system) *system {
+// tryAll tries again whatever last could not settle, of the inits only
+// those in modes. The tries run side by side: each is mostly waiting for a
+// process to start.
+func tryAll(last *system, modes []string) *system {
 	s := &system{inits: make(map[string]error)}
 	s.exe, s.exeErr = initExecutable()
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards s.inits
 	if s.exeErr == nil {
 		for _, mode := range initModes() {
+			if !slices.Contains(modes, mode) {
+				if err, ok := last.inits[mode]; ok {
+					s.inits[mode] = err
+				}
+				continue
+			}
 			if err := last.initErr(mode); !transient(err) {
 				s.inits[mode] = err
 				continue

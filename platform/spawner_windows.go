@@ -47,6 +47,12 @@ func DetectContainment(opts SpawnerOptions) (Containment, error) {
 // Containment reports the mechanism in force.
 func (s *Spawner) Containment() Containment { return s.containment }
 
+// Mechanism returns the mechanism in force, and whether a Guard stands
+// ready (Containment's Mechanism and Guarded).
+func (s *Spawner) Mechanism() (m Mechanism, guarded bool) {
+	return s.containment.Mechanism, s.containment.Guarded
+}
+
 // Start starts the program of spec in a Job Object of its own, as Start
 // does. ctx is only checked first: a start does not block.
 func (s *Spawner) Start(ctx context.Context, spec Spec) (*Process, error) {

@@ -15,6 +15,7 @@ for target in darwin/arm64 darwin/amd64 windows/amd64; do
 	echo "== $target: build, vet"
 	$GO build ./...
 	$GO vet ./...
+	$GO build -tags procman_lean -o /dev/null ./cmd/procman
 	if [ "$GOOS" = darwin ]; then
 		echo "== $target: the tests of every package compile and link"
 		for pkg in $($GO list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do

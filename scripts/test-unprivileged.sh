@@ -28,7 +28,8 @@ chmod 755 "$dir"
 mkdir -m 700 "$dir/t"
 chown 65534:65534 "$dir/t"
 
-$GO build -o "$dir/procman" ./cmd/procman
+CGO_ENABLED=0 $GO build -tags procman_lean -o "$dir/procman" ./cmd/procman
+CGO_ENABLED=0 $GO build -o "$dir/procman-grpc" ./cmd/procman
 $GO build -o "$dir/testchild" ./internal/testchild
 $GO build -o "$dir/testembed" ./internal/testembed
 $GO build -o "$dir/testplugin" ./internal/testplugin

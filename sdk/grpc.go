@@ -1,3 +1,5 @@
+//go:build !procman_lean
+
 package sdk
 
 import (
@@ -46,15 +48,6 @@ func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, conn 
 	}
 	return c, nil
 }
-
-// PluginError is an error that a plugin's own Applicable or Enhance
-// returned, as opposed to a failure to reach the plugin or to get an answer
-// in time.
-type PluginError struct {
-	Message string
-}
-
-func (e *PluginError) Error() string { return e.Message }
 
 type grpcServer struct {
 	pluginpb.UnimplementedPluginServer
@@ -136,10 +129,6 @@ func fromStatus(err error) error {
 	return fmt.Errorf("plugin call failed: %s (%s)", st.Message(), st.Code())
 }
 
-// ErrUnavailable matches the error of a call whose plugin process could not
-// be reached: it died, or closed its connection, before it answered.
-var ErrUnavailable = errors.New("plugin unavailable")
-
 type grpcClient struct {
 	client pluginpb.PluginClient
 	info   Info
@@ -216,4 +205,15 @@ func fromWire(w *pluginpb.ProcessConfig) ProcessConfig {
 		}
 	}
 	return cfg
+}
+
+// applyRemote applies p over the protocol, in one round trip, when p is
+// the client side of a plugin process; ok is false otherwise.
+func applyRemote(ctx context.Context, p Plugin, cfg ProcessConfig) (out Outcome, err error, ok bool) {
+	remote, ok := p.(*grpcClient)
+	if !ok {
+		return Outcome{}, nil, false
+	}
+	out, err = remote.apply(ctx, cfg)
+	return out, err, true
 }

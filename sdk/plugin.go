@@ -56,8 +56,8 @@ type Outcome struct {
 // prefixed with the call's name ("applicable: ", "enhance: "), wherever the
 // plugin runs; a failure to reach the plugin is not.
 func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
-	if remote, ok := p.(*grpcClient); ok {
-		return remote.apply(ctx, cfg)
+	if out, err, ok := applyRemote(ctx, p, cfg); ok {
+		return out, err
 	}
 	return applyDirect(ctx, p, cfg)
 }

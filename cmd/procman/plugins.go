@@ -69,6 +69,7 @@ func plugins(args []string) int {
 		fmt.Fprintln(os.Stderr, "procman plugins:", err)
 		return exitUsage
 	}
+	handOver(true, nil)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "procman", Level: level, Output: os.Stderr})
 	m := host.New(host.WithLogger(logger), host.WithBuiltinPlugins(true), host.WithPluginDiscovery(true))
 	ctx := context.Background()

@@ -108,6 +108,7 @@ func run(args []string) int {
 	if !ok {
 		return status
 	}
+	handOver(!opts.noPlugins, opts.plugins)
 	logger := opts.logger()
 	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts, logger)
 }

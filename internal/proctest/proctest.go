@@ -20,16 +20,37 @@ import (
 )
 
 // Build compiles the package at pkg (an import path of this module) into
-// dir/name and returns the binary's path. The binary is world-executable so
-// that an unprivileged user can run it too.
-func Build(dir, pkg, name string) (string, error) {
+// dir/name, with go build's flags when given, and returns the binary's
+// path. The binary is world-executable so that an unprivileged user can
+// run it too.
+func Build(dir, pkg, name string, flags ...string) (string, error) {
+	return build(dir, pkg, name, nil, flags)
+}
+
+// build is Build with env added to go build's environment.
+func build(dir, pkg, name string, env, flags []string) (string, error) {
 	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd := exec.Command("go", slices.Concat([]string{"build", "-o", out}, flags, []string{pkg})...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Dir = moduleRoot()
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
 	}
 	return out, os.Chmod(out, 0o755)
+}
+
+// Procman builds procman as make does, into dir: statically (no cgo),
+// procman without gRPC (the procman_lean tag), and procman-grpc, with it,
+// next to it, which procman hands over to when it finds a plugin
+// executable. It returns procman's path.
+func Procman(dir string) (string, error) {
+	static := []string{"CGO_ENABLED=0"}
+	if _, err := build(dir, "github.com/procman-dev/procman/cmd/procman", "procman-grpc", static, nil); err != nil {
+		return "", err
+	}
+	return build(dir, "github.com/procman-dev/procman/cmd/procman", "procman", static, []string{"-tags", "procman_lean"})
 }
 
 // TestChild returns the path of the testchild binary: $PROCMAN_TESTCHILD

@@ -1,3 +1,5 @@
+//go:build !procman_lean
+
 // Package pluginhost runs plugin executables for the host: it launches
 // them with go-plugin, each in a contained tree of its own as the host's
 // commands are, keeps them for reuse, relaunches them after a crash, and
@@ -63,7 +65,7 @@ func (e *External) treeSpawner() *platform.Spawner {
 	if s == nil {
 		return nil
 	}
-	if c := s.Containment(); c.Mechanism == platform.ProcessGroup && !c.Guarded {
+	if m, guarded := s.Mechanism(); m == platform.ProcessGroup && !guarded {
 		return nil // nothing outlives the host to end the tree: the same, plus a lifeline
 	}
 	return s

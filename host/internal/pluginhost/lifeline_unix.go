@@ -1,4 +1,4 @@
-//go:build !windows
+//go:build !windows && !procman_lean
 
 package pluginhost
 

@@ -1,3 +1,5 @@
+//go:build !procman_lean
+
 package pluginhost
 
 import (

@@ -74,6 +74,25 @@ type candidate struct {
 	what   string // how the error names it
 }
 
+// Candidates returns the directories Detect would try, in order, without
+// trying any: where this process's cgroups may be, for a sweep of those
+// that dead processes left.
+func Candidates() ([]string, error) {
+	mounts, err := cgroup2Mounts()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := detectCandidates(mounts, os.Geteuid() == 0)
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, len(cs))
+	for i, c := range cs {
+		dirs[i] = c.dir
+	}
+	return dirs, nil
+}
+
 func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
 	var cs []candidate
 	if root {

@@ -1,0 +1,42 @@
+//go:build !windows
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+
+	"github.com/procman-dev/procman/discovery"
+)
+
+// grpcBuild is the file name of procman built with gRPC, which a lean
+// procman (built with the procman_lean tag, as make builds bin/procman)
+// hands over to when a plugin executable is to run: gRPC, which only plugin
+// executables need, doubles the time a procman takes to start.
+const grpcBuild = "procman-grpc"
+
+// handOver replaces this process by procman-grpc, found next to this
+// program's executable, run with the same arguments and environment, when
+// this build is lean, plugins are on, and discovery finds a plugin
+// executable that only (nil: all) lets run. It returns when it does not:
+// a build with gRPC, no such plugin, or no procman-grpc to run, in which
+// case the host reports each plugin executable as not run, and why.
+func handOver(plugins bool, only []string) {
+	if !leanBuild || !plugins {
+		return
+	}
+	found := discovery.Find(os.Getenv(discovery.EnvPluginPath), os.Getenv("PATH"))
+	if !slices.ContainsFunc(found.Plugins(), func(c discovery.Candidate) bool {
+		return only == nil || slices.Contains(only, c.Name)
+	}) {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	full := filepath.Join(filepath.Dir(self), grpcBuild)
+	syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
+}
