@@ -289,7 +289,15 @@ func tryAll(last *system, modes []string) *system {
 	} else if name, err := HostName(); err != nil {
 		s.cgroupErr = err
 	} else {
-		wg.Go(func() { s.cgroupBase, s.cgroupErr = cgroup.Detect(name + "-probe") })
+		wg.Go(func() {
+			// procman-init, run with no argument, exits at once: a static
+			// program starts faster than the default /bin/true.
+			program := "/bin/true"
+			if s.exeErr == nil {
+				program = s.exe.Path
+			}
+			s.cgroupBase, s.cgroupErr = cgroup.DetectWith(name+"-probe", program)
+		})
 	}
 	wg.Wait()
 	return s

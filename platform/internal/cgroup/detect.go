@@ -21,8 +21,9 @@ import (
 // directory can be used by this process.
 var ErrUnavailable = errors.New("no usable cgroup v2 directory")
 
-// probeProgram is what Detect starts into a probe cgroup: it does nothing,
-// quickly, and exists on every Linux system procman supports.
+// probeProgram is what Detect starts into a probe cgroup unless told
+// otherwise: it does nothing, quickly, and exists on every Linux system
+// procman supports.
 const probeProgram = "/bin/true"
 
 // Detect finds a cgroup v2 directory under which this process may create
@@ -42,6 +43,13 @@ const probeProgram = "/bin/true"
 // When no candidate works the error wraps [ErrUnavailable] and says, for
 // each candidate, what failed and why.
 func Detect(probeName string) (string, error) {
+	return DetectWith(probeName, probeProgram)
+}
+
+// DetectWith is Detect with program, run with no argument, as the probe's
+// process: one that exits at once, whatever its status (a static one is
+// faster to start than /bin/true, which the dynamic loader must link).
+func DetectWith(probeName, program string) (string, error) {
 	mounts, err := cgroup2Mounts()
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -55,7 +63,7 @@ func Detect(probeName string) (string, error) {
 	}
 	var failures errlist.List
 	for _, c := range candidates {
-		err := c.try(probeName)
+		err := c.try(probeName, program)
 		if err == nil {
 			return c.dir, nil
 		}
@@ -116,7 +124,7 @@ func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
 	return cs, nil
 }
 
-func (c candidate) try(probeName string) error {
+func (c candidate) try(probeName, program string) error {
 	created := false
 	if c.create {
 		switch err := unix.Mkdir(c.dir, 0o755); err {
@@ -127,7 +135,7 @@ func (c candidate) try(probeName string) error {
 			return fmt.Errorf("%s (%s): create: %w", c.dir, c.what, err)
 		}
 	}
-	err := probe(c.dir, probeName)
+	err := probe(c.dir, probeName, program)
 	if err != nil {
 		if created {
 			unix.Rmdir(c.dir)
@@ -140,9 +148,9 @@ func (c candidate) try(probeName string) error {
 // probeSeq keeps the probes of concurrent Detect calls apart.
 var probeSeq atomic.Uint64
 
-// probe creates a child cgroup of dir, starts probeProgram into it, waits
-// for it and removes the child.
-func probe(dir, name string) (err error) {
+// probe creates a child cgroup of dir, starts program into it, waits for
+// it and removes the child.
+func probe(dir, name, program string) (err error) {
 	path := filepath.Join(dir, fmt.Sprintf("%s-%d", name, probeSeq.Add(1)))
 	if err := unix.Mkdir(path, 0o755); err != nil {
 		return fmt.Errorf("create a child cgroup: %w", err)
@@ -157,11 +165,11 @@ func probe(dir, name string) (err error) {
 		return fmt.Errorf("open the probe cgroup: %w", err)
 	}
 	defer unix.Close(fd)
-	pid, err := syscall.ForkExec(probeProgram, []string{probeProgram}, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec(program, []string{filepath.Base(program)}, &syscall.ProcAttr{
 		Sys: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd},
 	})
 	if err != nil {
-		return fmt.Errorf("start %s in a child cgroup: %w", probeProgram, err)
+		return fmt.Errorf("start %s in a child cgroup: %w", program, err)
 	}
 	var status unix.WaitStatus
 	for {
@@ -171,7 +179,7 @@ func probe(dir, name string) (err error) {
 			return nil
 		}
 		if err != unix.EINTR {
-			return fmt.Errorf("wait for %s: %w", probeProgram, err)
+			return fmt.Errorf("wait for %s: %w", program, err)
 		}
 	}
 }
