@@ -58,7 +58,7 @@ func explain(args []string) int {
 	if !ok {
 		return status
 	}
-	handOver(!opts.noPlugins, opts.plugins)
+	opts.noExecutables = handOver(!opts.noPlugins, opts.plugins)
 	logger := opts.logger()
 	m := host.New(opts.hostOptions(logger)...)
 	ctx := context.Background()

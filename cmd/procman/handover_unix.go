@@ -22,16 +22,18 @@ const grpcBuild = "procman-grpc"
 // this build is lean, plugins are on, and discovery finds a plugin
 // executable that only (nil: all) lets run. It returns when it does not:
 // a build with gRPC, no such plugin, or no procman-grpc to run, in which
-// case the host reports each plugin executable as not run, and why.
-func handOver(plugins bool, only []string) {
+// case the host reports each plugin executable as not run, and why. none
+// reports that it looked and found no plugin executable to run: the host
+// need not look again.
+func handOver(plugins bool, only []string) (none bool) {
 	if !leanBuild || !plugins {
-		return
+		return false
 	}
 	found := discovery.Find(os.Getenv(discovery.EnvPluginPath), os.Getenv("PATH"))
 	if !slices.ContainsFunc(found.Plugins(), func(c discovery.Candidate) bool {
 		return only == nil || slices.Contains(only, c.Name)
 	}) {
-		return
+		return true
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -39,4 +41,5 @@ func handOver(plugins bool, only []string) {
 	}
 	full := filepath.Join(filepath.Dir(self), grpcBuild)
 	syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
+	return false
 }

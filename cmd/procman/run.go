@@ -94,6 +94,7 @@ type runOptions struct {
 	plugins       []string // --plugin: only these run; nil: every plugin found
 	pluginTimeout time.Duration
 	logLevel      hclog.Level
+	noExecutables bool // handOver found no plugin executable to run: discovery is done
 	exitWithMain  bool
 	forwardHup    bool // --forward-hup: SIGHUP goes to the main process, as SIGUSR1 does
 	containment   host.Mechanism
@@ -108,7 +109,7 @@ func run(args []string) int {
 	if !ok {
 		return status
 	}
-	handOver(!opts.noPlugins, opts.plugins)
+	opts.noExecutables = handOver(!opts.noPlugins, opts.plugins)
 	logger := opts.logger()
 	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts, logger)
 }
@@ -281,7 +282,7 @@ func (o runOptions) hostOptions(logger hclog.Logger) []host.Option {
 		host.WithLogger(logger),
 		host.WithStopGracePeriod(o.grace),
 		host.WithBuiltinPlugins(!o.noPlugins),
-		host.WithPluginDiscovery(!o.noPlugins),
+		host.WithPluginDiscovery(!o.noPlugins && !o.noExecutables),
 		host.WithPluginCallTimeout(o.pluginTimeout),
 		host.WithContainment(o.containment),
 		host.WithMinContainment(o.minimum),
