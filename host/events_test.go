@@ -223,6 +223,18 @@ func TestSuspendAndResumeTheWholeTree(t *testing.T) {
 		m := newManager(t, host.WithContainment(mech))
 		h, _ := start(t, m, child(t, marker, "tree", "3"), host.WithStopGrace(time.Minute))
 		pids := proctest.WaitCount(t, marker, 3, 10*time.Second)
+		// Each asleep in pause: a process still between its fork and its
+		// exec (a vfork child carries its parent's marker) would keep its
+		// parent from stopping until it execs, which a stopped child
+		// never does.
+		waitFor(t, func() bool {
+			for _, pid := range pids {
+				if proctest.State(pid) != 'S' {
+					return false
+				}
+			}
+			return true
+		})
 		inState := func(stopped bool) func() bool {
 			return func() bool {
 				for _, pid := range pids {
