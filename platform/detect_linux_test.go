@@ -12,15 +12,7 @@ import (
 // detection, with descriptors again, must find every mechanism it found
 // before.
 func TestTransientDetectionFailureIsTriedAgain(t *testing.T) {
-	detected.mu.Lock()
-	saved := detected.sys
-	detected.sys = nil
-	detected.mu.Unlock()
-	t.Cleanup(func() {
-		detected.mu.Lock()
-		detected.sys = saved
-		detected.mu.Unlock()
-	})
+	forgetDetection(t)
 
 	baseline := tryAll(untried, initModes())
 	var limit syscall.Rlimit
@@ -55,15 +47,7 @@ func TestTransientDetectionFailureIsTriedAgain(t *testing.T) {
 // never picks a PID namespace: none is tried until Containment reports on
 // it. Asked for, it is tried at once.
 func TestPIDNamespaceTriedOnlyWhenItMatters(t *testing.T) {
-	detected.mu.Lock()
-	saved := detected.sys
-	detected.sys = nil
-	detected.mu.Unlock()
-	t.Cleanup(func() {
-		detected.mu.Lock()
-		detected.sys = saved
-		detected.mu.Unlock()
-	})
+	forgetDetection(t)
 	triedNS := func() bool {
 		detected.mu.Lock()
 		defer detected.mu.Unlock()
@@ -101,4 +85,18 @@ func TestPIDNamespaceTriedOnlyWhenItMatters(t *testing.T) {
 	if !triedNS() {
 		t.Errorf("a Spawner asked for a PID namespace did not try one (NewSpawner: %v)", err)
 	}
+}
+
+// forgetDetection makes the test's detection start from nothing, and puts
+// back what was detected before once the test ends.
+func forgetDetection(t *testing.T) {
+	detected.mu.Lock()
+	saved := detected.sys
+	detected.sys = nil
+	detected.mu.Unlock()
+	t.Cleanup(func() {
+		detected.mu.Lock()
+		detected.sys = saved
+		detected.mu.Unlock()
+	})
 }
