@@ -267,7 +267,12 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 		return step, cfg
 	}
 	result := out.Config
-	if forbidden := changedFields(cfg, result) &^ c.settings.fields; forbidden != 0 {
+	changed := changedFields(cfg, result)
+	if forbidden := changed & hostOnlyFields; forbidden != 0 {
+		step.Warning = fmt.Sprintf("result changes %v, which only the host's configuration may set", forbidden)
+		return step, cfg
+	}
+	if forbidden := changed &^ c.settings.fields; forbidden != 0 {
 		step.Warning = fmt.Sprintf("result changes %v, which the host does not let plugins change", forbidden)
 		return step, cfg
 	}

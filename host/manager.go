@@ -330,7 +330,7 @@ func (m *Manager) spawn(ctx context.Context, spawner *platform.Spawner, spawnerE
 	if err != nil {
 		return nil, nil, HostFault, err
 	}
-	proc, err := spawner.Start(ctx, platform.Spec{
+	spec := platform.Spec{
 		Path:       path,
 		Args:       append([]string{cfg.Command}, cfg.Args...),
 		Dir:        cfg.Dir,
@@ -339,7 +339,12 @@ func (m *Manager) spawn(ctx context.Context, spawner *platform.Spawner, spawnerE
 		Stdout:     fds.child[1],
 		Stderr:     fds.child[2],
 		Foreground: s.foreground,
-	})
+	}
+	if err := privileges(&spec, cfg); err != nil {
+		fds.abort()
+		return nil, nil, ConfigFault, err
+	}
+	proc, err := spawner.Start(ctx, spec)
 	if err != nil {
 		fds.abort()
 		return nil, nil, spawnFault(err), err
@@ -361,16 +366,17 @@ func logFileFault(err error) Fault {
 
 // spawnFault says whose fault err, a failure of the Spawner, is: the
 // program's when it could not be executed, the config's when its Dir
-// could not be entered, the host's otherwise.
+// could not be entered or its credentials or limits not given, the
+// host's otherwise.
 func spawnFault(err error) Fault {
 	var programErr *platform.ProgramError
 	switch {
 	case !errors.As(err, &programErr):
 		return HostFault
-	case programErr.Op == "chdir":
-		return ConfigFault
+	case programErr.Op == "exec":
+		return ProgramFault
 	}
-	return ProgramFault
+	return ConfigFault
 }
 
 // environ turns env into the sorted KEY=value list a child receives.

@@ -22,7 +22,17 @@ const (
 	FieldDir
 	FieldEnv
 	FieldLogFile
+
+	// The fields only the host's configuration sets: no plugin may change
+	// them, whatever WithPluginFields says.
+	FieldUser
+	FieldGroup
+	FieldNoNewPrivileges
+	FieldLimits
 )
+
+// hostOnlyFields are the fields no plugin may change.
+const hostOnlyFields = FieldUser | FieldGroup | FieldNoNewPrivileges | FieldLimits
 
 // DefaultPluginFields are the fields plugins may change unless
 // WithPluginFields says otherwise: where the process runs from (Dir) and
@@ -34,6 +44,7 @@ var fieldNames = []struct {
 	name  string
 }{
 	{FieldCommand, "Command"}, {FieldArgs, "Args"}, {FieldDir, "Dir"}, {FieldEnv, "Env"}, {FieldLogFile, "LogFile"},
+	{FieldUser, "User"}, {FieldGroup, "Group"}, {FieldNoNewPrivileges, "NoNewPrivileges"}, {FieldLimits, "Limits"},
 }
 
 func (f Field) String() string {
@@ -143,7 +154,9 @@ func WithPluginStartTimeout(d time.Duration) Option {
 
 // WithPluginFields sets which fields of a config plugins may change; a
 // result that changes any other is dropped. The default is
-// DefaultPluginFields.
+// DefaultPluginFields. User, Group, NoNewPrivileges and Limits are never
+// a plugin's to change: a result that changes one is dropped whatever
+// fields says.
 func WithPluginFields(fields Field) Option {
 	return func(s *settings) { s.plugins.fields = fields }
 }

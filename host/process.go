@@ -313,7 +313,7 @@ func (p *process) release() {
 		p.logger.Error("cannot release process", "handle", p.handle, "pid", p.os.Pid, "error", err)
 	}
 	used := p.os.Usage()
-	p.status.CPUTime, p.status.PeakMemory = used.CPUTime, used.PeakMemory
+	p.status.CPUTime, p.status.PeakMemory, p.status.OOMKills = used.CPUTime, used.PeakMemory, used.OOMKills
 	p.emit(finalEvent(p.status.State), time.Now())
 	p.mu.Unlock()
 	p.ended(p) // before gone: whoever waits sees the Manager's records up to date

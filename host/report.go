@@ -120,6 +120,18 @@ func changedFields(old, new sdk.ProcessConfig) Field {
 	if old.LogFile != new.LogFile {
 		f |= FieldLogFile
 	}
+	if old.User != new.User {
+		f |= FieldUser
+	}
+	if old.Group != new.Group {
+		f |= FieldGroup
+	}
+	if old.NoNewPrivileges != new.NoNewPrivileges {
+		f |= FieldNoNewPrivileges
+	}
+	if !old.Limits.Equal(new.Limits) {
+		f |= FieldLimits
+	}
 	return f
 }
 

@@ -77,6 +77,13 @@ type Status struct {
 	CPUTime    time.Duration
 	PeakMemory uint64
 
+	// OOMKills is how many processes of the tree the kernel's OOM killer
+	// ended because the tree reached its memory limit (the config's
+	// Limits.Memory), as the tree's cgroup counted them when the tree was
+	// gone (Exited, Terminated; 0 before). OOMKilled tells whether the
+	// process itself was one.
+	OOMKills int
+
 	// StopRequested is set once a stop was asked for (Stop, StopWithSignal,
 	// Kill, Close, or the end of the main process under
 	// WithExitWithMain), and kept: a Terminated process without it was
@@ -88,6 +95,13 @@ type Status struct {
 	// UnresponsiveReason says which processes and after how long.
 	Unresponsive       bool
 	UnresponsiveReason string
+}
+
+// OOMKilled reports whether the kernel's OOM killer ended the process
+// itself, at its memory limit: it was killed by SIGKILL, which procman did
+// not send, and the tree's cgroup counted an OOM kill.
+func (s Status) OOMKilled() bool {
+	return s.State == Terminated && s.Signal == syscall.SIGKILL && s.OOMKills > 0 && !s.StopRequested
 }
 
 // Done reports whether the process has ended: Exited, Terminated or Failed.

@@ -42,7 +42,9 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 				return nil, err
 			}
 			defer report.close()
-			path, args, files = trampoline(exe, path, args, files, uintptr(report.w))
+			path, args, files = trampoline(exe, spec, files, uintptr(report.w))
+		} else if attrs(spec) != "" {
+			return nil, fmt.Errorf("credentials and limits are set by procman-init, which cannot run: %w", err)
 		} else if err := CloseOnExecAbove2(); err != nil {
 			return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
 		}
@@ -84,9 +86,9 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	}
 	c := &child{pid: pid, pidfd: os.NewFile(uintptr(pidfd), fmt.Sprintf("pidfd:%d", pid))}
 	if report != nil {
-		errno, err := report.result()
-		if errno != 0 {
-			err = execError(spec.Path, errno)
+		code, err := report.result()
+		if code != 0 {
+			err = attrError(spec, code)
 		}
 		if err != nil {
 			// It exits at once when its exec failed; killed, it cannot

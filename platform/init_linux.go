@@ -25,6 +25,8 @@ type initProc struct {
 	pid     int           // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
 	inNS    bool          // the supervisor is in a PID namespace of its own
 	release func()        // undoes what was done for this init beyond the process (cgroup, protection)
+	cgroup  *cgroup.Cgroup // the tree's cgroup v2, if it has one
+	limits  *treeLimits    // the cgroups of the tree's limits, if it has any
 }
 
 // Messages of the control protocol; see procman-init.c.
@@ -33,6 +35,7 @@ const (
 	msgStarted     = 'P'
 	msgChdirFailed = 'D'
 	msgExecFailed  = 'E'
+	msgAttrsFailed = 'C'
 	msgForkFailed  = 'F'
 	msgNoProc      = 'M'
 	msgExited      = 'Q'
@@ -144,6 +147,7 @@ func (in *initProc) end() {
 func (in *initProc) free() error {
 	in.conn.Close()
 	err := in.outer.Release()
+	in.limits.remove()
 	if in.release != nil {
 		in.release()
 	}
@@ -189,6 +193,8 @@ func (in *initProc) run(spec Spec) (int, error) {
 	payload = append(payload, 0)
 	payload = strconv.AppendInt(payload, int64(len(spec.Args)), 10)
 	payload = append(payload, 0)
+	payload = append(payload, attrs(spec)...)
+	payload = append(payload, 0)
 	for _, s := range spec.Args {
 		payload = append(append(payload, s...), 0)
 	}
@@ -230,6 +236,8 @@ func (in *initProc) run(spec Spec) (int, error) {
 		return 0, &ProgramError{Op: "chdir", Path: spec.Dir, Err: syscall.Errno(m.value)}
 	case msgExecFailed:
 		return 0, execError(spec.Path, syscall.Errno(m.value))
+	case msgAttrsFailed:
+		return 0, attrError(spec, m.value)
 	case msgForkFailed:
 		return 0, fmt.Errorf("procman-init: fork: %w", syscall.Errno(m.value))
 	default:
@@ -305,6 +313,8 @@ type initTree struct {
 	err    error         // set before exited is closed
 
 	goneCh chan struct{} // closed once the init has exited, its tree gone
+
+	oomKills int // counted by release, before the cgroups go
 }
 
 func (t *initTree) wait() (ExitStatus, error) {
@@ -329,12 +339,19 @@ func (t *initTree) members() ([]int, error) { return liveDescendants(t.init.pid)
 
 func (t *initTree) gone() <-chan struct{} { return t.goneCh }
 
-func (t *initTree) release() error { return t.init.free() }
+func (t *initTree) release() error {
+	t.oomKills = t.init.limits.oomKills()
+	return t.init.free()
+}
 
 // usage is what the init's outer process used: each level of the init
 // reaps the next, and the init every process of the tree, so it is the
 // tree's.
-func (t *initTree) usage() Usage { return t.init.outer.Usage() }
+func (t *initTree) usage() Usage {
+	u := t.init.outer.Usage()
+	u.OOMKills = t.oomKills
+	return u
+}
 
 // watch reads the init's reports: the program's exit, then end of file
 // once the tree is gone and the init exits.

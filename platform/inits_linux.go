@@ -36,6 +36,12 @@ func (s *initStarter) start(ctx context.Context, spec Spec) (*Process, error) {
 		return nil, err
 	}
 	defer s.inits.refill()
+	if !spec.Limits.IsZero() {
+		if in.limits, err = setLimits(in, spec.Limits, s.guard); err != nil {
+			in.close()
+			return nil, err
+		}
+	}
 	return runProgram(ctx, in, spec)
 }
 
@@ -62,7 +68,7 @@ func (s *initStarter) makeInit() (*initProc, error) {
 		releaseCgroup()
 		return nil, err
 	}
-	in.release = releaseCgroup
+	in.release, in.cgroup = releaseCgroup, cg
 	if s.guard != nil {
 		started, err := StartTime(in.pid)
 		var unguard func()

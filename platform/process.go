@@ -36,6 +36,28 @@ type Spec struct {
 	// the same. Linux only; ignored elsewhere.
 	Foreground bool
 
+	// Credential, when not nil, is who the program runs as: its user, its
+	// group and its supplementary groups. Changing them needs privilege
+	// (CAP_SETUID, CAP_SETGID). Linux only.
+	Credential *Credential
+
+	// NoNewPrivileges keeps the program, and everything it starts, from
+	// gaining privileges through exec (set-user-ID programs, file
+	// capabilities): PR_SET_NO_NEW_PRIVS. Linux only.
+	NoNewPrivileges bool
+
+	// Rlimits are set on the program before it runs, and inherited by what
+	// it starts. Linux only.
+	Rlimits []Rlimit
+
+	// Nice, when not nil, is the program's nice value (-20 to 19). Linux
+	// only.
+	Nice *int
+
+	// Limits bound what the whole tree uses together, through cgroups of
+	// its own: see Limits. Linux only, under a procman-init.
+	Limits Limits
+
 	inherit []int // descriptors that follow ExtraFiles, not owned by the Spec
 
 	// helper is set for procman-init, which closes the descriptors it
@@ -43,6 +65,49 @@ type Spec struct {
 	// the trampoline (see startChild).
 	helper bool
 }
+
+// Credential is a user, a group and supplementary groups, by id.
+type Credential struct {
+	UID, GID uint32
+	Groups   []uint32 // all of them: none when empty
+	// KeepGroups keeps the supplementary groups as they are, instead of
+	// Groups.
+	KeepGroups bool
+}
+
+// Rlimit is one resource limit of setrlimit(2): Resource is its number
+// (unix.RLIMIT_NOFILE, ...) and Name what errors call it ("NOFILE"), Soft
+// and Hard its values, RlimInfinity for none.
+type Rlimit struct {
+	Name       string
+	Resource   int
+	Soft, Hard uint64
+}
+
+// RlimInfinity is the value of an Rlimit with no limit.
+const RlimInfinity = ^uint64(0)
+
+// Limits bound what a tree uses, all of its processes together. The zero
+// value sets no limit. They are written into cgroups the tree is in from
+// its start: its own cgroup v2 where the controllers are in the cgroup v2
+// hierarchy, cgroup v1 directories of its own where they are v1
+// hierarchies (memory, cpu and pids).
+type Limits struct {
+	// Memory is the most memory, in bytes, the tree may use, swap
+	// included; beyond it the kernel reclaims, then its OOM killer ends a
+	// process of the tree. 0: no limit.
+	Memory int64
+	// CPU is how much CPU time the tree may use per unit of time, in
+	// CPUs: 0.5 is half of one CPU, 2 two of them. 0: no limit.
+	CPU float64
+	// Tasks is the most processes and threads the tree may have at once,
+	// the program's first; forks beyond fail. procman-init's own are not
+	// counted. 0: no limit.
+	Tasks int
+}
+
+// IsZero reports whether l sets no limit.
+func (l Limits) IsZero() bool { return l == Limits{} }
 
 // Usage is what the processes of a tree used, as the system accounts for
 // them once they are reaped: known after Release.
@@ -57,6 +122,9 @@ type Usage struct {
 	// bytes: its resident set on Linux and macOS, its committed memory on
 	// Windows. 0 when the system said nothing.
 	PeakMemory uint64
+	// OOMKills is how many of the tree's processes the kernel's OOM killer
+	// ended because the tree reached its Limits.Memory.
+	OOMKills int
 }
 
 // ExitStatus is how a process ended: by exiting with Code, or, when Signal
@@ -75,14 +143,16 @@ func (s ExitStatus) String() string {
 
 // ProgramError reports that the program of a Spec could not be run because
 // of the program or its Spec: its working directory could not be entered
-// (Op "chdir"), or the system refused to execute it (Op "exec": not found,
+// (Op "chdir"), the system refused to execute it (Op "exec": not found,
 // not executable, not a program, a missing interpreter, arguments too
-// long). Err is the system's error number. Any other error of Start is a
-// failure of procman or of the system (out of descriptors, processes or
-// memory), not of the program.
+// long), or refused the credentials or limits the Spec asks for (Op
+// "setrlimit", "setpriority", "setgroups", "setgid", "setuid" or
+// "no_new_privs"). Err is the system's error number. Any other error of
+// Start is a failure of procman or of the system (out of descriptors,
+// processes or memory), not of the program.
 type ProgramError struct {
-	Op   string // "exec" or "chdir"
-	Path string // the program's path, or the directory for "chdir"
+	Op   string // "exec", "chdir", or the step that set up the program
+	Path string // the program's path, the directory for "chdir", what the step set
 	Err  error  // a syscall.Errno
 }
 

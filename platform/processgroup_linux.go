@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +23,9 @@ var processGroupKind = mechanismKind{
 type processGroupStarter struct{}
 
 func (processGroupStarter) start(_ context.Context, spec Spec) (*Process, error) {
+	if !spec.Limits.IsZero() {
+		return nil, errors.New("limits: memory, CPU and task limits need cgroups held by a procman-init, and containment ProcessGroup has none")
+	}
 	return start(spec, -1)
 }
 

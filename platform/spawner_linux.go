@@ -92,11 +92,12 @@ func detectFor(opts SpawnerOptions) (sys *system, complete bool) {
 
 // CgroupSweepDirs returns every directory under which a Spawner of this
 // process may put the cgroups of its trees, without trying any: what the
-// reaper sweeps for cgroups that dead hosts left. A directory may not
-// exist.
+// reaper sweeps for cgroups that dead hosts left. They include the
+// directories of cgroup v1 hierarchies where the trees' limits may go. A
+// directory may not exist.
 func CgroupSweepDirs() []string {
 	dirs, _ := cgroup.Candidates()
-	return dirs
+	return append(dirs, v1SweepDirs()...)
 }
 
 // DetectContainment reports what a Spawner made with opts would use, and

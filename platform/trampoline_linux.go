@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/procman-dev/procman/platform/internal/initimage"
 	"golang.org/x/sys/unix"
@@ -54,7 +53,8 @@ func initExecutable() (*Executable, error) {
 // descriptor of this process) and the trampoline are passed as
 // descriptors above the program's, so that no descriptor placed for the
 // child can replace them before the exec.
-func trampoline(exe *Executable, path string, args []string, files []uintptr, report uintptr) (string, []string, []uintptr) {
+func trampoline(exe *Executable, spec Spec, files []uintptr, report uintptr) (string, []string, []uintptr) {
+	path, args := spec.Path, spec.Args
 	keep := len(files)
 	files = append(files, report)
 	if fd, ok := procFD(path); ok {
@@ -62,14 +62,15 @@ func trampoline(exe *Executable, path string, args []string, files []uintptr, re
 		path = "" // exec'd through the descriptor
 	}
 	files = append(files, exe.file.Fd())
-	return "/proc/self/fd/" + strconv.Itoa(len(files)-1), trampolineArgs(keep, "pipe", path, args), files
+	return "/proc/self/fd/" + strconv.Itoa(len(files)-1), trampolineArgs(keep, "pipe", attrs(spec), path, args), files
 }
 
 // trampolineArgs is the command line of procman-init's exec mode: keep
-// descriptors are the program's, report is "pipe" or "stderr", path is
-// empty when the program is a descriptor.
-func trampolineArgs(keep int, report, path string, args []string) []string {
-	return append([]string{"procman-init", "exec", strconv.Itoa(keep), report, path}, args...)
+// descriptors are the program's, report is "pipe" or "stderr", attrs the
+// program's credentials and limits (see attrs), path is empty when the
+// program is a descriptor.
+func trampolineArgs(keep int, report, attrs, path string, args []string) []string {
+	return append([]string{"procman-init", "exec", strconv.Itoa(keep), report, attrs, path}, args...)
 }
 
 // passPath returns what to exec for path, and files extended: a path
@@ -111,8 +112,9 @@ func newExecReport() (*execReport, error) {
 }
 
 // result closes this process's write end, so that the child's is the
-// last, and returns the child's errno, or 0 once the program runs.
-func (e *execReport) result() (syscall.Errno, error) {
+// last, and returns the child's report (see attrError), or 0 once the
+// program runs.
+func (e *execReport) result() (int32, error) {
 	e.closeWriter()
 	var buf [4]byte
 	n := 0
@@ -133,7 +135,7 @@ func (e *execReport) result() (syscall.Errno, error) {
 	case 0:
 		return 0, nil
 	case len(buf):
-		return syscall.Errno(binary.NativeEndian.Uint32(buf[:])), nil
+		return int32(binary.NativeEndian.Uint32(buf[:])), nil
 	}
 	return 0, fmt.Errorf("procman-init (exec) reported %d bytes", n)
 }
@@ -188,7 +190,7 @@ func PrepareCommand(cmd *exec.Cmd, program *os.File) error {
 	keep := 3 + len(cmd.ExtraFiles)
 	extra := append(slices.Clip(cmd.ExtraFiles), program, exe.file)
 	cmd.Path = "/proc/self/fd/" + strconv.Itoa(keep+1)
-	cmd.Args = trampolineArgs(keep, "stderr", "", args)
+	cmd.Args = trampolineArgs(keep, "stderr", "", "", args)
 	cmd.ExtraFiles = extra
 	cmd.Err = nil // a failed look-up of cmd.Path, which is not used
 	return nil

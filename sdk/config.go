@@ -49,12 +49,32 @@ type ProcessConfig struct {
 	// appended to this one file. A relative path is relative to Dir. When
 	// empty, the host decides where output goes (by default it is discarded).
 	LogFile string
+
+	// User is the user the process runs as: a name, or a numeric id, of
+	// the system's user database; its supplementary groups are the user's
+	// own (as sudo -u gives them). Empty: procman's own user. Only root
+	// may name another user than procman's. Linux only.
+	User string
+
+	// Group is the process's group: a name or a numeric id. Empty: the
+	// User's primary group, or procman's own group when User is empty.
+	// Only root may name another group than procman's. Linux only.
+	Group string
+
+	// NoNewPrivileges keeps the process, and everything it starts, from
+	// gaining privileges through exec: set-user-ID programs and file
+	// capabilities do not take effect (PR_SET_NO_NEW_PRIVS). Linux only.
+	NoNewPrivileges bool
+
+	// Limits bound what the process and everything it starts may use.
+	Limits Limits
 }
 
 // Clone returns a deep copy of c: changing the copy's Args or Env leaves c
 // untouched.
 func (c ProcessConfig) Clone() ProcessConfig {
 	c.Args = slices.Clone(c.Args)
+	c.Limits = c.Limits.clone()
 	if c.Env != nil {
 		env := make(map[string]string, len(c.Env))
 		for k, v := range c.Env {
@@ -69,8 +89,10 @@ func (c ProcessConfig) Clone() ProcessConfig {
 // problem found, as a *ConfigError. It checks that Command is set and
 // resolves to an executable file, that no string holds a NUL byte, that
 // every Env entry obeys ValidateEnvVar, that Dir exists and is a
-// directory, and that LogFile, when set, names a file whose directory exists.
-// It also refuses what exec would refuse as too long. On Windows, two Env
+// directory, that LogFile, when set, names a file whose directory exists,
+// that User and Group exist and may be asked for by this process (any by
+// root, only its own by others), and that Limits are in range. It also
+// refuses what exec would refuse as too long. On Windows, two Env
 // keys that differ only in case are refused, as one variable, and the
 // limits are those of CreateProcess, in UTF-16 units: 32,766 for the
 // command line, 32,767 for a variable's value.
@@ -98,6 +120,9 @@ func (c ProcessConfig) Resolve() (string, error) {
 	if err := c.checkLogFile(); err != nil {
 		return "", err
 	}
+	if err := c.checkPrivileges(); err != nil {
+		return "", err
+	}
 	return path, nil
 }
 
@@ -118,6 +143,12 @@ func (c ProcessConfig) checkStrings() error {
 	}
 	if strings.IndexByte(c.LogFile, 0) >= 0 {
 		return invalid("LogFile", fmt.Sprintf("%q contains a NUL byte", c.LogFile))
+	}
+	if strings.IndexByte(c.User, 0) >= 0 {
+		return invalid("User", fmt.Sprintf("%q contains a NUL byte", c.User))
+	}
+	if strings.IndexByte(c.Group, 0) >= 0 {
+		return invalid("Group", fmt.Sprintf("%q contains a NUL byte", c.Group))
 	}
 	keys := make([]string, 0, len(c.Env))
 	for k := range c.Env {

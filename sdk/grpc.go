@@ -149,7 +149,7 @@ func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessCon
 	if err != nil {
 		return ProcessConfig{}, fromStatus(err)
 	}
-	return fromWire(resp.Config), nil
+	return withHostOnly(fromWire(resp.Config), cfg), nil
 }
 
 func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, error) {
@@ -157,7 +157,7 @@ func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, err
 	if err != nil {
 		return Outcome{}, fromStatus(err)
 	}
-	out := Outcome{Applicable: resp.Applicable, Config: fromWire(resp.Config)}
+	out := Outcome{Applicable: resp.Applicable, Config: withHostOnly(fromWire(resp.Config), cfg)}
 	for _, note := range resp.Notes {
 		out.Notes = append(out.Notes, string(note))
 	}
@@ -180,6 +180,15 @@ func toWire(cfg ProcessConfig) *pluginpb.ProcessConfig {
 		w.Env = append(w.Env, &pluginpb.EnvVar{Key: []byte(k), Value: []byte(v)})
 	}
 	return w
+}
+
+// withHostOnly returns result with the fields of cfg that only the host
+// sets (User, Group, NoNewPrivileges, Limits), which the protocol does not
+// carry: a plugin process neither sees nor changes them.
+func withHostOnly(result, cfg ProcessConfig) ProcessConfig {
+	result.User, result.Group, result.NoNewPrivileges = cfg.User, cfg.Group, cfg.NoNewPrivileges
+	result.Limits = cfg.Limits.clone()
+	return result
 }
 
 // fromWire converts a config off the wire; nil is the zero config.

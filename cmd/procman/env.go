@@ -44,12 +44,23 @@ func (f envFlag) Set(arg string) error {
 // an edit sets obeys sdk.ValidateEnvVar; the first that does not is the
 // error. lookupEnv is os.LookupEnv outside of tests.
 func buildEnv(edits []envEdit, clean bool, lookupEnv func(string) (string, bool)) (map[string]string, error) {
+	return editEnv(baseline(clean, lookupEnv), edits, lookupEnv)
+}
+
+// baseline returns the variables of baselineKeys as lookupEnv has them:
+// none when clean.
+func baseline(clean bool, lookupEnv func(string) (string, bool)) map[string]string {
 	env := make(map[string]string)
 	if !clean {
 		for _, key := range baselineKeys {
 			copyVar(env, key, lookupEnv)
 		}
 	}
+	return env
+}
+
+// editEnv applies edits to env, in order, and returns it (see buildEnv).
+func editEnv(env map[string]string, edits []envEdit, lookupEnv func(string) (string, bool)) (map[string]string, error) {
 	for _, edit := range edits {
 		if edit.file {
 			if err := readEnvFile(env, edit.arg); err != nil {

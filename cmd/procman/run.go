@@ -28,6 +28,7 @@ first argument that is not one, or at "--".
 
 Flags:
 ` + runFlagsHelp + `
+` + privilegesHelp + `
 ` + envHelp + `
 Plugins:
 ` + pluginsHelp + `
@@ -84,22 +85,25 @@ const pluginsHelp = `  Before COMMAND starts, every plugin may change its comman
 // runOptions are the flags and arguments of the run subcommand, which
 // explain takes too.
 type runOptions struct {
-	env           []envEdit
-	cleanEnv      bool
-	dir           string
-	logFile       string
-	logSpecial    bool // --log-special: the log file may be a FIFO or a character device
-	grace         time.Duration
-	noPlugins     bool
-	plugins       []string // --plugin: only these run; nil: every plugin found
-	pluginTimeout time.Duration
-	logLevel      hclog.Level
-	noExecutables bool // handOver found no plugin executable to run: discovery is done
-	exitWithMain  bool
-	forwardHup    bool // --forward-hup: SIGHUP goes to the main process, as SIGUSR1 does
-	containment   host.Mechanism
-	minimum       host.Mechanism // --min-containment
-	command       []string       // program and arguments
+	env             []envEdit
+	cleanEnv        bool
+	dir             string
+	logFile         string
+	logSpecial      bool // --log-special: the log file may be a FIFO or a character device
+	grace           time.Duration
+	noPlugins       bool
+	plugins         []string // --plugin: only these run; nil: every plugin found
+	pluginTimeout   time.Duration
+	logLevel        hclog.Level
+	noExecutables   bool // handOver found no plugin executable to run: discovery is done
+	exitWithMain    bool
+	forwardHup      bool // --forward-hup: SIGHUP goes to the main process, as SIGUSR1 does
+	containment     host.Mechanism
+	minimum         host.Mechanism // --min-containment
+	user, group     string         // --user, --group
+	noNewPrivileges bool
+	limits          sdk.Limits // --memory, --cpus, --tasks, --rlimit, --nice
+	command         []string   // program and arguments
 }
 
 // run is the run subcommand.
@@ -222,6 +226,7 @@ func (o *runOptions) define(fs *flag.FlagSet) {
 	fs.Var((*mechanismFlag)(&o.containment), "containment", "")
 	fs.Var((*mechanismFlag)(&o.minimum), "min-containment", "")
 	definePlatformFlags(fs, o)
+	definePrivilegeFlags(fs, o)
 }
 
 // stops reports whether sig, caught by procman, stops the command's tree;
@@ -323,11 +328,12 @@ func (l *levelFlag) Set(s string) error {
 // config returns the configuration the options describe. Relative paths
 // are made absolute against procman's working directory, not against --cwd.
 func (o runOptions) config(lookupEnv func(string) (string, bool)) (sdk.ProcessConfig, error) {
-	env, err := buildEnv(o.env, o.cleanEnv, lookupEnv)
+	env, err := editEnv(baseline(o.cleanEnv, o.accountEnv(lookupEnv)), o.env, lookupEnv)
 	if err != nil {
 		return sdk.ProcessConfig{}, err
 	}
-	cfg := sdk.ProcessConfig{Command: o.command[0], Args: o.command[1:], Env: env}
+	cfg := sdk.ProcessConfig{Command: o.command[0], Args: o.command[1:], Env: env,
+		User: o.user, Group: o.group, NoNewPrivileges: o.noNewPrivileges, Limits: o.limits}
 	if cfg.Dir, err = absPath(o.dir); err != nil {
 		return sdk.ProcessConfig{}, err
 	}
@@ -419,6 +425,9 @@ func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs
 				closeManager(ctx, m, logger)
 				if ev.Status.State == host.Failed {
 					fmt.Fprintln(os.Stderr, "procman:", oneLine(ev.Status.Err))
+				}
+				if line := oomLine(ev.Status, cfg.Limits.Memory); line != "" {
+					fmt.Fprintln(os.Stderr, "procman:", line)
 				}
 				return exitStatus(ev.Status)
 			}

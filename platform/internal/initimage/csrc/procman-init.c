@@ -13,7 +13,7 @@
  * the stop sends none and only starts the grace.
  *
  *   procman-init pidns|pidns+user|subreaper GRACE_MS
- *   procman-init exec KEEP pipe|stderr PATH ARG0 [ARG...]   (see exec_program)
+ *   procman-init exec KEEP pipe|stderr ATTRS PATH ARG0 [ARG...]   (see exec_program)
  *
  *   fd 3         the control socket
  *   fd 4         optional: the tree's cgroup directory. When it is open and
@@ -92,6 +92,8 @@
  *                 In a namespace it carries the program's credentials, so
  *                 the host gets the pid it sees (see send_started).
  *     'D' errno   chdir to the working directory failed
+ *     'C' code    applying attrs failed: errno | step << 16 (see
+ *                 apply_attrs)
  *     'E' errno   exec failed; EINVAL: a start request init cannot accept
  *                 (malformed, or a program was already started), or a
  *                 message longer than init's 64 KiB receive buffer, which
@@ -109,8 +111,9 @@
  *                 program's executable file, opened O_PATH or O_RDONLY) and
  *                 is followed, in the same message and then in messages of
  *                 raw bytes, by len bytes in total: NUL-terminated strings
- *                 path, dir, argc (decimal), argc arguments, then the
- *                 environment. With 4 descriptors init executes the 4th
+ *                 path, dir, argc (decimal), attrs (see parse_attrs: the
+ *                 program's credentials and limits; empty for none), argc
+ *                 arguments, then the environment. With 4 descriptors init executes the 4th
  *                 (execveat, AT_EMPTY_PATH), closed on exec unless it is a
  *                 #! script, whose interpreter reads it through /dev/fd/N;
  *                 path is then not used. Any other number of descriptors is
@@ -652,6 +655,164 @@ static void host_broken(void)
 
 /* ---- starting the program ---------------------------------------------- */
 
+/* ---- credentials and limits ------------------------------------------ */
+
+/* What a program gets before it runs, beyond its descriptors, directory,
+ * arguments and environment: its limits, priority and credentials. */
+struct attrs {
+	int nrlimits;
+	struct {
+		int resource;
+		struct rlimit limit;
+	} rlimits[RLIM_NLIMITS];
+	int set_nice, nice;
+	int set_groups;
+	size_t ngroups;
+	int set_gid, set_uid;
+	gid_t gid;
+	uid_t uid;
+	int no_new_privs;
+};
+
+/* The supplementary groups of a program (static: a vfork child allocates
+ * nothing). */
+static gid_t attr_groups[NGROUPS_MAX];
+
+/* The steps of apply_attrs, as reported with their errno ('C'). */
+enum {
+	STEP_EXEC = 0, /* not a step of apply_attrs: the exec (trampoline) */
+	STEP_SETGROUPS = 1,
+	STEP_SETGID = 2,
+	STEP_SETUID = 3,
+	STEP_NO_NEW_PRIVS = 4,
+	STEP_NICE = 5,
+	STEP_RLIMIT = 0x100, /* plus the resource */
+};
+
+/* parse_num parses the decimal number at *s into *v and advances *s past
+ * it. */
+static int parse_num(const char **s, uint64_t *v)
+{
+	if (**s < '0' || **s > '9')
+		return -1;
+	uint64_t n = 0;
+	for (; **s >= '0' && **s <= '9'; (*s)++) {
+		if (n > (UINT64_MAX - (uint64_t)(**s - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(**s - '0');
+	}
+	*v = n;
+	return 0;
+}
+
+/*
+ * parse_attrs parses s, words separated by single spaces, each applied in
+ * this order whatever the order given (see apply_attrs):
+ *
+ *   rRES,SOFT,HARD  setrlimit(RES) (numbers; 18446744073709551615 is
+ *                   RLIM_INFINITY)
+ *   nNICE           setpriority: the nice value, -20 to 19 (a leading '-'
+ *                   allowed)
+ *   G[GID[,GID...]] setgroups: the supplementary groups, none when empty
+ *   gGID            setresgid
+ *   uUID            setresuid
+ *   s               PR_SET_NO_NEW_PRIVS
+ *
+ * It returns -1 (errno EINVAL) for anything else.
+ */
+static int parse_attrs(const char *s, struct attrs *a)
+{
+	memset(a, 0, sizeof *a);
+	while (*s) {
+		char c = *s++;
+		uint64_t v[3];
+		switch (c) {
+		case 'r':
+			if (a->nrlimits == RLIM_NLIMITS || parse_num(&s, &v[0]) || *s++ != ',' ||
+			    parse_num(&s, &v[1]) || *s++ != ',' || parse_num(&s, &v[2]) ||
+			    v[0] >= RLIM_NLIMITS || v[1] > v[2])
+				goto bad;
+			a->rlimits[a->nrlimits].resource = (int)v[0];
+			a->rlimits[a->nrlimits].limit.rlim_cur = v[1];
+			a->rlimits[a->nrlimits].limit.rlim_max = v[2];
+			a->nrlimits++;
+			break;
+		case 'n': {
+			int neg = *s == '-';
+			s += neg;
+			if (parse_num(&s, &v[0]) || v[0] > 20)
+				goto bad;
+			a->set_nice = 1;
+			a->nice = neg ? -(int)v[0] : (int)v[0];
+			break;
+		}
+		case 'G':
+			a->set_groups = 1;
+			while (*s && *s != ' ') {
+				if (a->ngroups == NGROUPS_MAX || parse_num(&s, &v[0]) || v[0] >= UINT32_MAX ||
+				    (*s && *s != ' ' && *s++ != ','))
+					goto bad;
+				attr_groups[a->ngroups++] = (gid_t)v[0];
+			}
+			break;
+		case 'g':
+		case 'u':
+			if (parse_num(&s, &v[0]) || v[0] >= UINT32_MAX)
+				goto bad;
+			if (c == 'g') {
+				a->set_gid = 1;
+				a->gid = (gid_t)v[0];
+			} else {
+				a->set_uid = 1;
+				a->uid = (uid_t)v[0];
+			}
+			break;
+		case 's':
+			a->no_new_privs = 1;
+			break;
+		default:
+			goto bad;
+		}
+		if (*s == ' ')
+			s++;
+		else if (*s)
+			goto bad;
+	}
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * apply_attrs gives this process what a says: limits and priority first,
+ * while it may still raise them, then the groups, the gid and the uid
+ * (all of real, effective and saved), then no_new_privs. Raw system
+ * calls: musl's wrappers of the set*id calls synchronise threads, which a
+ * vfork child must not. It returns the failed step (errno set) or -1.
+ */
+static int apply_attrs(const struct attrs *a)
+{
+	for (int i = 0; i < a->nrlimits; i++)
+		if (syscall(SYS_prlimit64, 0, a->rlimits[i].resource, &a->rlimits[i].limit, NULL) < 0)
+			return STEP_RLIMIT + a->rlimits[i].resource;
+	if (a->set_nice && syscall(SYS_setpriority, PRIO_PROCESS, 0, a->nice) < 0)
+		return STEP_NICE;
+	if (a->set_groups && syscall(SYS_setgroups, a->ngroups, attr_groups) < 0)
+		return STEP_SETGROUPS;
+	if (a->set_gid && syscall(SYS_setresgid, a->gid, a->gid, a->gid) < 0)
+		return STEP_SETGID;
+	if (a->set_uid && syscall(SYS_setresuid, a->uid, a->uid, a->uid) < 0)
+		return STEP_SETUID;
+	if (a->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return STEP_NO_NEW_PRIVS;
+	return -1;
+}
+
+/* attr_failure is the value of a 'C' report (or the trampoline's): the
+ * step that failed and its errno. */
+static int32_t attr_failure(int step, int err) { return (int32_t)(err | step << 16); }
+
 /* exec_file executes the open file fd (O_PATH is enough), closed on exec.
  * A #! script is an exception: its interpreter reads it through
  * /dev/fd/N, so the kernel refuses (ENOENT) to close the descriptor, and
@@ -679,19 +840,22 @@ static void child_failed(uint32_t type)
 	_exit(127);
 }
 
+/* The credentials and limits of the program being started. */
+static struct attrs start_attrs;
+
 /* start_program starts the program a start request describes, with fds
  * (which stay the caller's) as its stdin, stdout and stderr, and, when
  * nfds is 4, fds[3] as the file to execute instead of its path. */
 static void start_program(const int *fds, int nfds, char *payload, size_t len)
 {
-	/* Parse: path, dir, argc, argv..., env... */
-	char *strs[3];
+	/* Parse: path, dir, argc, attrs, argv..., env... */
+	char *strs[4];
 	char *s = payload, *end = payload + len;
 	if (len == 0 || payload[len - 1] != 0) {
 		send_msg('E', EINVAL);
 		return;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		strs[i] = s;
 		s = memchr(s, 0, end - s);
 		if (!s) {
@@ -701,6 +865,10 @@ static void start_program(const int *fds, int nfds, char *payload, size_t len)
 		s++;
 	}
 	long argc = strtol(strs[2], NULL, 10);
+	if (parse_attrs(strs[3], &start_attrs) < 0) {
+		send_msg('E', EINVAL);
+		return;
+	}
 	size_t nstr = 0;
 	for (char *t = s; t < end; t += strlen(t) + 1)
 		nstr++;
@@ -760,6 +928,13 @@ static void start_program(const int *fds, int nfds, char *payload, size_t len)
 			if (dup2(hi[j], j) < 0)
 				child_failed('F');
 		}
+		int step = apply_attrs(&start_attrs);
+		if (step >= 0) {
+			errno = attr_failure(step, errno);
+			child_failed('C');
+		}
+		/* As the program's user: a directory it may not enter is
+		 * refused, as its own chdir would be. */
 		if (chdir(strs[1]) < 0)
 			child_failed('D');
 		syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -1026,21 +1201,25 @@ static void __attribute__((noreturn)) keep(pid_t supervisor, const sigset_t *mas
 /* ---- exec mode: the host's trampoline ----------------------------------- */
 
 /*
- *   procman-init exec KEEP pipe|stderr PATH ARG0 [ARG...]
+ *   procman-init exec KEEP pipe|stderr ATTRS PATH ARG0 [ARG...]
  *
  * The host starts a program through this mode when the program is its own
  * child (no init of this file's kind is its parent): started in the
  * program's stead, as the process that becomes the program (its pid, start
  * time, process group, session and cgroup already set), it closes every
- * descriptor but the program's, 0 to KEEP-1, and executes PATH with
- * ARG0... and its own environment. What the host's other threads opened
- * without O_CLOEXEC while it forked is closed so, which the host itself
- * cannot do between fork and exec. Descriptors past the program's:
+ * descriptor but the program's, 0 to KEEP-1, gives itself the limits and
+ * credentials of ATTRS (as a start request's attrs, see parse_attrs;
+ * empty for none), and executes PATH with ARG0... and its own
+ * environment. What the host's other threads opened without O_CLOEXEC
+ * while it forked is closed so, which the host itself cannot do between
+ * fork and exec. Descriptors past the program's:
  *
- *   KEEP      with "pipe": where an exec failure is reported, as its errno
- *             (an int32 in the host's byte order); closed on exec, so end
- *             of file says the program runs. With "stderr", a failure is
- *             a line on descriptor 2 instead, and exit status 127.
+ *   KEEP      with "pipe": where a failure is reported, as an int32 in the
+ *             host's byte order: the errno of the exec, or of the step of
+ *             ATTRS that failed, with the step in the bits above 16 (see
+ *             attr_failure); closed on exec, so end of file says the
+ *             program runs. With "stderr", a failure is a line on
+ *             descriptor 2 instead, and exit status 127.
  *   next      when PATH is empty: the program itself, an open file (O_PATH
  *             is enough), executed through the descriptor (execveat) and
  *             closed on exec. A #! script is an exception: its interpreter
@@ -1053,31 +1232,44 @@ static void __attribute__((noreturn)) exec_program(int argc, char **argv)
 {
 	extern char **environ;
 	char *end;
-	long keep = argc >= 6 ? strtol(argv[2], &end, 10) : 0;
-	if (argc < 6 || end == argv[2] || *end || keep < 3 || keep > INT_MAX - 2 ||
+	long keep = argc >= 7 ? strtol(argv[2], &end, 10) : 0;
+	if (argc < 7 || end == argv[2] || *end || keep < 3 || keep > INT_MAX - 2 ||
 	    (strcmp(argv[3], "pipe") && strcmp(argv[3], "stderr"))) {
-		fprintf(stderr, "usage: procman-init exec KEEP pipe|stderr PATH ARG0 [ARG...]\n");
+		fprintf(stderr, "usage: procman-init exec KEEP pipe|stderr ATTRS PATH ARG0 [ARG...]\n");
 		_exit(2);
 	}
 	int next = (int)keep, report = -1, program = -1;
 	if (!strcmp(argv[3], "pipe"))
 		report = next++;
-	const char *path = argv[4];
+	const char *path = argv[5];
 	if (!*path)
 		program = next++;
 	close_from(next);
 	if (report >= 0)
 		fcntl(report, F_SETFD, FD_CLOEXEC);
-	if (program < 0)
-		execve(path, argv + 5, environ);
-	else
-		exec_file(program, argv + 5, environ);
+	struct attrs a;
+	int step = STEP_EXEC;
+	if (parse_attrs(argv[4], &a) < 0) {
+		fprintf(stderr, "procman-init exec: malformed ATTRS %s\n", argv[4]);
+		_exit(2);
+	}
+	step = apply_attrs(&a);
+	if (step < 0) {
+		step = STEP_EXEC;
+		if (program < 0)
+			execve(path, argv + 6, environ);
+		else
+			exec_file(program, argv + 6, environ);
+	}
 	int32_t err = errno;
 	if (report >= 0) {
-		while (write(report, &err, sizeof err) < 0 && errno == EINTR)
+		int32_t code = attr_failure(step, err);
+		while (write(report, &code, sizeof code) < 0 && errno == EINTR)
 			;
+	} else if (step == STEP_EXEC) {
+		fprintf(stderr, "procman-init: exec %s: %s\n", *path ? path : argv[6], strerror(err));
 	} else {
-		fprintf(stderr, "procman-init: exec %s: %s\n", *path ? path : argv[5], strerror(err));
+		fprintf(stderr, "procman-init: set up %s (step %#x): %s\n", *path ? path : argv[6], step, strerror(err));
 	}
 	_exit(127);
 }

@@ -14,7 +14,11 @@
  *   C ID PATH GRACE_MS            a cgroup v2 directory and all below it,
  *                                 stopped: SIGTERM, grace, cgroup.kill
  *   K ID PATH WAIT_MS             a cgroup v2 directory and all below it,
- *                                 reclaimed: no signal but the final kill
+ *                                 reclaimed: no signal but the final kill;
+ *                                 or a cgroup v1 directory (one of the
+ *                                 trees' limits), removed once its
+ *                                 processes, which other entries stop,
+ *                                 have left it
  *   D ID PATH                     a directory of plain files and sockets
  *   U ID                          forget ID (unknown ids are not an error)
  *
@@ -606,10 +610,51 @@ static void walk_tree(const char *dir, int sig)
 	walk_cgroup(&w);
 }
 
+/* Whether dir is a cgroup v1 directory: it has cgroup.procs but no
+ * cgroup.events. */
+static int is_v1(const char *dir)
+{
+	char path[PATH_MAX];
+	return join(path, dir, "cgroup.events") == 0 && access(path, F_OK) != 0 &&
+	       join(path, dir, "cgroup.procs") == 0 && access(path, F_OK) == 0;
+}
+
+static int v1_populated(const char *dir);
+
+struct v1_search {
+	const char *dir;
+	int found;
+};
+
+static void v1_populated_child(int dfd, const char *name, unsigned char type, void *arg)
+{
+	struct v1_search *s = arg;
+	char path[PATH_MAX];
+	if (!s->found && is_dir(dfd, name, type) && join(path, s->dir, name) == 0)
+		s->found = v1_populated(path);
+}
+
+/* Whether the cgroup v1 at dir or one below it lists a process. */
+static int v1_populated(const char *dir)
+{
+	char path[PATH_MAX], buf[16];
+	if (join(path, dir, "cgroup.procs") != 0 || read_file(path, buf, sizeof buf) > 0)
+		return 1;
+	struct v1_search s = {dir, 0};
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0) {
+		each_entry(dfd, v1_populated_child, &s);
+		close(dfd);
+	}
+	return s.found;
+}
+
 /* Whether the cgroup at dir or one below it has a process ("populated 1"). */
 static int populated(const char *dir)
 {
 	char path[PATH_MAX], buf[256];
+	if (is_v1(dir))
+		return v1_populated(dir);
 	if (join(path, dir, "cgroup.events") != 0 || read_file(path, buf, sizeof buf) < 0)
 		return 0;
 	for (char *line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
@@ -625,7 +670,7 @@ static void kill_cgroup(const char *dir)
 	if (!no_cgroup_kill && join(path, dir, "cgroup.kill") == 0) {
 		if (write_file(path, "1") == 0)
 			return;
-		if (errno == ENOENT && access(dir, F_OK) == 0)
+		if (errno == ENOENT && access(dir, F_OK) == 0 && !is_v1(dir))
 			no_cgroup_kill = 1;
 	}
 	walk_tree(dir, SIGKILL);
@@ -948,8 +993,8 @@ static const char *check_path(const char *path, int cgroup)
 		return "not a directory";
 	if (cgroup) {
 		join(file, path, "cgroup.events");
-		if (access(file, R_OK) != 0)
-			return "not a cgroup v2 directory";
+		if (access(file, R_OK) != 0 && !is_v1(path))
+			return "not a cgroup directory";
 	}
 	return NULL;
 }
