@@ -98,10 +98,11 @@ type Status struct {
 }
 
 // OOMKilled reports whether the kernel's OOM killer ended the process
-// itself, at its memory limit: it was killed by SIGKILL, which procman did
-// not send, and the tree's cgroup counted an OOM kill.
+// itself at its memory limit, as far as can be told: SIGKILL ended it, and
+// the tree's cgroup counted an OOM kill. (The kernel does not say which
+// process it killed; it picks the largest.)
 func (s Status) OOMKilled() bool {
-	return s.State == Terminated && s.Signal == syscall.SIGKILL && s.OOMKills > 0 && !s.StopRequested
+	return s.State == Terminated && s.Signal == syscall.SIGKILL && s.OOMKills > 0
 }
 
 // Done reports whether the process has ended: Exited, Terminated or Failed.

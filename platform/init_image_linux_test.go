@@ -285,15 +285,6 @@ func shellSpec(t *testing.T, marker, script string, args ...string) Spec {
 	}
 }
 
-// startPayload is the payload of a start request for spec.
-func startPayload(spec Spec) []byte {
-	var b []byte
-	for _, s := range slices.Concat([]string{spec.Path, spec.Dir, strconv.Itoa(len(spec.Args))}, spec.Args, spec.Env) {
-		b = append(append(b, s...), 0)
-	}
-	return b
-}
-
 // loopScript runs forever, in a shell that keeps its marker ($0).
 const loopScript = `while :; do sleep 1; done`
 
@@ -355,8 +346,12 @@ func TestInitClosesTheDescriptorsOfRefusedStarts(t *testing.T) {
 		}{
 			{"not NUL-terminated", []byte("/bin/sh"), 3, msgExecFailed, syscall.EINVAL},
 			{"no argc", []byte("/bin/sh\x00/\x00"), 3, msgExecFailed, syscall.EINVAL},
-			{"argc 0", []byte("/bin/sh\x00/\x000\x00"), 3, msgExecFailed, syscall.EINVAL},
-			{"argc beyond the strings", []byte("/bin/sh\x00/\x005\x00sh\x00"), 3, msgExecFailed, syscall.EINVAL},
+			{"no attrs", []byte("/bin/sh\x00/\x001\x00"), 3, msgExecFailed, syscall.EINVAL},
+			{"argc 0", []byte("/bin/sh\x00/\x000\x00\x00"), 3, msgExecFailed, syscall.EINVAL},
+			{"argc beyond the strings", []byte("/bin/sh\x00/\x005\x00\x00sh\x00"), 3, msgExecFailed, syscall.EINVAL},
+			{"malformed attrs", []byte("/bin/sh\x00/\x001\x00u12x\x00sh\x00"), 3, msgExecFailed, syscall.EINVAL},
+			{"attrs out of range", []byte("/bin/sh\x00/\x001\x00n21\x00sh\x00"), 3, msgExecFailed, syscall.EINVAL},
+			{"rlimit soft above hard", []byte("/bin/sh\x00/\x001\x00r7,2,1\x00sh\x00"), 3, msgExecFailed, syscall.EINVAL},
 			{"two descriptors", startPayload(valid), 2, msgExecFailed, syscall.EINVAL},
 			{"five descriptors", startPayload(valid), 5, msgExecFailed, syscall.EINVAL},
 			// The 4th is the file executed, here the null device: the

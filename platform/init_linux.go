@@ -186,21 +186,7 @@ const chunk = 32 << 10
 // run asks the init to start the program of spec and returns its pid in
 // the host's namespace.
 func (in *initProc) run(spec Spec) (int, error) {
-	var payload []byte
-	payload = append(payload, spec.Path...)
-	payload = append(payload, 0)
-	payload = append(payload, spec.Dir...)
-	payload = append(payload, 0)
-	payload = strconv.AppendInt(payload, int64(len(spec.Args)), 10)
-	payload = append(payload, 0)
-	payload = append(payload, attrs(spec)...)
-	payload = append(payload, 0)
-	for _, s := range spec.Args {
-		payload = append(append(payload, s...), 0)
-	}
-	for _, s := range spec.Env {
-		payload = append(append(payload, s...), 0)
-	}
+	payload := startPayload(spec)
 	if len(payload) > 1<<30 {
 		return 0, syscall.E2BIG
 	}
@@ -243,6 +229,28 @@ func (in *initProc) run(spec Spec) (int, error) {
 	default:
 		return 0, fmt.Errorf("procman-init: unexpected message %q", rune(m.kind))
 	}
+}
+
+// startPayload is the payload of the request to start spec's program:
+// NUL-terminated strings path, dir, argc, attrs, the arguments, the
+// environment.
+func startPayload(spec Spec) []byte {
+	var payload []byte
+	payload = append(payload, spec.Path...)
+	payload = append(payload, 0)
+	payload = append(payload, spec.Dir...)
+	payload = append(payload, 0)
+	payload = strconv.AppendInt(payload, int64(len(spec.Args)), 10)
+	payload = append(payload, 0)
+	payload = append(payload, attrs(spec)...)
+	payload = append(payload, 0)
+	for _, s := range spec.Args {
+		payload = append(append(payload, s...), 0)
+	}
+	for _, s := range spec.Env {
+		payload = append(append(payload, s...), 0)
+	}
+	return payload
 }
 
 // programPid returns the pid, as this process sees it, of the program

@@ -33,7 +33,7 @@ func decodeInitMessage(data, oob []byte) (initMessage, error) {
 		if m.value <= 0 {
 			return initMessage{}, fmt.Errorf("procman-init reported a start with pid %d", m.value)
 		}
-	case msgChdirFailed, msgExecFailed, msgForkFailed, msgNoProc:
+	case msgChdirFailed, msgExecFailed, msgAttrsFailed, msgForkFailed, msgNoProc:
 		if m.value <= 0 {
 			return initMessage{}, fmt.Errorf("procman-init reported a failure %q with errno %d", rune(m.kind), m.value)
 		}

@@ -95,7 +95,7 @@ func FuzzDecodeInitMessage(f *testing.F) {
 		}
 		switch m.kind {
 		case msgReady, msgExited:
-		case msgStarted, msgChdirFailed, msgExecFailed, msgForkFailed:
+		case msgStarted, msgChdirFailed, msgExecFailed, msgAttrsFailed, msgForkFailed:
 			if m.value <= 0 {
 				t.Fatalf("accepted %q with value %d", rune(m.kind), m.value)
 			}

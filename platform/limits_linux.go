@@ -56,21 +56,40 @@ func setLimits(in *initProc, l Limits, guard Guard) (lim *treeLimits, err error)
 		settings = append(settings, setting{"pids", func(dir string, _ bool) error { return limitTasks(dir, l.Tasks) }})
 	}
 	name := strconv.FormatUint(v1Seq.Add(1), 10) // of the tree's cgroups v1, in each hierarchy
-	for _, s := range settings {
-		dir, v2, err := limitCgroup(in, s.controller, name, guard)
-		if err != nil {
-			return nil, err
-		}
-		if !v2 {
-			lim.v1 = append(lim.v1, dir)
-			// Joined before the limit is written, so that pids.current
-			// counts the init.
-			if err := cgroup.Write(dir, "cgroup.procs", strconv.Itoa(in.pid)); err != nil {
-				return nil, err
+	// Each controller at once: moving a process into a cgroup v1 waits
+	// for an RCU grace period (some 200 µs here), which concurrent moves
+	// share.
+	dirs := make([]string, len(settings)) // the v1 directory made, if any
+	errs := make([]error, len(settings))
+	var wg sync.WaitGroup
+	for i, s := range settings {
+		wg.Go(func() {
+			dir, v2, err := limitCgroup(in, s.controller, name, guard)
+			if err != nil {
+				errs[i] = err
+				return
 			}
+			if !v2 {
+				dirs[i] = dir
+				// Joined before the limit is written, so that
+				// pids.current counts the init.
+				if err := cgroup.Write(dir, "cgroup.procs", strconv.Itoa(in.pid)); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+			errs[i] = s.write(dir, v2)
+		})
+	}
+	wg.Wait()
+	for _, dir := range dirs {
+		if dir != "" {
+			lim.v1 = append(lim.v1, dir)
 		}
-		if err := s.write(dir, v2); err != nil {
-			return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return lim, err // the first, in the order of settings: one line
 		}
 	}
 	return lim, nil

@@ -28,7 +28,10 @@ every flag of run, with the same meaning, and --json.
 
 Flags:
 ` + runFlagsHelp + `  --json            print one JSON object instead:
-                    {"config": {"command", "args", "dir", "env", "log_file"},
+                    {"config": {"command", "args", "dir", "env", "log_file",
+                       "user", "group", "no_new_privileges", "limits":
+                       {"memory", "cpus", "tasks", "nice", "rlimits":
+                       [{"resource", "soft", "hard"}]}},
                      "plugins": [{"name", "version", "priority", "path",
                        "applicable", "changes": [{"field", "old", "new",
                        "added", "removed"}], "notes", "warning",
@@ -127,6 +130,15 @@ func writeExplanation(w io.Writer, cfg sdk.ProcessConfig, report host.Report) er
 		b.WriteString("LogFile:  none (output goes to procman's stdout and stderr)\n")
 	} else {
 		fmt.Fprintf(&b, "LogFile:  %s\n", display(cfg.LogFile))
+	}
+	if cfg.User != "" {
+		fmt.Fprintf(&b, "User:     %s\n", display(cfg.User))
+	}
+	if cfg.Group != "" {
+		fmt.Fprintf(&b, "Group:    %s\n", display(cfg.Group))
+	}
+	if limits := describeLimits(cfg); limits != "" {
+		fmt.Fprintf(&b, "Limits:   %s\n", limits)
 	}
 	b.WriteString("Env:\n")
 	for _, key := range slices.Sorted(maps.Keys(cfg.Env)) {
@@ -273,11 +285,28 @@ type (
 		Error    string     `json:"error"` // empty when the config would start
 	}
 	configJSON struct {
-		Command string            `json:"command"`
-		Args    []string          `json:"args"`
-		Dir     string            `json:"dir"`
-		Env     map[string]string `json:"env"`
-		LogFile string            `json:"log_file"`
+		Command         string            `json:"command"`
+		Args            []string          `json:"args"`
+		Dir             string            `json:"dir"`
+		Env             map[string]string `json:"env"`
+		LogFile         string            `json:"log_file"`
+		User            string            `json:"user"`
+		Group           string            `json:"group"`
+		NoNewPrivileges bool              `json:"no_new_privileges"`
+		Limits          limitsJSON        `json:"limits"`
+	}
+	limitsJSON struct {
+		Memory  int64        `json:"memory"` // bytes
+		CPUs    float64      `json:"cpus"`
+		Tasks   int          `json:"tasks"`
+		Nice    *int         `json:"nice"` // null when not set
+		Rlimits []rlimitJSON `json:"rlimits"`
+	}
+	// rlimitJSON's values are strings: a number, or "unlimited".
+	rlimitJSON struct {
+		Resource string `json:"resource"`
+		Soft     string `json:"soft"`
+		Hard     string `json:"hard"`
 	}
 	stepJSON struct {
 		Name       string       `json:"name"`
@@ -309,6 +338,9 @@ func writeExplainJSON(w io.Writer, cfg sdk.ProcessConfig, report host.Report, pr
 			Dir:     cfg.Dir,
 			Env:     cfg.Env,
 			LogFile: cfg.LogFile,
+			User:    cfg.User, Group: cfg.Group, NoNewPrivileges: cfg.NoNewPrivileges,
+			Limits: limitsJSON{Memory: cfg.Limits.Memory, CPUs: cfg.Limits.CPU, Tasks: cfg.Limits.Tasks,
+				Nice: cfg.Limits.Nice, Rlimits: make([]rlimitJSON, 0, len(cfg.Limits.Rlimits))},
 		},
 		Plugins:  make([]stepJSON, 0, len(report.Steps)),
 		Warnings: orEmpty(report.Warnings()),
@@ -316,6 +348,10 @@ func writeExplainJSON(w io.Writer, cfg sdk.ProcessConfig, report host.Report, pr
 	}
 	if out.Config.Env == nil {
 		out.Config.Env = map[string]string{}
+	}
+	for _, r := range cfg.Limits.Rlimits {
+		out.Config.Limits.Rlimits = append(out.Config.Limits.Rlimits,
+			rlimitJSON{r.Resource, sdk.FormatRlimitValue(r.Soft), sdk.FormatRlimitValue(r.Hard)})
 	}
 	for _, step := range report.Steps {
 		s := stepJSON{

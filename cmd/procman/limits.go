@@ -3,9 +3,37 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/sdk"
 )
+
+// describeLimits says, on one line, what cfg asks of the command beyond
+// its user and group: "" when nothing.
+func describeLimits(cfg sdk.ProcessConfig) string {
+	var parts []string
+	l := cfg.Limits
+	if l.Memory > 0 {
+		parts = append(parts, "memory "+formatSize(l.Memory))
+	}
+	if l.CPU > 0 {
+		parts = append(parts, "cpus "+strconv.FormatFloat(l.CPU, 'g', -1, 64))
+	}
+	if l.Tasks > 0 {
+		parts = append(parts, "tasks "+strconv.Itoa(l.Tasks))
+	}
+	if l.Nice != nil {
+		parts = append(parts, "nice "+strconv.Itoa(*l.Nice))
+	}
+	for _, r := range l.Rlimits {
+		parts = append(parts, "rlimit "+r.Resource+"="+sdk.FormatRlimitValue(r.Soft)+":"+sdk.FormatRlimitValue(r.Hard))
+	}
+	if cfg.NoNewPrivileges {
+		parts = append(parts, "no new privileges")
+	}
+	return strings.Join(parts, ", ")
+}
 
 // oomLine says what the kernel's OOM killer did to the command's tree,
 // which had a memory limit of memory bytes: "" when nothing.
