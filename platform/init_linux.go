@@ -20,11 +20,11 @@ import (
 // parent of one managed tree. It is started ahead of time and waits, ready,
 // until it is asked to start a program.
 type initProc struct {
-	outer   *Process      // the host's child: the keeper in subreaper mode, the process holding PID 1's namespace in pidns mode
-	conn    *net.UnixConn // the control socket
-	pid     int           // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
-	inNS    bool          // the supervisor is in a PID namespace of its own
-	release func()        // undoes what was done for this init beyond the process (cgroup, protection)
+	outer   *Process       // the host's child: the keeper in subreaper mode, the process holding PID 1's namespace in pidns mode
+	conn    *net.UnixConn  // the control socket
+	pid     int            // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
+	inNS    bool           // the supervisor is in a PID namespace of its own
+	release func()         // undoes what was done for this init beyond the process (cgroup, protection)
 	cgroup  *cgroup.Cgroup // the tree's cgroup v2, if it has one
 	limits  *treeLimits    // the cgroups of the tree's limits, if it has any
 }

@@ -47,7 +47,12 @@ func TestRlimitFlag(t *testing.T) {
 			t.Fatalf("Set(%q): %v", arg, err)
 		}
 	}
-	want := rlimitFlag{{"NOFILE", 64, 128}, {"CORE", 0, 0}, {"STACK", sdk.RlimInfinity, sdk.RlimInfinity}, {"NPROC", 10, sdk.RlimInfinity}}
+	want := rlimitFlag{
+		{Resource: "NOFILE", Soft: 64, Hard: 128},
+		{Resource: "CORE", Soft: 0, Hard: 0},
+		{Resource: "STACK", Soft: sdk.RlimInfinity, Hard: sdk.RlimInfinity},
+		{Resource: "NPROC", Soft: 10, Hard: sdk.RlimInfinity},
+	}
 	if !slices.Equal(r, want) {
 		t.Errorf("limits %v, want %v", r, want)
 	}
