@@ -498,3 +498,23 @@ func TestExplainShowsUserAndLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectoryIsEnteredAsTheUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root may run a process as another user")
+	}
+	private := t.TempDir()
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, mechanism := range append(treeMechanisms, "process-group") {
+		t.Run(mechanism, func(t *testing.T) {
+			mechanismOrSkip(t, mechanism)
+			r := run(t, procman(t, "run", "--containment", mechanism, "--user", "nobody", "--cwd", private, "--", "/bin/pwd"))
+			r.wantExit(t, 2)
+			r.wantOneLine(t, "chdir "+private+": permission denied")
+			r = run(t, procman(t, "run", "--containment", mechanism, "--user", "nobody", "--cwd", "/", "--", "/bin/pwd"))
+			r.wantExit(t, 0)
+		})
+	}
+}

@@ -54,6 +54,7 @@ const (
 	stepSetuid     = 3
 	stepNoNewPrivs = 4
 	stepNice       = 5
+	stepChdir      = 6
 	stepRlimit     = 0x100 // plus the resource
 	stepShift      = 16
 	stepErrnoMask  = 1<<stepShift - 1
@@ -76,6 +77,8 @@ func attrError(spec Spec, code int32) error {
 		e.Op, e.Path = "setuid", strconv.FormatUint(uint64(spec.Credential.UID), 10)
 	case step == stepNoNewPrivs:
 		e.Op, e.Path = "no_new_privs", "1"
+	case step == stepChdir:
+		e.Op, e.Path = "chdir", spec.Dir
 	case step == stepNice && spec.Nice != nil:
 		e.Op, e.Path = "setpriority", strconv.Itoa(*spec.Nice)
 	case step >= stepRlimit:

@@ -62,7 +62,13 @@ func trampoline(exe *Executable, spec Spec, files []uintptr, report uintptr) (st
 		path = "" // exec'd through the descriptor
 	}
 	files = append(files, exe.file.Fd())
-	return "/proc/self/fd/" + strconv.Itoa(len(files)-1), trampolineArgs(keep, "pipe", attrs(spec), path, args), files
+	a := attrs(spec)
+	if spec.Credential != nil {
+		// The directory, entered by the fork as this process's user,
+		// is entered again as the program's.
+		a += " d"
+	}
+	return "/proc/self/fd/" + strconv.Itoa(len(files)-1), trampolineArgs(keep, "pipe", strings.TrimPrefix(a, " "), path, args), files
 }
 
 // trampolineArgs is the command line of procman-init's exec mode: keep

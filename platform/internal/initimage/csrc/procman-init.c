@@ -672,6 +672,7 @@ struct attrs {
 	gid_t gid;
 	uid_t uid;
 	int no_new_privs;
+	int reenter_dir;
 };
 
 /* The supplementary groups of a program (static: a vfork child allocates
@@ -686,6 +687,7 @@ enum {
 	STEP_SETUID = 3,
 	STEP_NO_NEW_PRIVS = 4,
 	STEP_NICE = 5,
+	STEP_CHDIR = 6, /* the trampoline's re-entry of its directory ('d') */
 	STEP_RLIMIT = 0x100, /* plus the resource */
 };
 
@@ -717,6 +719,9 @@ static int parse_num(const char **s, uint64_t *v)
  *   gGID            setresgid
  *   uUID            setresuid
  *   s               PR_SET_NO_NEW_PRIVS
+ *   d               (exec mode) enter the working directory again once the
+ *                   credentials are the program's, so that one its user
+ *                   may not enter is refused as it would be under init
  *
  * It returns -1 (errno EINVAL) for anything else.
  */
@@ -769,6 +774,9 @@ static int parse_attrs(const char *s, struct attrs *a)
 			break;
 		case 's':
 			a->no_new_privs = 1;
+			break;
+		case 'd':
+			a->reenter_dir = 1;
 			break;
 		default:
 			goto bad;
@@ -1253,7 +1261,12 @@ static void __attribute__((noreturn)) exec_program(int argc, char **argv)
 		fprintf(stderr, "procman-init exec: malformed ATTRS %s\n", argv[4]);
 		_exit(2);
 	}
+	static char dir[PATH_MAX];
+	if (a.reenter_dir && !getcwd(dir, sizeof dir))
+		a.reenter_dir = 0; /* unreachable from here as well: left as is */
 	step = apply_attrs(&a);
+	if (step < 0 && a.reenter_dir && chdir(dir) < 0)
+		step = STEP_CHDIR;
 	if (step < 0) {
 		step = STEP_EXEC;
 		if (program < 0)
