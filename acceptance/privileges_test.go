@@ -518,3 +518,24 @@ func TestDirectoryIsEnteredAsTheUser(t *testing.T) {
 		})
 	}
 }
+
+func TestLogFileIsOpenedBeforeTheDrop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root may run a process as another user")
+	}
+	private := t.TempDir() // root's, mode 0700: nobody may not open a file in it
+	log := filepath.Join(private, "out.log")
+	r := run(t, procman(t, "run", "--user", "nobody", "--log", log, "--", "/bin/sh", "-c", "id -u; test -w "+log+" || echo cannot open it myself"))
+	r.wantExit(t, 0)
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "65534\ncannot open it myself\n" {
+		t.Errorf("log file holds %q, want the program's output as nobody", data)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(log, &st); err != nil || st.Uid != 0 {
+		t.Errorf("log file owned by uid %d (%v), want procman's own, root", st.Uid, err)
+	}
+}

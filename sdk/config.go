@@ -10,8 +10,10 @@ import (
 	"strings"
 )
 
-// ProcessConfig is everything procman needs to start one process. It is the
-// whole of what plugins see and may change.
+// ProcessConfig is everything procman needs to start one process. Plugins
+// may change its Command, Args, Dir, Env and LogFile, as far as the host
+// allows; User, Group, NoNewPrivileges and Limits are the host's alone
+// (plugin executables do not even see them).
 //
 // The zero value is not valid: Command must be set.
 type ProcessConfig struct {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Resource limits: the memory, cpu and pids controllers. On a unified
@@ -66,7 +67,10 @@ func Enable(dir, controller string) error {
 			continue
 		}
 		if err := writeControl(filepath.Join(path, "cgroup.subtree_control"), "+"+controller); err != nil {
-			return fmt.Errorf("enable the %s controller in %s: %w", controller, path, err)
+			if errors.Is(err, syscall.EBUSY) {
+				return fmt.Errorf("enable the %s controller in %s: processes are in it, and cgroup v2 lets such a cgroup give its children no controller", controller, path)
+			}
+			return fmt.Errorf("enable the %s controller in %s: %w", controller, path, unwrapPath(err))
 		}
 	}
 	enabled.Store(dir+"\x00"+controller, true)
