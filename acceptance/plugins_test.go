@@ -415,11 +415,25 @@ func TestExplainStartsOnlyThePlugins(t *testing.T) {
 // explainJSON is the output of explain --json.
 type explainJSON struct {
 	Config struct {
-		Command string            `json:"command"`
-		Args    []string          `json:"args"`
-		Dir     string            `json:"dir"`
-		Env     map[string]string `json:"env"`
-		LogFile string            `json:"log_file"`
+		Command         string            `json:"command"`
+		Args            []string          `json:"args"`
+		Dir             string            `json:"dir"`
+		Env             map[string]string `json:"env"`
+		LogFile         string            `json:"log_file"`
+		User            string            `json:"user"`
+		Group           string            `json:"group"`
+		NoNewPrivileges bool              `json:"no_new_privileges"`
+		Limits          struct {
+			Memory  int64   `json:"memory"`
+			CPUs    float64 `json:"cpus"`
+			Tasks   int     `json:"tasks"`
+			Nice    *int    `json:"nice"`
+			Rlimits []struct {
+				Resource string `json:"resource"`
+				Soft     string `json:"soft"`
+				Hard     string `json:"hard"`
+			} `json:"rlimits"`
+		} `json:"limits"`
 	} `json:"config"`
 	Plugins []struct {
 		Name       string `json:"name"`
