@@ -189,7 +189,8 @@ type Guard interface {
 
 	// ReclaimCgroup has the cgroup at path emptied with SIGKILL and removed
 	// once the host is dead, what ProtectProcess protects is gone, and
-	// wait has passed: it sends no graceful signal of its own.
+	// wait has passed: it sends no graceful signal of its own. A cgroup v1
+	// directory (of a tree's limits) is only removed, once empty.
 	ReclaimCgroup(path string, wait time.Duration) (release func(), err error)
 
 	// ProtectTree (macOS, where no helper holds a tree together) has the

@@ -194,7 +194,7 @@ func (r *Reaper) ProtectCgroup(path string, grace time.Duration) (*Registration,
 	})
 }
 
-// ReclaimCgroup registers the cgroup v2 directory path to be reclaimed
+// ReclaimCgroup registers the cgroup directory path to be reclaimed
 // when the host dies, without a graceful signal: once every process
 // registered with ProtectProcess and every cgroup registered with
 // ProtectCgroup has stopped or been killed, and wait has passed since the
@@ -208,6 +208,11 @@ func (r *Reaper) ProtectCgroup(path string, grace time.Duration) (*Registration,
 // procman-init registered with ProtectProcess sends its tree the one
 // SIGTERM it gets, and its cgroup is reclaimed after. A wait beyond
 // MaxGrace is refused (ErrGraceTooLong).
+//
+// path may also be a cgroup v1 directory (where a tree's limits are, on a
+// hybrid system): it and those below it are removed once no process is
+// in them; the reaper kills none of those processes, which the
+// registrations of their trees stop.
 //
 // While registered, a cgroup whose name holds a host's name
 // ("<pid>-<starttime>-<pidns>", alone or followed by "-...") is held with a

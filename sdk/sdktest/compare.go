@@ -24,6 +24,14 @@ func difference(a, b sdk.ProcessConfig, aName, bName string) string {
 		return differ("Dir", a.Dir, b.Dir)
 	case a.LogFile != b.LogFile:
 		return differ("LogFile", a.LogFile, b.LogFile)
+	case a.User != b.User:
+		return differ("User", a.User, b.User)
+	case a.Group != b.Group:
+		return differ("Group", a.Group, b.Group)
+	case a.NoNewPrivileges != b.NoNewPrivileges:
+		return fmt.Sprintf("NoNewPrivileges is %v %s, %v %s", a.NoNewPrivileges, aName, b.NoNewPrivileges, bName)
+	case !a.Limits.Equal(b.Limits):
+		return fmt.Sprintf("Limits are %+v %s, %+v %s", a.Limits, aName, b.Limits, bName)
 	}
 	keys := slices.Sorted(maps.Keys(a.Env))
 	keys = append(keys, slices.Sorted(maps.Keys(b.Env))...)
