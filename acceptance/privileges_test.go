@@ -77,18 +77,6 @@ func waitTree(t *testing.T, p *running, marker string, n int) []int {
 	return slices.DeleteFunc(pids, func(pid int) bool { return pid == p.cmd.Process.Pid })
 }
 
-// statusLine returns the value of the line key of /proc/PID/status.
-func statusLine(t *testing.T, pid int, key string) string {
-	t.Helper()
-	for line := range strings.Lines(string(proctest.ReadProc(t, pid, "status"))) {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			return strings.Join(strings.Fields(v), " ")
-		}
-	}
-	t.Fatalf("no %s line in /proc/%d/status", key, pid)
-	return ""
-}
-
 func TestRunAsAnotherUser(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("only root may run a process as another user; TestAnotherUserIsRefusedUnprivileged covers the refusal")
@@ -123,7 +111,7 @@ echo "HOME=$HOME USER=$USER LOGNAME=$LOGNAME"; echo done; read wait || true`
 			reaper := reaperOf(t, cmd.Process.Pid)
 			ppid := parentOf(t, pid)
 			for _, helper := range []int{reaper, ppid} {
-				if uid := statusLine(t, helper, "Uid"); uid != "0 0 0 0" {
+				if uid := proctest.StatusField(t, helper, "Uid"); uid != "0 0 0 0" {
 					t.Errorf("procman's helper %d runs as uids %s, want root's, procman's own", helper, uid)
 				}
 			}
@@ -136,17 +124,17 @@ echo "HOME=$HOME USER=$USER LOGNAME=$LOGNAME"; echo done; read wait || true`
 			}
 
 			id := nobody.Uid + " " + nobody.Uid + " " + nobody.Uid + " " + nobody.Uid
-			if got := statusLine(t, pid, "Uid"); got != id {
+			if got := proctest.StatusField(t, pid, "Uid"); got != id {
 				t.Errorf("Uid: %s, want %s", got, id)
 			}
 			gid := nobody.Gid + " " + nobody.Gid + " " + nobody.Gid + " " + nobody.Gid
-			if got := statusLine(t, pid, "Gid"); got != gid {
+			if got := proctest.StatusField(t, pid, "Gid"); got != gid {
 				t.Errorf("Gid: %s, want %s", got, gid)
 			}
-			if got, want := statusLine(t, pid, "Groups"), strings.Join(groups, " "); got != want {
+			if got, want := proctest.StatusField(t, pid, "Groups"), strings.Join(groups, " "); got != want {
 				t.Errorf("Groups: %s, want %s", got, want)
 			}
-			if got := statusLine(t, pid, "NoNewPrivs"); got != "1" {
+			if got := proctest.StatusField(t, pid, "NoNewPrivs"); got != "1" {
 				t.Errorf("NoNewPrivs: %s, want 1", got)
 			}
 			var said []string
@@ -181,7 +169,7 @@ echo "HOME=$HOME USER=$USER LOGNAME=$LOGNAME"; echo done; read wait || true`
 // parentOf returns the parent pid of pid.
 func parentOf(t *testing.T, pid int) int {
 	t.Helper()
-	ppid, err := strconv.Atoi(statusLine(t, pid, "PPid"))
+	ppid, err := strconv.Atoi(proctest.StatusField(t, pid, "PPid"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,21 +356,10 @@ time.sleep(100)
 func TestCPULimit(t *testing.T) {
 	// Two busy children for 2 s each: 4 s of CPU on two free CPUs, 1 s
 	// under --cpus 0.5.
-	const code = `import os, time
-for _ in range(2):
-    if os.fork() == 0:
-        end = time.monotonic() + 2
-        while time.monotonic() < end:
-            pass
-        os._exit(0)
-os.wait(); os.wait()
-t = os.times()
-print(t.children_user + t.children_system)
-`
 	for _, mechanism := range treeMechanisms {
 		t.Run(mechanism, func(t *testing.T) {
 			limitsOrSkip(t, mechanism)
-			r := run(t, procman(t, "run", "--containment", mechanism, "--cpus", "0.5", "--", "python3", "-c", code))
+			r := run(t, procman(t, "run", "--containment", mechanism, "--cpus", "0.5", "--", "python3", "-c", proctest.BusyPython))
 			r.wantExit(t, 0)
 			used, err := strconv.ParseFloat(strings.TrimSpace(r.stdout), 64)
 			if err != nil {

@@ -71,22 +71,13 @@ func BenchmarkCPULimitShare(b *testing.B) {
 	if os.Geteuid() != 0 {
 		b.Skip("limits need a cgroup, which only root may make here")
 	}
-	const code = `import os, time
-for _ in range(2):
-    if os.fork() == 0:
-        end = time.monotonic() + 2
-        while time.monotonic() < end:
-            pass
-        os._exit(0)
-os.wait(); os.wait()
-`
 	for _, mech := range treeMechanisms {
 		b.Run(mech.String(), func(b *testing.B) {
 			m := benchManager(b, host.WithContainment(mech))
 			if _, err := m.Containment(); err != nil {
 				b.Skip(err)
 			}
-			cfg := sdk.ProcessConfig{Command: "/usr/bin/python3", Args: []string{"-c", code}, Dir: "/",
+			cfg := sdk.ProcessConfig{Command: "/usr/bin/python3", Args: []string{"-c", proctest.BusyPython}, Dir: "/",
 				Env: map[string]string{"PATH": "/usr/bin:/bin"}, Limits: sdk.Limits{CPU: 0.5}}
 			var share float64
 			for b.Loop() {

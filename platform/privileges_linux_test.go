@@ -28,19 +28,6 @@ func startSpec(t *testing.T, s *Spawner, spec Spec) *Process {
 	return p
 }
 
-// procField returns the value of the line key of /proc/PID/status, its
-// fields joined by single spaces.
-func procField(t *testing.T, pid int, key string) string {
-	t.Helper()
-	for line := range strings.Lines(string(proctest.ReadProc(t, pid, "status"))) {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			return strings.Join(strings.Fields(v), " ")
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", key, pid)
-	return ""
-}
-
 // waitExec waits until pid runs the program named name (its exec done).
 func waitExec(t *testing.T, pid int, name string) {
 	t.Helper()
@@ -87,14 +74,14 @@ func TestSpawnerGivesCredentialsAndRlimits(t *testing.T) {
 		if stat[18] != "7" {
 			t.Errorf("nice %s, want 7", stat[18])
 		}
-		if got := procField(t, p.Pid, "NoNewPrivs"); got != "1" {
+		if got := proctest.StatusField(t, p.Pid, "NoNewPrivs"); got != "1" {
 			t.Errorf("NoNewPrivs %s, want 1", got)
 		}
 		if !root {
 			return
 		}
 		for key, want := range map[string]string{"Uid": "65534 65534 65534 65534", "Gid": "65533 65533 65533 65533", "Groups": "100 65533"} {
-			if got := procField(t, p.Pid, key); got != want {
+			if got := proctest.StatusField(t, p.Pid, key); got != want {
 				t.Errorf("%s: %s, want %s", key, got, want)
 			}
 		}
@@ -111,7 +98,7 @@ func TestSpawnerKeepsTheGroupsWhenAsked(t *testing.T) {
 		spec.Credential = &Credential{UID: 65534, GID: 65534, KeepGroups: true}
 		p := startSpec(t, s, spec)
 		waitExec(t, p.Pid, "sleep")
-		if got, want := procField(t, p.Pid, "Groups"), procField(t, os.Getpid(), "Groups"); got != want {
+		if got, want := proctest.StatusField(t, p.Pid, "Groups"), proctest.StatusField(t, os.Getpid(), "Groups"); got != want {
 			t.Errorf("Groups: %q, want this process's own, %q", got, want)
 		}
 	})

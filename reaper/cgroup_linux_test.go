@@ -277,6 +277,12 @@ func removeCgroup(t *testing.T, dir string) {
 		events, _ := os.ReadFile(filepath.Join(dir, "cgroup.events"))
 		return strings.Contains(string(events), "populated 0")
 	})
+	removeDirs(t, dir)
+}
+
+// removeDirs removes the directory tree at dir, which holds directories
+// only (a tree of cgroups), deepest first.
+func removeDirs(t *testing.T, dir string) {
 	var dirs []string
 	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
@@ -285,7 +291,7 @@ func removeCgroup(t *testing.T, dir string) {
 		return nil
 	})
 	for i := len(dirs) - 1; i >= 0; i-- {
-		if err := os.Remove(dirs[i]); err != nil {
+		if err := os.Remove(dirs[i]); err != nil && !os.IsNotExist(err) {
 			t.Errorf("remove test cgroup: %v", err)
 		}
 	}

@@ -49,18 +49,7 @@ func testV1Cgroup(t *testing.T) string {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Skipf("cgroup v1 is not writable here (uid %d): %v", os.Getuid(), err)
 	}
-	t.Cleanup(func() {
-		var dirs []string
-		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, path)
-			}
-			return nil
-		})
-		for i := len(dirs) - 1; i >= 0; i-- {
-			os.Remove(dirs[i])
-		}
-	})
+	t.Cleanup(func() { removeDirs(t, dir) })
 	return dir
 }
 

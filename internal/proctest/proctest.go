@@ -220,6 +220,34 @@ func ReadProc(t testing.TB, pid int, name string) []byte {
 	return data
 }
 
+// StatusField returns the value of the line key of /proc/PID/status
+// ("Uid", "Groups", ...), its fields joined by single spaces.
+func StatusField(t testing.TB, pid int, key string) string {
+	t.Helper()
+	for line := range strings.Lines(string(ReadProc(t, pid, "status"))) {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	t.Fatalf("no %s line in /proc/%d/status", key, pid)
+	return ""
+}
+
+// BusyPython is a Python program that keeps two processes busy for 2 s
+// and prints the CPU time they used together, in seconds: 4 on two free
+// CPUs.
+const BusyPython = `import os, time
+for _ in range(2):
+    if os.fork() == 0:
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+os.wait(); os.wait()
+t = os.times()
+print(t.children_user + t.children_system)
+`
+
 // State returns the state letter of /proc/PID/stat ('R', 'S', 'Z', ...), or
 // 0 when the process does not exist.
 func State(pid int) byte {
