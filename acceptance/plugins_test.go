@@ -571,3 +571,31 @@ func TestExplainNoPlugins(t *testing.T) {
 		t.Errorf("explain --no-plugins printed:\n%s\nwant no environment and no plugin", r.stdout)
 	}
 }
+
+// A plugin's text (its error, its notes) reaches the terminal with its
+// escape sequences quoted, in explain and in run's warnings; a note is
+// quoted only when it must be.
+func TestPluginTextCannotActOnTheTerminal(t *testing.T) {
+	s := setupPlugins(t, []string{"escape"})
+	marker := proctest.Marker(t)
+	r := run(t, s.procman(t, "explain", "--plugin", "escape", "--", testchildBin, "exit", "0", marker))
+	r.wantExit(t, 0)
+	for _, want := range []string{
+		`    note: read "v1" from .tool-version`,
+		`    warning: "enhance: \x1b[31mred\x1b]0;owned title\a and more"`,
+	} {
+		if !strings.Contains(r.stdout, want+"\n") {
+			t.Errorf("explain says:\n%s\nwant a line %s", r.stdout, want)
+		}
+	}
+	r = run(t, s.procman(t, "run", "--plugin", "escape", "--", testchildBin, "exit", "0", marker))
+	r.wantExit(t, 0)
+	if !strings.Contains(r.stderr, "plugin change dropped") {
+		t.Errorf("run's stderr has no warning:\n%s", r.stderr)
+	}
+	for name, out := range map[string]string{"explain's stdout": r.stdout, "run's stderr": r.stderr} {
+		if strings.ContainsAny(out, "\x1b\a") {
+			t.Errorf("%s holds a raw escape sequence: %q", name, out)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,6 +259,7 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 		return sdk.Apply(ctx, impl, cfg.Clone())
 	})
 	if err != nil {
+		step.Applicable, step.Notes = out.Applicable, out.Notes
 		step.Warning = c.callFailed(p, err)
 		return step, cfg
 	}
@@ -267,6 +269,12 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 		return step, cfg
 	}
 	result := out.Config
+	if result.Command == "" && result.Args == nil && result.Dir == "" && result.Env == nil && result.LogFile == "" {
+		// Most likely an error path that returned ProcessConfig{}: say
+		// so, rather than which fields that changes.
+		step.Warning = "result is an empty config (ProcessConfig{}), not the config the plugin was given"
+		return step, cfg
+	}
 	changed := changedFields(cfg, result)
 	if forbidden := changed & hostOnlyFields; forbidden != 0 {
 		step.Warning = fmt.Sprintf("result changes %v, which only the host's configuration may set", forbidden)
@@ -330,6 +338,10 @@ func (c *chain) callFailed(p *plugin, err error) string {
 	reason := err.Error()
 	if p.external != nil {
 		switch {
+		case errors.Is(err, sdk.ErrUnavailable) && !exits(p.external):
+			// Alive and connected: the plugin answered so itself.
+			c.succeeded(p)
+			return "gRPC status Unavailable: " + strings.TrimPrefix(reason, sdk.ErrUnavailable.Error()+": ")
 		case errors.Is(err, sdk.ErrUnavailable) || p.external.Exited():
 			reason = "the plugin process died during the call: " + reason
 			p.external.Kill() // reap it; the next use starts a new one
@@ -339,6 +351,25 @@ func (c *chain) callFailed(p *plugin, err error) string {
 	}
 	c.failed(p, err)
 	return reason
+}
+
+// exitWait bounds how long a call that failed as Unavailable waits for
+// the plugin process to be seen gone, before it takes the status for the
+// plugin's answer.
+const exitWait = 250 * time.Millisecond
+
+// exits reports whether the plugin process has exited, or does within
+// exitWait: a process that died is seen gone a moment after its
+// connection broke.
+func exits(e *pluginhost.External) bool {
+	deadline := time.Now().Add(exitWait)
+	for !e.Exited() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }
 
 func (c *chain) succeeded(p *plugin) {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -362,5 +363,104 @@ func TestExplainStartsNothing(t *testing.T) {
 	cfg.Command = "no-such-program"
 	if _, _, err := m.Explain(context.Background(), cfg); !errors.Is(err, sdk.ErrCommandNotFound) {
 		t.Errorf("Explain of a config with a missing command = %v, want ErrCommandNotFound", err)
+	}
+}
+
+// What a plugin writes to os.Stdout and os.Stderr once it serves reaches
+// the host's log under its name, a line at a time, stray stdout output as
+// a warning, and never raw: an escape sequence is shown quoted.
+func TestPluginOutputIsRelayedLineByLine(t *testing.T) {
+	var logs proctest.Buffer
+	dir := proctest.InstallPlugins(t, testplugin, "chatty")
+	m := newManager(t, host.WithPluginSearchPath(dir, ""), host.WithPluginCallTimeout(testCallTimeout),
+		host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info})))
+	cfg := child(t, proctest.Marker(t), "exit", "0")
+	if _, report, err := m.Explain(context.Background(), cfg); err != nil || report.Steps[0].Warning != "" {
+		t.Fatalf("Explain: %v, %+v", err, report.Steps)
+	}
+	for _, want := range []string{
+		`[WARN]  chatty.procman-plugin-chatty: stdout: chatty on stdout`,
+		`[INFO]  chatty.procman-plugin-chatty: stderr: "chatty on stderr \x1b[31min red"`,
+	} {
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(logs.String(), want) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the host's log has no line %q:\n%s", want, logs.String())
+		}
+	}
+	if strings.Contains(logs.String(), "\x1b") {
+		t.Errorf("the host's log holds a raw escape sequence:\n%q", logs.String())
+	}
+}
+
+// A plugin whose Applicable said yes and whose Enhance then failed is
+// reported applicable, with the notes it made before failing, whether it
+// runs over the protocol or in this process.
+func TestFailedEnhanceIsStillApplicable(t *testing.T) {
+	var logs proctest.Buffer
+	m, _ := pluginManager(t, &logs, "escape")
+	inProcess := newManager(t, host.WithPlugin(failing{}))
+	cfg := child(t, proctest.Marker(t), "exit", "0")
+	for name, m := range map[string]*host.Manager{"executable": m, "in process": inProcess} {
+		_, report, err := m.Explain(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := report.Steps[0]
+		if !step.Applicable || step.Warning == "" || len(step.Changes) != 0 {
+			t.Errorf("%s: step %+v, want applicable, failed, no change", name, step)
+		}
+		if name == "executable" && !slices.Equal(step.Notes, []string{`read "v1" from .tool-version`}) {
+			t.Errorf("%s: notes %q, want the note made before the failure", name, step.Notes)
+		}
+	}
+}
+
+// emptying is a plugin that returns the zero config, as an error path
+// that forgot its error might.
+type emptying struct{}
+
+func (emptying) Info() sdk.Info { return sdk.Info{Name: "emptying", Version: "1"} }
+
+func (emptying) Applicable(context.Context, sdk.ProcessConfig) (bool, error) { return true, nil }
+
+func (emptying) Enhance(context.Context, sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	return sdk.ProcessConfig{}, nil
+}
+
+func TestEmptyResultIsCalledSo(t *testing.T) {
+	m := newManager(t, host.WithPlugin(emptying{}))
+	cfg := sdk.ProcessConfig{Command: "/bin/true", Dir: "/", Env: map[string]string{"A": "1"}}
+	got, report, err := m.Explain(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "result is an empty config (ProcessConfig{}), not the config the plugin was given"; report.Steps[0].Warning != want {
+		t.Errorf("warning %q, want %q", report.Steps[0].Warning, want)
+	}
+	if got.Command != "/bin/true" || got.Env["A"] != "1" {
+		t.Errorf("config after the plugin: %+v, want the one given", got)
+	}
+}
+
+// A status a live plugin answered with is reported as such, not as a
+// crash, and costs the plugin nothing: it is its answer.
+func TestPluginStatusIsReportedFaithfully(t *testing.T) {
+	var logs proctest.Buffer
+	m, _ := pluginManager(t, &logs, "status")
+	cfg := child(t, proctest.Marker(t), "exit", "0")
+	for i := range 4 { // more than the failures that disable a plugin
+		_, report, err := m.Explain(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "gRPC status Unavailable: enhance: backend down"; report.Steps[0].Warning != want {
+			t.Fatalf("call %d: warning %q, want %q", i+1, report.Steps[0].Warning, want)
+		}
+	}
+	if strings.Contains(logs.String(), "plugin disabled") {
+		t.Errorf("the plugin was disabled for its answers:\n%s", logs.String())
 	}
 }

@@ -52,6 +52,12 @@ var ErrUnavailable = errors.New("plugin unavailable")
 // in time.
 type PluginError struct {
 	Message string
+	// Err is the error the plugin returned, when it ran in this process;
+	// nil when the error came over the protocol.
+	Err error
 }
 
 func (e *PluginError) Error() string { return e.Message }
+
+// Unwrap returns Err.
+func (e *PluginError) Unwrap() error { return e.Err }

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/procman-dev/procman/sdk/internal/pluginpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 )
 
 // GRPCPlugin is the go-plugin glue: it serves a Plugin over gRPC in a plugin
@@ -82,15 +84,21 @@ func (s *grpcServer) Enhance(ctx context.Context, req *pluginpb.EnhanceRequest) 
 
 func (s *grpcServer) Apply(ctx context.Context, req *pluginpb.ApplyRequest) (*pluginpb.ApplyResponse, error) {
 	out, err := applyDirect(ctx, s.impl, fromWire(req.Config))
-	if err != nil {
-		return nil, toStatus(err)
-	}
 	resp := &pluginpb.ApplyResponse{Applicable: out.Applicable}
-	if out.Applicable {
-		resp.Config = toWire(out.Config)
-	}
 	for _, note := range out.Notes {
 		resp.Notes = append(resp.Notes, []byte(note))
+	}
+	if err != nil {
+		// What was known before the failure (Applicable said yes, the
+		// notes) goes along, as the status's detail.
+		st := status.Convert(toStatus(err))
+		if detailed, detailErr := st.WithDetails(protoadapt.MessageV1Of(resp)); detailErr == nil {
+			st = detailed
+		}
+		return nil, st.Err()
+	}
+	if out.Applicable {
+		resp.Config = toWire(out.Config)
 	}
 	return resp, nil
 }
@@ -98,6 +106,9 @@ func (s *grpcServer) Apply(ctx context.Context, req *pluginpb.ApplyRequest) (*pl
 // pluginErrorCode marks, on the wire, an error the plugin itself returned.
 const pluginErrorCode = codes.Aborted
 
+// toStatus is the status of err, a call's error: its deadline or
+// cancellation, a gRPC status the plugin returned as its error (its code
+// kept), or any other error of the plugin's (pluginErrorCode).
 func toStatus(err error) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -105,11 +116,22 @@ func toStatus(err error) error {
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	}
+	var pluginErr *PluginError
+	if errors.As(err, &pluginErr) && pluginErr.Err != nil {
+		if st, ok := status.FromError(pluginErr.Err); ok && st.Code() != codes.Unknown && st.Code() != codes.OK {
+			// The call's name, as Apply prefixed it, then the status's
+			// own message.
+			call := strings.TrimSuffix(pluginErr.Message, pluginErr.Err.Error())
+			return status.Error(st.Code(), call+st.Message())
+		}
+	}
 	return status.Error(pluginErrorCode, err.Error())
 }
 
-// fromStatus turns a gRPC error back into a *PluginError, a deadline error
-// (matching context.DeadlineExceeded) or a transport failure.
+// fromStatus turns a gRPC error back into a *PluginError (the plugin's own
+// error, or another status it answered with), a deadline error (matching
+// context.DeadlineExceeded), or, for Unavailable, an error matching
+// ErrUnavailable: the plugin may have answered so, or died.
 func fromStatus(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
@@ -122,11 +144,10 @@ func fromStatus(err error) error {
 		return fmt.Errorf("%s: %w", st.Message(), context.DeadlineExceeded)
 	case codes.Canceled:
 		return fmt.Errorf("%s: %w", st.Message(), context.Canceled)
-	}
-	if st.Code() == codes.Unavailable {
+	case codes.Unavailable:
 		return fmt.Errorf("%w: %s", ErrUnavailable, st.Message())
 	}
-	return fmt.Errorf("plugin call failed: %s (%s)", st.Message(), st.Code())
+	return &PluginError{Message: fmt.Sprintf("gRPC status %s: %s", st.Code(), st.Message())}
 }
 
 type grpcClient struct {
@@ -155,13 +176,28 @@ func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessCon
 func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, error) {
 	resp, err := c.client.Apply(ctx, &pluginpb.ApplyRequest{Config: toWire(cfg)})
 	if err != nil {
-		return Outcome{}, fromStatus(err)
+		// A failed call's status may say what was known before the
+		// failure: whether Applicable said yes, and the notes.
+		var out Outcome
+		if st, ok := status.FromError(err); ok {
+			for _, detail := range st.Details() {
+				if known, ok := detail.(*pluginpb.ApplyResponse); ok {
+					out = Outcome{Applicable: known.Applicable, Notes: notesFromWire(known.Notes)}
+				}
+			}
+		}
+		return out, fromStatus(err)
 	}
-	out := Outcome{Applicable: resp.Applicable, Config: withHostOnly(fromWire(resp.Config), cfg)}
-	for _, note := range resp.Notes {
-		out.Notes = append(out.Notes, string(note))
+	return Outcome{Applicable: resp.Applicable, Config: withHostOnly(fromWire(resp.Config), cfg), Notes: notesFromWire(resp.Notes)}, nil
+}
+
+// notesFromWire converts notes off the wire.
+func notesFromWire(wire [][]byte) []string {
+	var notes []string
+	for _, note := range wire {
+		notes = append(notes, string(note))
 	}
-	return out, nil
+	return notes
 }
 
 func toWire(cfg ProcessConfig) *pluginpb.ProcessConfig {

@@ -54,7 +54,9 @@ type Outcome struct {
 // plugin reached over the protocol this takes one round trip. An error that
 // the plugin's Applicable or Enhance returned is a *PluginError, its message
 // prefixed with the call's name ("applicable: ", "enhance: "), wherever the
-// plugin runs; a failure to reach the plugin is not.
+// plugin runs; a failure to reach the plugin is not. With an error, the
+// Outcome still says what was known: whether Applicable said yes, and the
+// notes made before the failure.
 func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
 	if out, err, ok := applyRemote(ctx, p, cfg); ok {
 		return out, err
@@ -66,14 +68,14 @@ func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, err
 	ctx, notes := withNotes(ctx)
 	ok, err := p.Applicable(ctx, cfg)
 	if err != nil {
-		return Outcome{}, prefixed("applicable", err)
+		return Outcome{Notes: notes.get()}, prefixed("applicable", err)
 	}
 	if !ok {
 		return Outcome{Notes: notes.get()}, nil
 	}
 	result, err := p.Enhance(ctx, cfg)
 	if err != nil {
-		return Outcome{Applicable: true}, prefixed("enhance", err)
+		return Outcome{Applicable: true, Notes: notes.get()}, prefixed("enhance", err)
 	}
 	return Outcome{Applicable: true, Config: result, Notes: notes.get()}, nil
 }
@@ -87,7 +89,7 @@ func prefixed(call string, err error) error {
 	}
 	var pluginErr *PluginError
 	if errors.As(err, &pluginErr) {
-		return &PluginError{Message: call + ": " + pluginErr.Message}
+		return &PluginError{Message: call + ": " + pluginErr.Message, Err: pluginErr.Err}
 	}
-	return &PluginError{Message: call + ": " + err.Error()}
+	return &PluginError{Message: call + ": " + err.Error(), Err: err}
 }

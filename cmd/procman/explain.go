@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/printable"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -157,13 +158,13 @@ func writeExplanation(w io.Writer, cfg sdk.ProcessConfig, report host.Report) er
 		fmt.Fprintf(&b, "  %s %s%s, priority %d: %s (%v)\n",
 			step.Plugin, orUnknown(step.Version), kind, step.Priority, outcome(step), step.Duration.Round(10*time.Microsecond))
 		for _, note := range step.Notes {
-			fmt.Fprintf(&b, "    note: %s\n", display(note))
+			fmt.Fprintf(&b, "    note: %s\n", printable.String(note))
 		}
 		for _, change := range step.Changes {
 			fmt.Fprintf(&b, "    %s\n", describeChange(change))
 		}
 		if step.Warning != "" {
-			fmt.Fprintf(&b, "    warning: %s\n", step.Warning)
+			fmt.Fprintf(&b, "    warning: %s\n", printable.String(step.Warning))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/printable"
 )
 
 const pluginsUsage = `Usage: procman plugins [flags]
@@ -178,11 +179,13 @@ func writePluginsTable(w io.Writer, rows []pluginRow) error {
 	return tw.Flush()
 }
 
+// orDash returns s, shown so that it cannot act on a terminal (it may be
+// a plugin's), or "-" when it is empty.
 func orDash(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return s
+	return printable.String(s)
 }
 
 // writeJSON writes v as indented JSON, with <, > and & as they are.

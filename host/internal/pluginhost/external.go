@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -105,6 +106,8 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 		startTimeout = time.Until(deadline)
 	}
 	r := newTreeRunner(e.treeSpawner(), exe, e.path, e.socketDir)
+	// Under the name go-plugin logs the plugin's stderr lines with.
+	logger := e.logger.Named(filepath.Base(e.path))
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPlugins(),
@@ -117,6 +120,11 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 		StartTimeout:     startTimeout,
 		Logger:           e.logger,
 		SkipHostEnv:      true, // never the host's environment, and so its secrets
+		// What the plugin writes to os.Stdout and os.Stderr once it
+		// serves comes over the connection: each line is logged, stray
+		// stdout output as a warning.
+		SyncStdout: newLineRelay(logger, hclog.Warn, "stdout"),
+		SyncStderr: newLineRelay(logger, hclog.Info, "stderr"),
 	})
 	e.client, e.runner = client, r
 	impl, err := dispense(ctx, client, r)

@@ -14,6 +14,12 @@
 //	hang      never answers Enhance
 //	slow      takes 30 seconds to start serving
 //	stdout    writes to stdout before the handshake
+//	chatty    Enhance writes a line to os.Stdout and one, with an escape
+//	          sequence, to os.Stderr, and leaves the config as it is
+//	status    Enhance answers with the gRPC status Unavailable, as a plugin
+//	          whose backend is down might
+//	escape    Enhance notes a text with quotes, then fails with an error
+//	          that holds escape sequences (a colour, a window title)
 //	v2        speaks protocol version 2 only
 //	nul       puts a NUL byte into an argument
 //	dir       changes Dir
@@ -43,6 +49,8 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/procman-dev/procman/sdk"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 type testPlugin struct {
@@ -70,6 +78,14 @@ func (p testPlugin) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.Pro
 		cfg.Env = map[string]string{}
 	}
 	switch p.kind {
+	case "status":
+		return cfg, status.Error(codes.Unavailable, "backend down")
+	case "escape":
+		sdk.Note(ctx, `read "v1" from .tool-version`)
+		return cfg, fmt.Errorf("\x1b[31mred\x1b]0;owned title\x07 and more")
+	case "chatty":
+		fmt.Fprintln(os.Stdout, "chatty on stdout")
+		fmt.Fprintln(os.Stderr, "chatty on stderr \x1b[31min red")
 	case "chain":
 		sdk.Note(ctx, "appended %s to CHAIN", p.name)
 		if chain := cfg.Env["CHAIN"]; chain != "" {
