@@ -3,6 +3,7 @@ package sdktest
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"time"
 
 	"github.com/procman-dev/procman/sdk"
@@ -220,4 +221,35 @@ func (r *runner) applies(i int, f *findings) bool {
 // config returns a copy of case i, for one call.
 func (r *runner) config(i int) sdk.ProcessConfig {
 	return r.cases[i].Clone()
+}
+
+// defaultFields are the fields a host lets plugins change unless its
+// embedder says otherwise (host.DefaultPluginFields).
+var defaultFields = []string{"Command", "Args", "Env"}
+
+// hostOnlyFields are the fields no host lets a plugin change.
+var hostOnlyFields = []string{"User", "Group", "NoNewPrivileges", "Limits"}
+
+func checkFieldPolicy(r *runner, i int, f *findings) {
+	const what = "sdk.Apply"
+	cfg := r.config(i)
+	a := apply(r.direct, cfg, callTimeout, what)
+	switch {
+	case !f.ok(a):
+		return
+	case a.err != nil:
+		f.skip("the plugin returned an error: there is no result to check")
+		return
+	case !a.applicable:
+		f.skip("the plugin does not apply: there is no result to check")
+		return
+	}
+	for _, field := range changedFields(cfg, a.config) {
+		switch {
+		case slices.Contains(hostOnlyFields, field):
+			f.failf("Enhance changes %s, which only a host's own configuration sets: every host drops the result", field)
+		case !slices.Contains(defaultFields, field) && !slices.Contains(r.allowed, field):
+			f.failf("Enhance changes %s, which a host lets plugins change only when its embedder allows it (host.WithPluginFields): procman and every default host drop the result; if the plugin is meant for hosts that allow it, say so with sdktest.AllowChanges(%q)", field, field)
+		}
+	}
 }

@@ -50,6 +50,28 @@ func difference(a, b sdk.ProcessConfig, aName, bName string) string {
 	return ""
 }
 
+// changedFields names the fields of sdk.ProcessConfig that differ
+// between a and b, in the order of the struct (nil and empty Args or Env
+// are equal).
+func changedFields(a, b sdk.ProcessConfig) []string {
+	var fields []string
+	add := func(name string, changed bool) {
+		if changed {
+			fields = append(fields, name)
+		}
+	}
+	add("Command", a.Command != b.Command)
+	add("Args", !slices.Equal(a.Args, b.Args))
+	add("Dir", a.Dir != b.Dir)
+	add("Env", !maps.Equal(a.Env, b.Env))
+	add("LogFile", a.LogFile != b.LogFile)
+	add("User", a.User != b.User)
+	add("Group", a.Group != b.Group)
+	add("NoNewPrivileges", a.NoNewPrivileges != b.NoNewPrivileges)
+	add("Limits", !a.Limits.Equal(b.Limits))
+	return fields
+}
+
 // spareArg fills the spare capacity of the Args that the no-mutation check
 // gives a plugin: a plugin that appends to them in place overwrites it.
 const spareArg = "sdktest: spare capacity of Args, to stay untouched"

@@ -3,6 +3,7 @@ package sdktest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/procman-dev/procman/sdk"
@@ -33,6 +34,11 @@ import (
 //     the same results (nil and empty Args or Env count as equal).
 //   - no-stdout/case-N: Info, Applicable and Enhance write nothing to
 //     os.Stdout, which a plugin binary uses for the protocol's handshake.
+//   - field-policy/case-N: Enhance changes only the fields a host lets
+//     plugins change by default: Command, Args and Env (AllowChanges adds
+//     Dir or LogFile, for plugins meant for hosts that allow them), and
+//     never User, Group, NoNewPrivileges or Limits, which no host lets a
+//     plugin change.
 //
 // Failures are reported with t.Error, naming the check and the case. A
 // call that panics fails the check that made it.
@@ -47,9 +53,12 @@ import (
 // sees writes through os.Stdout (fmt.Println and the like), not writes to
 // file descriptor 1 made by other means. For the same reason, Conformance
 // must not run in parallel with tests that use os.Stdout.
-func Conformance(t *testing.T, p sdk.Plugin, cases []sdk.ProcessConfig) {
+func Conformance(t *testing.T, p sdk.Plugin, cases []sdk.ProcessConfig, opts ...Option) {
 	t.Helper()
-	r := newRunner(p, Connect(t, recovering{p}), cases)
+	r := newRunner(t, p, cases)
+	for _, opt := range opts {
+		opt(r)
+	}
 	for _, c := range checkList {
 		t.Run(c.name, func(t *testing.T) {
 			if !c.perCase {
@@ -82,6 +91,17 @@ var checkList = []check{
 	{name: "valid-result", perCase: true, run: checkValidResult},
 	{name: "deterministic", perCase: true, run: checkDeterministic},
 	{name: "no-stdout", perCase: true, run: checkNoStdout},
+	{name: "field-policy", perCase: true, run: checkFieldPolicy},
+}
+
+// An Option changes what Conformance accepts.
+type Option func(*runner)
+
+// AllowChanges lets the plugin change fields beyond those a host allows by
+// default ("Dir", "LogFile"): for a plugin meant for hosts whose embedder
+// allows them (host.WithPluginFields).
+func AllowChanges(fields ...string) Option {
+	return func(r *runner) { r.allowed = append(r.allowed, fields...) }
 }
 
 // runner calls one plugin, directly and over the protocol, for the checks.
@@ -93,10 +113,19 @@ type runner struct {
 
 	// hung, once set, says which call never returned: no check runs after.
 	hung string
+
+	// remotePanics are the panics of calls over the protocol, which
+	// recovering turned into errors.
+	remotePanics *panicLog
+
+	allowed []string // fields the plugin may change beyond the default ones
 }
 
-func newRunner(direct, remote sdk.Plugin, cases []sdk.ProcessConfig) *runner {
-	return &runner{direct: direct, remote: remote, cases: cases}
+// newRunner returns the runner of p, served over the protocol for the
+// length of t.
+func newRunner(t *testing.T, p sdk.Plugin, cases []sdk.ProcessConfig) *runner {
+	panics := new(panicLog)
+	return &runner{direct: p, remote: Connect(t, recovering{p, panics}), cases: cases, remotePanics: panics}
 }
 
 // run applies c to case i (-1 for the plugin as a whole).
@@ -110,7 +139,13 @@ func (r *runner) run(c check, i int) result {
 	if i >= 0 {
 		f.prefix = fmt.Sprintf("%s, case %d", c.name, i)
 	}
+	r.remotePanics.take() // none before the check is its
 	c.run(r, i, f)
+	for _, p := range r.remotePanics.take() {
+		// Over the protocol a panic comes back as an error, but a host
+		// sees a crash: the plugin process ends.
+		f.failf("the plugin panicked in a call over the protocol (a host sees a crash, not an answer): %s", p)
+	}
 	res.failures, res.notes, res.skipped = f.failures, f.notes, f.skipped
 	return res
 }
@@ -178,26 +213,52 @@ func (f *findings) ok(a answer) bool {
 
 // recovering turns a panic of the plugin it wraps into an error, so that a
 // plugin behind Connect that panics fails a check rather than ending the
-// test binary; the direct calls report the panic itself.
-type recovering struct{ sdk.Plugin }
+// test binary, and records it in panics, for the check to fail; the
+// direct calls report the panic themselves.
+type recovering struct {
+	sdk.Plugin
+	panics *panicLog
+}
 
 func (p recovering) Info() (info sdk.Info) {
-	defer func() { recover() }()
+	defer p.recoverInto(new(error))
 	return p.Plugin.Info()
 }
 
 func (p recovering) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (ok bool, err error) {
-	defer recoverInto(&err)
+	defer p.recoverInto(&err)
 	return p.Plugin.Applicable(ctx, cfg)
 }
 
 func (p recovering) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (out sdk.ProcessConfig, err error) {
-	defer recoverInto(&err)
+	defer p.recoverInto(&err)
 	return p.Plugin.Enhance(ctx, cfg)
 }
 
-func recoverInto(err *error) {
+func (p recovering) recoverInto(err *error) {
 	if v := recover(); v != nil {
 		*err = fmt.Errorf("panic: %v", v)
+		p.panics.add(fmt.Sprint(v))
 	}
+}
+
+// panicLog collects panics, from the goroutines of the protocol's server.
+type panicLog struct {
+	mu     sync.Mutex
+	panics []string
+}
+
+func (l *panicLog) add(p string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.panics = append(l.panics, p)
+}
+
+// take returns the panics collected since the last take.
+func (l *panicLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.panics
+	l.panics = nil
+	return p
 }

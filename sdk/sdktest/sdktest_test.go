@@ -237,7 +237,8 @@ func TestChecksAcceptGoodPlugin(t *testing.T) {
 		if len(res.failures) > 0 {
 			t.Errorf("%s: %q", res.name(), res.failures)
 		}
-		if res.skipped != "" && !(res.check == "valid-result" && res.caseIndex == 2) {
+		// Case 2 is one the greeter does not apply to.
+		if res.skipped != "" && !((res.check == "valid-result" || res.check == "field-policy") && res.caseIndex == 2) {
 			t.Errorf("%s skipped: %s", res.name(), res.skipped)
 		}
 	}
@@ -264,7 +265,21 @@ type (
 	badInfo      struct{ greeter }
 	panics       struct{ greeter }
 	neverApplies struct{ greeter }
+	movesDir     struct{ greeter }
+	escalates    struct{ greeter }
 )
+
+func (movesDir) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	out, err := greeter{}.Enhance(ctx, cfg)
+	out.Dir = os.TempDir()
+	return out, err
+}
+
+func (escalates) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	out, err := greeter{}.Enhance(ctx, cfg)
+	out.User = "root"
+	return out, err
+}
 
 func (mutatesEnv) Enhance(_ context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
 	if cfg.Env == nil {
@@ -337,7 +352,10 @@ func TestChecksCatchBadPlugins(t *testing.T) {
 		{"is not deterministic", varies{calls: new(atomic.Int64)}, []string{"deterministic"}, `Enhance gave different results for the same config: Env["CALL"] is "`},
 		{"prints to stdout", prints{}, []string{"no-stdout"}, `Enhance wrote to stdout, which belongs to the protocol: "sdktest: a deliberate write to stdout\n"`},
 		{"has a bad Info", badInfo{}, []string{"info"}, `Name "Greeter Plugin" does not match`},
-		{"panics", panics{}, []string{"deadline", "no-mutation", "deterministic", "no-stdout"}, "Enhance panicked: assignment to entry in nil map"},
+		{"panics", panics{}, []string{"deadline", "no-mutation", "valid-result", "deterministic", "no-stdout", "field-policy"}, "Enhance panicked: assignment to entry in nil map"},
+		{"panics over the protocol", panics{}, []string{"deadline", "no-mutation", "valid-result", "deterministic", "no-stdout", "field-policy"}, "valid-result, case 0: the plugin panicked in a call over the protocol (a host sees a crash, not an answer): assignment to entry in nil map"},
+		{"changes Dir", movesDir{}, []string{"field-policy"}, `Enhance changes Dir, which a host lets plugins change only when its embedder allows it (host.WithPluginFields): procman and every default host drop the result; if the plugin is meant for hosts that allow it, say so with sdktest.AllowChanges("Dir")`},
+		{"changes User", escalates{}, []string{"deterministic", "field-policy"}, "Enhance changes User, which only a host's own configuration sets: every host drops the result"},
 		{"never applies", neverApplies{}, []string{"cases"}, "applies to none of the 3 cases"},
 	}
 	for _, tt := range tests {
@@ -419,9 +437,12 @@ func TestConformanceReports(t *testing.T) {
 
 // runChecks runs every check as Conformance does, and returns the results
 // rather than reporting them.
-func runChecks(t *testing.T, p sdk.Plugin, cases []sdk.ProcessConfig) []result {
+func runChecks(t *testing.T, p sdk.Plugin, cases []sdk.ProcessConfig, opts ...Option) []result {
 	t.Helper()
-	r := newRunner(p, Connect(t, recovering{p}), cases)
+	r := newRunner(t, p, cases)
+	for _, opt := range opts {
+		opt(r)
+	}
 	var results []result
 	for _, c := range checkList {
 		if !c.perCase {
@@ -456,4 +477,12 @@ func discardStdout(t *testing.T) {
 		os.Stdout = saved
 		null.Close()
 	})
+}
+
+func TestAllowChangesWidensTheFieldPolicy(t *testing.T) {
+	for _, res := range runChecks(t, movesDir{}, testCases(t), AllowChanges("Dir")) {
+		if len(res.failures) > 0 {
+			t.Errorf("with AllowChanges(\"Dir\"), %s failed: %q", res.name(), res.failures)
+		}
+	}
 }
