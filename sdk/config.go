@@ -72,18 +72,17 @@ type ProcessConfig struct {
 	Limits Limits
 }
 
-// Clone returns a deep copy of c: changing the copy's Args or Env leaves c
-// untouched.
+// Clone returns a deep copy of c: changing the copy's Args, Env or Limits
+// leaves c untouched. The copy's Env is never nil, so that a plugin may
+// set a variable in it at once.
 func (c ProcessConfig) Clone() ProcessConfig {
 	c.Args = slices.Clone(c.Args)
 	c.Limits = c.Limits.clone()
-	if c.Env != nil {
-		env := make(map[string]string, len(c.Env))
-		for k, v := range c.Env {
-			env[k] = v
-		}
-		c.Env = env
+	env := make(map[string]string, len(c.Env))
+	for k, v := range c.Env {
+		env[k] = v
 	}
+	c.Env = env
 	return c
 }
 

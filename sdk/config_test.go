@@ -180,3 +180,11 @@ func TestCloneIsDeep(t *testing.T) {
 		t.Errorf("changing the clone changed the original: %+v", orig)
 	}
 }
+
+func TestCloneHasAnEnv(t *testing.T) {
+	c := ProcessConfig{Command: "x"}.Clone()
+	c.Env["SET"] = "at once" // would panic on a nil map
+	if c.Env["SET"] != "at once" {
+		t.Errorf("Env %v", c.Env)
+	}
+}
