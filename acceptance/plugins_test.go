@@ -599,3 +599,24 @@ func TestPluginTextCannotActOnTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// A plugin executable run by hand says what it is, and --info what it
+// says of itself.
+func TestPluginRunByHand(t *testing.T) {
+	dir := proctest.InstallPlugins(t, testpluginBin, "chain")
+	exe := filepath.Join(dir, "procman-plugin-chain")
+	r := run(t, exec.Command(exe))
+	r.wantExit(t, 1)
+	if !strings.HasPrefix(r.stderr, "procman-plugin-chain is a procman plugin (chain): procman runs it") || r.stdout != "" {
+		t.Errorf("run by hand, the plugin says:\n%s%s", r.stdout, r.stderr)
+	}
+	r = run(t, exec.Command(exe, "--info"))
+	r.wantExit(t, 0)
+	var info struct {
+		Name, Version, Description string
+		Priority                   int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || info.Name != "chain" || info.Version != "0.0.1-test" || info.Priority != 100 || info.Description != "test plugin: chain" {
+		t.Errorf("--info printed %q (%v)", r.stdout, err)
+	}
+}
