@@ -197,6 +197,7 @@ type pluginRow struct {
 	BuiltIn     bool   `json:"builtin"`
 	Status      string `json:"status"`
 	Reason      string `json:"reason"`
+	Warning     string `json:"warning"`
 	Description string `json:"description"`
 }
 
@@ -618,5 +619,25 @@ func TestPluginRunByHand(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || info.Name != "chain" || info.Version != "0.0.1-test" || info.Priority != 100 || info.Description != "test plugin: chain" {
 		t.Errorf("--info printed %q (%v)", r.stdout, err)
+	}
+}
+
+// A plugin whose Info names it otherwise than its file gets a warning.
+func TestPluginWithAnotherNameIsWarnedOf(t *testing.T) {
+	s := setupPlugins(t, []string{"misnamed"})
+	r := run(t, s.procman(t, "plugins"))
+	r.wantExit(t, 0)
+	want := `warning: it calls itself "another-name" (its Info's Name), but procman knows it by its file name, "misnamed"`
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("procman plugins says:\n%s\nwant %s", r.stdout, want)
+	}
+	r = run(t, s.procman(t, "plugins", "--json"))
+	var rows []pluginRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(rows, func(row pluginRow) bool { return row.Name == "misnamed" })
+	if i < 0 || !strings.HasPrefix(rows[i].Warning, "it calls itself") || rows[i].Status != "ok" {
+		t.Errorf("plugins --json: %+v", rows)
 	}
 }

@@ -423,6 +423,9 @@ type PluginInfo struct {
 	Description string
 	Status      PluginStatus
 	Reason      string // why, when Status is not PluginOK
+	// Warning says what is wrong with a plugin that runs all the same: it
+	// calls itself (its Info's Name) otherwise than its file does.
+	Warning string
 }
 
 // PluginStatus says whether a plugin runs, and if not, what kind of reason
@@ -453,6 +456,9 @@ func (m *Manager) Plugins(ctx context.Context) []PluginInfo {
 		info := PluginInfo{Name: p.name, Path: p.path, BuiltIn: p.builtin, Priority: c.priority(p), Status: PluginOK}
 		p.mu.Lock()
 		info.Version, info.Description = p.info.Version, p.info.Description
+		if p.known && p.info.Name != p.name {
+			info.Warning = fmt.Sprintf("it calls itself %q (its Info's Name), but procman knows it by its file name, %q: --plugin and the priority settings use the file's", p.info.Name, p.name)
+		}
 		switch {
 		case p.disabled:
 			info.Status, info.Reason = PluginDisabled, fmt.Sprintf("failed %d times in a row: %v", maxPluginFailures, p.lastErr)

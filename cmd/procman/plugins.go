@@ -41,9 +41,12 @@ Flags:
   --json            print a JSON array instead of a table: one object per
                     plugin or skipped directory, with the keys name,
                     version, priority (null when not known), path, status,
-                    reason and description
+                    reason, warning and description
   --log-level LEVEL procman's own logging on stderr: trace, debug, info,
                     warn, error or off (default warn)
+
+A plugin whose Info calls it by another name than its file's runs all the
+same, under its file's name, with a warning in the reason column.
 
 Status:
   ok            run by run and explain
@@ -124,6 +127,7 @@ type pluginRow struct {
 	BuiltIn     bool   `json:"builtin"`  // one of procman's own, run inside procman
 	Status      string `json:"status"`
 	Reason      string `json:"reason"`
+	Warning     string `json:"warning"` // what is wrong with a plugin that runs all the same
 	Description string `json:"description"`
 }
 
@@ -142,6 +146,7 @@ func pluginRows(infos []host.PluginInfo, dirs []discovery.Dir) []pluginRow {
 			BuiltIn:     info.BuiltIn,
 			Status:      string(info.Status),
 			Reason:      info.Reason,
+			Warning:     info.Warning,
 			Description: info.Description,
 		}
 		if priorityKnown(info) {
@@ -173,8 +178,12 @@ func writePluginsTable(w io.Writer, rows []pluginRow) error {
 		if row.BuiltIn {
 			path = "(built in)"
 		}
+		reason := row.Reason
+		if row.Warning != "" {
+			reason = "warning: " + row.Warning
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
-			orDash(row.Name), orDash(row.Version), priority, orDash(path), row.Status, orDash(row.Reason))
+			orDash(row.Name), orDash(row.Version), priority, orDash(path), row.Status, orDash(reason))
 	}
 	return tw.Flush()
 }

@@ -16,6 +16,7 @@
 //	stdout    writes to stdout before the handshake
 //	chatty    Enhance writes a line to os.Stdout and one, with an escape
 //	          sequence, to os.Stderr, and leaves the config as it is
+//	misnamed  says its Name is "another-name"
 //	status    Enhance answers with the gRPC status Unavailable, as a plugin
 //	          whose backend is down might
 //	escape    Enhance notes a text with quotes, then fails with an error
@@ -59,7 +60,11 @@ type testPlugin struct {
 }
 
 func (p testPlugin) Info() sdk.Info {
-	return sdk.Info{Name: p.name, Version: "0.0.1-test", Priority: p.priority, Description: "test plugin: " + p.kind}
+	name := p.name
+	if p.kind == "misnamed" {
+		name = "another-name"
+	}
+	return sdk.Info{Name: name, Version: "0.0.1-test", Priority: p.priority, Description: "test plugin: " + p.kind}
 }
 
 func (p testPlugin) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
