@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/procman-dev/procman/builtin-plugins/jenv"
 	"github.com/procman-dev/procman/builtin-plugins/nvm"
@@ -640,4 +641,23 @@ func TestPluginWithAnotherNameIsWarnedOf(t *testing.T) {
 	if i < 0 || !strings.HasPrefix(rows[i].Warning, "it calls itself") || rows[i].Status != "ok" {
 		t.Errorf("plugins --json: %+v", rows)
 	}
+}
+
+// procman run ends its plugin processes once its command has started,
+// rather than keeping them for the command's life.
+func TestRunStopsItsPluginsOnceTheCommandRuns(t *testing.T) {
+	s := setupPlugins(t, []string{"chain"})
+	exe := filepath.Join(strings.Split(s.pluginPath, string(os.PathListSeparator))[0], "procman-plugin-chain")
+	marker := proctest.Marker(t)
+	p := start(t, s.procman(t, "run", "--", testchildBin, "sleep", marker))
+	proctest.WaitCount(t, marker, 2, 10*time.Second) // procman and the command
+	deadline := time.Now().Add(10 * time.Second)
+	for len(proctest.FindExe(exe)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin still runs 10s after the command started: %v", proctest.FindExe(exe))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.signal(t, syscall.SIGTERM)
+	p.wantEnd(t, 128+15, marker)
 }

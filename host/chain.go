@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -29,6 +30,7 @@ type chain struct {
 	spawner  func() *platform.Spawner // the Manager's once made, which contains plugin processes too; nil before
 
 	loadOnce   sync.Once
+	loaded     atomic.Bool // load has run: entries are set for good
 	discovered discovery.Result
 	socketDir  string    // host-owned; the plugin processes' sockets live here
 	unguardDir func()    // ends the reaper's protection of socketDir
@@ -61,6 +63,7 @@ func newChain(s pluginSettings, logger hclog.Logger, spawner func() *platform.Sp
 // load finds the plugins, once. They are started by startAll.
 func (c *chain) load(ctx context.Context) {
 	c.loadOnce.Do(func() {
+		defer c.loaded.Store(true)
 		for _, p := range c.settings.inProcess {
 			c.addInProcess(p, false)
 		}
@@ -391,6 +394,19 @@ func (c *chain) failed(p *plugin, err error) {
 		c.logger.Warn("plugin disabled", "plugin", p.name, "failures", maxPluginFailures, "last_error", err)
 		if p.external != nil {
 			p.external.Kill()
+		}
+	}
+}
+
+// stop ends every plugin process; each starts again when next needed.
+// Before load, there is none.
+func (c *chain) stop() {
+	if !c.loaded.Load() {
+		return
+	}
+	for _, p := range c.entries {
+		if p.external != nil {
+			p.external.Stop()
 		}
 	}
 }

@@ -629,6 +629,17 @@ func (m *Manager) dropLocked(p *process) {
 	}
 }
 
+// StopPlugins ends the plugin executables' processes, which a Manager
+// keeps running between Starts so that the next Start pays no plugin
+// start-up: each starts again when a Start or Explain next needs it. For a
+// Manager that starts a process once, as procman run does, and does not
+// want its plugins (some megabytes each) to stay for the process's life.
+// In-process plugins are not affected.
+func (m *Manager) StopPlugins() {
+	m.ready()
+	m.chain.stop()
+}
+
 // Close stops every process as Stop does (each with its own stop signal
 // and grace), all at once rather than one after another, ends the plugin
 // processes and the procman-inits kept ready, and makes later calls of

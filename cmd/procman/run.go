@@ -378,6 +378,9 @@ func superviseWith(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, sigs
 	if !ok {
 		return status
 	}
+	// Nothing else will be started: the plugin processes are not kept for
+	// the command's life.
+	go m.StopPlugins()
 	j.h = h
 	if j.foreground {
 		if st, err := m.Status(h); err == nil {

@@ -213,6 +213,14 @@ func (e *External) stopLocked(force bool) {
 	e.client, e.runner, e.impl = nil, nil, nil
 }
 
+// Stop ends the plugin process gracefully, as Close does, without
+// waiting; the next call of Plugin launches a new one.
+func (e *External) Stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopLocked(false)
+}
+
 // Close ends the plugin process gracefully and waits until it, its tree
 // and its connections are gone. Plugin fails after Close.
 func (e *External) Close() {

@@ -30,6 +30,9 @@ func (*External) Plugin(context.Context) (sdk.Plugin, error) { return nil, ErrNo
 // Kill does nothing: no process runs.
 func (*External) Kill() {}
 
+// Stop does nothing: no process runs.
+func (*External) Stop() {}
+
 // Close does nothing: no process runs.
 func (*External) Close() {}
 
