@@ -131,7 +131,9 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 		{"panic", "died during the call"},
 		{"exit", "died during the call"},
 		{"hang", "no answer within " + testCallTimeout.String()},
-		{"slow", "start"},
+		{"slow", "start: the plugin did not start serving within " + testStartTimeout.String() + ", the start timeout"},
+		{"dies", "start: the plugin exited with code 3 before its handshake; its last lines on stderr: reading the configuration | cannot read /etc/plugin.conf: permission denied"},
+		{"silent", "start: the plugin exited with code 1 before its handshake, saying nothing on stderr"},
 		{"stdout", `no handshake: the plugin printed "hello from a plugin`},
 		{"v2", "Plugin version: 2, Client versions: [1]"},
 		{"nul", "NUL byte"},
@@ -162,6 +164,13 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), "plugin="+bad) {
 				t.Errorf("no log line names plugin %s:\n%s", bad, logs.String())
+			}
+			// go-plugin's own words for an end that procman reports
+			// itself are Debug, not warnings or errors.
+			for _, noise := range []string{"plugin process exited", "plugin failed to exit gracefully"} {
+				if strings.Contains(logs.String(), noise) {
+					t.Errorf("the log at Warn has go-plugin's %q:\n%s", noise, logs.String())
+				}
 			}
 			if tt.plugin == "error" && !regexp.MustCompile(`\berror-p1\.procman-plugin-error-p1: about to fail: wanted=v99`).MatchString(logs.String()) {
 				t.Errorf("the plugin's own log line did not reach the host's log under its name:\n%s", logs.String())

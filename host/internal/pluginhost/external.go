@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -118,16 +119,18 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: e.socketDir},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     startTimeout,
-		Logger:           e.logger,
+		Logger:           demoting{e.logger},
 		SkipHostEnv:      true, // never the host's environment, and so its secrets
 		// What the plugin writes to os.Stdout and os.Stderr once it
 		// serves comes over the connection: each line is logged, stray
 		// stdout output as a warning.
 		SyncStdout: newLineRelay(logger, hclog.Warn, "stdout"),
 		SyncStderr: newLineRelay(logger, hclog.Info, "stderr"),
+		// Its last lines on stderr, for a start that fails.
+		Stderr: r.stderrTail,
 	})
 	e.client, e.runner = client, r
-	impl, err := dispense(ctx, client, r)
+	impl, err := dispense(ctx, client, r, startTimeout)
 	if err != nil {
 		e.stopLocked(true)
 		return nil, err
@@ -138,7 +141,7 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 
 // dispense connects, negotiates the protocol and fetches Info under ctx;
 // once ctx is done, it kills r, the client's runner, and returns.
-func dispense(ctx context.Context, client *plugin.Client, r *treeRunner) (sdk.Plugin, error) {
+func dispense(ctx context.Context, client *plugin.Client, r *treeRunner, timeout time.Duration) (sdk.Plugin, error) {
 	type result struct {
 		impl sdk.Plugin
 		err  error
@@ -147,7 +150,7 @@ func dispense(ctx context.Context, client *plugin.Client, r *treeRunner) (sdk.Pl
 	go func() {
 		rpc, err := client.Client()
 		if err != nil {
-			done <- result{err: startError(err)}
+			done <- result{err: r.startError(err)}
 			return
 		}
 		raw, err := rpc.Dispense(sdk.PluginKey)
@@ -170,14 +173,37 @@ func dispense(ctx context.Context, client *plugin.Client, r *treeRunner) (sdk.Pl
 		// calls fail and return.
 		r.Kill(context.Background())
 		<-done
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("start: the plugin did not start serving within %v, the start timeout: %w", timeout.Round(10*time.Millisecond), ctx.Err())
+		}
 		return nil, fmt.Errorf("start: %w", ctx.Err())
 	}
 }
 
-// startError shortens go-plugin's start errors to their first line: the
-// rest is advice about architectures and file modes, and for output on
-// stdout before the handshake, ours is more to the point.
-func startError(err error) error {
+// exitedWait bounds how long a failed start waits to see the plugin
+// process end, to say how it ended rather than what go-plugin saw.
+const exitedWait = 500 * time.Millisecond
+
+// startError says why the plugin did not start: how it ended, with its
+// last lines on stderr, when it exited by itself; else (it runs, or it
+// was killed, by go-plugin) go-plugin's error, shortened to its first line
+// (the rest is advice about architectures and file modes; for output on
+// stdout before the handshake, ours is more to the point).
+func (r *treeRunner) startError(err error) error {
+	select {
+	case <-r.done:
+		if r.exit.Signal != 0 || r.exitErr != nil && r.exit == (platform.ExitStatus{}) {
+			break // killed, by go-plugin, whose error says why, or not waited for
+		}
+		msg := fmt.Sprintf("start: the plugin exited with code %d before its handshake", r.exit.Code)
+		if tail := r.stderrTail.lines(); len(tail) > 0 {
+			msg += "; its last lines on stderr: " + strings.Join(tail, " | ")
+		} else {
+			msg += ", saying nothing on stderr"
+		}
+		return errors.New(msg)
+	case <-time.After(exitedWait):
+	}
 	first, _, more := strings.Cut(err.Error(), "\n")
 	if strings.HasPrefix(first, "Unrecognized remote plugin message") {
 		return fmt.Errorf("start: no handshake: the plugin printed %q on stdout (it wrote there before the handshake, failed to start serving, or is no procman plugin)", strings.TrimPrefix(first, "Unrecognized remote plugin message: "))
@@ -187,6 +213,29 @@ func startError(err error) error {
 	}
 	return fmt.Errorf("start: %w", err)
 }
+
+// demoting is the logger go-plugin logs through: what it reports at Warn
+// or Error of a plugin's end, which procman reports itself in its words
+// (a failed start, a crash during a call), or of a kill procman asked
+// for, goes to Debug.
+type demoting struct{ hclog.Logger }
+
+// demoted are the messages of go-plugin that demoting sends to Debug.
+var demoted = []string{"plugin failed to exit gracefully", "plugin process exited", "error closing client during Kill"}
+
+func (l demoting) Log(level hclog.Level, msg string, args ...any) {
+	if level > hclog.Debug && slices.Contains(demoted, msg) {
+		level = hclog.Debug
+	}
+	l.Logger.Log(level, msg, args...)
+}
+
+func (l demoting) Warn(msg string, args ...any)  { l.Log(hclog.Warn, msg, args...) }
+func (l demoting) Error(msg string, args ...any) { l.Log(hclog.Error, msg, args...) }
+
+func (l demoting) Named(name string) hclog.Logger      { return demoting{l.Logger.Named(name)} }
+func (l demoting) ResetNamed(name string) hclog.Logger { return demoting{l.Logger.ResetNamed(name)} }
+func (l demoting) With(args ...any) hclog.Logger       { return demoting{l.Logger.With(args...)} }
 
 // Kill ends the plugin process and everything it started at once, without
 // waiting for it to wind down: a plugin that missed a deadline may be

@@ -36,10 +36,12 @@ type treeRunner struct {
 	dir       string   // its working directory (see workDir)
 	env       []string // its whole environment, as go-plugin made it
 
-	stdout, stderr *os.File      // read ends, go-plugin's from Start on
-	lifeline       *os.File      // write end of the lifeline, without a spawner; nil on Windows
-	done           chan struct{} // closed by watch once the tree is gone and released
-	exitErr        error         // how the plugin ended, once done
+	stdout, stderr *os.File            // read ends, go-plugin's from Start on
+	stderrTail     *tail               // the last lines of stderr, as go-plugin copies them
+	lifeline       *os.File            // write end of the lifeline, without a spawner; nil on Windows
+	done           chan struct{}       // closed by watch once the tree is gone and released
+	exitErr        error               // how the plugin ended, once done
+	exit           platform.ExitStatus // its exit status, once done
 
 	// mu guards proc, killed and released: Kill may come during Start, and
 	// must not signal a released tree, whose pids may be reused.
@@ -53,12 +55,13 @@ var _ runner.Runner = (*treeRunner)(nil)
 
 func newTreeRunner(spawner *platform.Spawner, exe *os.File, name, socketDir string) *treeRunner {
 	return &treeRunner{
-		spawner:   spawner,
-		program:   programPath(exe),
-		name:      name,
-		socketDir: socketDir,
-		dir:       workDir(name, socketDir),
-		done:      make(chan struct{}),
+		spawner:    spawner,
+		program:    programPath(exe),
+		name:       name,
+		socketDir:  socketDir,
+		dir:        workDir(name, socketDir),
+		done:       make(chan struct{}),
+		stderrTail: new(tail),
 	}
 }
 
@@ -148,6 +151,7 @@ func (r *treeRunner) start(ctx context.Context, spec platform.Spec) (*platform.P
 func (r *treeRunner) watch() {
 	defer close(r.done)
 	status, err := r.proc.Wait()
+	r.exit = status
 	switch {
 	case err != nil:
 		r.exitErr = fmt.Errorf("wait for the plugin: %w", err)

@@ -17,6 +17,8 @@
 //	chatty    Enhance writes a line to os.Stdout and one, with an escape
 //	          sequence, to os.Stderr, and leaves the config as it is
 //	misnamed  says its Name is "another-name"
+//	dies      writes two lines to stderr and exits 3 before the handshake
+//	silent    exits 1 before the handshake, saying nothing
 //	status    Enhance answers with the gRPC status Unavailable, as a plugin
 //	          whose backend is down might
 //	escape    Enhance notes a text with quotes, then fails with an error
@@ -191,6 +193,12 @@ func Serve(arg0 string) {
 		}
 	}
 	switch p.kind {
+	case "dies":
+		fmt.Fprintln(os.Stderr, "reading the configuration")
+		fmt.Fprintln(os.Stderr, "cannot read /etc/plugin.conf: permission denied")
+		os.Exit(3)
+	case "silent":
+		os.Exit(1)
 	case "slow":
 		time.Sleep(30 * time.Second)
 	case "stdout":
