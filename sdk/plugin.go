@@ -33,6 +33,13 @@ type Info struct {
 // same output for the same input, and must not write to stdout. Whatever
 // Enhance returns is validated by the host; an invalid result, an error, a
 // crash or a missed deadline cost this plugin's change, never the spawn.
+//
+// Applicable and Enhance are called concurrently: a host that starts
+// several processes at once has several calls of one plugin in flight at
+// the same time, from as many goroutines (and over the protocol, as many
+// concurrent requests to one plugin process). A plugin keeps no state
+// from one call to the next, or guards what it shares (a mutex, a
+// sync.Map, a cache safe for concurrent use). Info is asked once.
 type Plugin interface {
 	// Info describes the plugin. It is asked once, when the plugin starts.
 	Info() Info
