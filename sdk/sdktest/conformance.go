@@ -125,7 +125,10 @@ type runner struct {
 // length of t.
 func newRunner(t *testing.T, p sdk.Plugin, cases []sdk.ProcessConfig) *runner {
 	panics := new(panicLog)
-	return &runner{direct: p, remote: Connect(t, recovering{p, panics}), cases: cases, remotePanics: panics}
+	remote := Connect(t, recovering{p, panics})
+	// Connect sends the plugin's log lines to t's log; so do the direct
+	// calls.
+	return &runner{direct: logging{p, captureLogs(t)}, remote: remote, cases: cases, remotePanics: panics}
 }
 
 // run applies c to case i (-1 for the plugin as a whole).

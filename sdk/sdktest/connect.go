@@ -28,6 +28,10 @@ const infoTimeout = 5 * time.Second
 // the plugin's ctx. Nil and empty Args or Env are one and the same on the
 // wire: both arrive as nil.
 //
+// What p logs, through sdk.Logger or sdk.LoggerFrom, goes to the test's
+// log (t.Log) as text, a line at a time, for the test's length: tests
+// that use Connect must not run in parallel.
+//
 // The result's Info was fetched during Connect, which fails the test with
 // t.Fatal if that takes more than 5 seconds. The connection and the server
 // are shut down by t.Cleanup.
@@ -36,7 +40,7 @@ const infoTimeout = 5 * time.Second
 // as it would end a plugin binary.
 func Connect(t testing.TB, p sdk.Plugin) sdk.Plugin {
 	t.Helper()
-	server := serve(t, p)
+	server := serve(t, logging{p, captureLogs(t)})
 	conn, err := grpc.NewClient("passthrough:///sdktest",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return server.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),

@@ -486,3 +486,39 @@ func TestAllowChangesWidensTheFieldPolicy(t *testing.T) {
 		}
 	}
 }
+
+// chatty logs through both of the SDK's loggers.
+type chatty struct{ greeter }
+
+func (chatty) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	sdk.Logger().Warn("from the process's logger", "k", "v")
+	sdk.LoggerFrom(ctx).Info("from the call's logger", "n", 1)
+	return greeter{}.Enhance(ctx, cfg)
+}
+
+// TestPluginLogsGoToTheTestLog runs Connect in a child process, whose
+// test output is what a plugin author sees, and checks that the plugin's
+// log lines are in it as text.
+func TestPluginLogsGoToTheTestLog(t *testing.T) {
+	if os.Getenv("SDKTEST_LOG_CHILD") == "1" {
+		p := Connect(t, chatty{})
+		if _, err := p.Enhance(context.Background(), testCases(t)[0]); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPluginLogsGoToTheTestLog$", "-test.v")
+	cmd.Env = append(os.Environ(), "SDKTEST_LOG_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"plugin: [WARN] from the process's logger: k=v", "plugin: [INFO]  from the call's logger: n=1"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the test output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "@message") {
+		t.Errorf("the test output holds JSON log lines:\n%s", out)
+	}
+}
