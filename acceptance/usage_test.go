@@ -160,3 +160,11 @@ func TestVersionSetByLinker(t *testing.T) {
 		t.Errorf("stdout = %q, want %q", r.stdout, "procman v9.8.7\n")
 	}
 }
+
+func TestVersionSaysWhichPluginProtocolItSpeaks(t *testing.T) {
+	r := run(t, procman(t, "version", "--verbose"))
+	r.wantExit(t, 0)
+	if !strings.Contains(r.stdout, "\nplugin protocol: version 1\n") {
+		t.Errorf("procman version --verbose says:\n%s\nwant the plugin protocol's version", r.stdout)
+	}
+}

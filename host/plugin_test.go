@@ -135,7 +135,7 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 		{"dies", "start: the plugin exited with code 3 before its handshake; its last lines on stderr: reading the configuration | cannot read /etc/plugin.conf: permission denied"},
 		{"silent", "start: the plugin exited with code 1 before its handshake, saying nothing on stderr"},
 		{"stdout", `no handshake: the plugin printed "hello from a plugin`},
-		{"v2", "Plugin version: 2, Client versions: [1]"},
+		{"v2", "start: the plugin speaks protocol version 2, newer than this procman, which speaks 1: upgrade procman"},
 		{"nul", "NUL byte"},
 		{"dir", "changes Dir"},
 		{"bigenv", "more than the system allows"},

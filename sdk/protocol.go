@@ -5,6 +5,13 @@ package sdk
 // one both know.
 const ProtocolVersion = 1
 
+// MinProtocolVersion is the oldest version of the wire protocol a host of
+// this release speaks. The policy: a host speaks the current version and
+// the one before it, so that plugins built with the previous SDK keep
+// working for a release; a plugin of an older version must be rebuilt,
+// and one of a newer version needs a newer procman.
+const MinProtocolVersion = max(1, ProtocolVersion-1)
+
 // PluginKey is the name under which the one plugin of a binary is served:
 // what a host passes to go-plugin's ClientProtocol.Dispense.
 const PluginKey = "procman"

@@ -16,10 +16,13 @@ var Handshake = plugin.HandshakeConfig{
 }
 
 // ClientPlugins is what a host passes to go-plugin's ClientConfig as
-// VersionedPlugins. Dispensing "procman" from the client gives a Plugin whose
+// VersionedPlugins: every version from MinProtocolVersion to
+// ProtocolVersion. Dispensing "procman" from the client gives a Plugin whose
 // Info was fetched during the dispense.
 func ClientPlugins() map[int]plugin.PluginSet {
-	return map[int]plugin.PluginSet{
-		ProtocolVersion: {PluginKey: &GRPCPlugin{}},
+	sets := make(map[int]plugin.PluginSet)
+	for v := MinProtocolVersion; v <= ProtocolVersion; v++ {
+		sets[v] = plugin.PluginSet{PluginKey: &GRPCPlugin{}}
 	}
+	return sets
 }

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/sdk"
 )
 
 // version is procman's version. Releases set it when linking:
@@ -17,9 +18,11 @@ var version = "dev"
 const versionUsage = `Usage: procman version [--verbose]
 
 Prints procman's version. With --verbose (-v), also the system and the Go
-release procman was built for and with, how processes are contained on
-this system, what can escape that containment, and why no stronger way is
-used.
+release procman was built for and with, the versions of the plugin protocol
+it speaks (the current one and the one before it: a plugin of an older one
+must be rebuilt, one of a newer one needs a newer procman), how processes
+are contained on this system, what can escape that containment, and why no
+stronger way is used.
 `
 
 // printVersion is the version subcommand.
@@ -40,6 +43,7 @@ func printVersion(args []string) int {
 		return 0
 	}
 	fmt.Printf("%s/%s, built with %s\n", runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Println("plugin protocol:", protocolVersions())
 	c, err := host.DetectContainment(host.Automatic)
 	if err != nil {
 		fmt.Println("containment: none:", err)
@@ -64,4 +68,13 @@ func currentVersion() string {
 		return info.Main.Version
 	}
 	return version
+}
+
+// protocolVersions says which versions of the plugin protocol procman
+// speaks.
+func protocolVersions() string {
+	if sdk.MinProtocolVersion == sdk.ProtocolVersion {
+		return fmt.Sprintf("version %d", sdk.ProtocolVersion)
+	}
+	return fmt.Sprintf("versions %d to %d", sdk.MinProtocolVersion, sdk.ProtocolVersion)
 }

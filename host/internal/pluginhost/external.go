@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -205,6 +206,9 @@ func (r *treeRunner) startError(err error) error {
 	case <-time.After(exitedWait):
 	}
 	first, _, more := strings.Cut(err.Error(), "\n")
+	if msg, ok := versionMismatch(first); ok {
+		return errors.New(msg)
+	}
 	if strings.HasPrefix(first, "Unrecognized remote plugin message") {
 		return fmt.Errorf("start: no handshake: the plugin printed %q on stdout (it wrote there before the handshake, failed to start serving, or is no procman plugin)", strings.TrimPrefix(first, "Unrecognized remote plugin message: "))
 	}
@@ -212,6 +216,29 @@ func (r *treeRunner) startError(err error) error {
 		return fmt.Errorf("start: %s", first)
 	}
 	return fmt.Errorf("start: %w", err)
+}
+
+// versionMismatch says, for go-plugin's error of a plugin that speaks no
+// version of the protocol this host speaks ("Incompatible API version with
+// plugin. Plugin version: 2, Client versions: [1]", its first letter in
+// either case), which side to update.
+func versionMismatch(msg string) (string, bool) {
+	_, rest, ok := strings.Cut(msg, "ncompatible API version with plugin. Plugin version: ")
+	if !ok {
+		return "", false
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(strings.Split(rest, ",")[0]))
+	if err != nil {
+		return "", false
+	}
+	speaks := fmt.Sprintf("%d", sdk.ProtocolVersion)
+	if sdk.MinProtocolVersion != sdk.ProtocolVersion {
+		speaks = fmt.Sprintf("%d to %d", sdk.MinProtocolVersion, sdk.ProtocolVersion)
+	}
+	if v > sdk.ProtocolVersion {
+		return fmt.Sprintf("start: the plugin speaks protocol version %d, newer than this procman, which speaks %s: upgrade procman (or use a release of the plugin built for it)", v, speaks), true
+	}
+	return fmt.Sprintf("start: the plugin speaks protocol version %d, older than this procman, which speaks %s: rebuild the plugin with a current procman SDK", v, speaks), true
 }
 
 // demoting is the logger go-plugin logs through: what it reports at Warn
