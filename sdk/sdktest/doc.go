@@ -21,5 +21,14 @@
 //
 // Neither starts a process: the plugin's own code runs in the test binary.
 // What Serve adds on top (the handshake over stdout, exiting with the host)
-// is exercised only by running the built plugin under a procman host.
+// is exercised by Executable, which runs the plugin binary the author built
+// through a real procman host, with the author's cases:
+//
+//	func TestBinary(t *testing.T) {
+//		// Built beforehand, e.g. go build -o bin/procman-plugin-greeter.
+//		steps := sdktest.Executable(t, "../bin/procman-plugin-greeter", cases(t))
+//		if len(steps[0].Changes) != 1 { ... }
+//	}
+//
+// What the plugin logs goes to the test's log (go test -v).
 package sdktest
