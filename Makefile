@@ -112,5 +112,5 @@ check-helpers:
 proto:
 	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1
-	PATH=$(CURDIR)/bin:$$PATH protoc --go_out=. --go_opt=paths=source_relative \
-		--go-grpc_out=. --go-grpc_opt=paths=source_relative sdk/internal/pluginpb/plugin.proto
+	PATH=$(CURDIR)/bin:$$PATH protoc -I proto --go_out=. --go_opt=module=github.com/procman-dev/procman \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/procman-dev/procman procman/plugin/v1/plugin.proto

@@ -661,3 +661,48 @@ func TestRunStopsItsPluginsOnceTheCommandRuns(t *testing.T) {
 	p.signal(t, syscall.SIGTERM)
 	p.wantEnd(t, 128+15, marker)
 }
+
+// The plugin in Python that docs/plugin-protocol.md describes runs
+// through procman like any other: its change, its note, its own error.
+func TestPythonPluginFromTheWirePage(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import grpc, google.protobuf").Run(); err != nil {
+		t.Skipf("/usr/bin/python3 with grpcio and protobuf is needed (Debian: python3-grpcio python3-protobuf): %v", err)
+	}
+	path := os.Getenv("PROCMAN_PYGREETER") // where test-unprivileged.sh copied it
+	if path == "" {
+		path = "../examples/python-plugin/procman-plugin-pygreeter"
+	}
+	script, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := proctest.TrustedDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "procman-plugin-pygreeter"), script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	project := t.TempDir()
+	if err := os.WriteFile(filepath.Join(project, ".greeting"), []byte("hello from python\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	explain := func(cwd string) result {
+		cmd := procman(t, "explain", "--plugin", "pygreeter", "--cwd", cwd, "--", testchildBin, "exit", "0")
+		cmd.Env = append(os.Environ(), "PROCMAN_PLUGIN_PATH="+dir, "PATH=/usr/bin:/bin")
+		return run(t, cmd)
+	}
+	r := explain(project)
+	r.wantExit(t, 0)
+	for _, want := range []string{
+		"  pygreeter 1.0.0, priority 100: applicable",
+		"    note: GREETING from " + filepath.Join(project, ".greeting"),
+		"    + GREETING=hello from python",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("explain says:\n%s\nwant a line %q", r.stdout, want)
+		}
+	}
+	r = explain(t.TempDir()) // no .greeting: the plugin's own error
+	r.wantExit(t, 0)
+	if !strings.Contains(r.stdout, "    warning: enhance: [Errno 2] No such file or directory") {
+		t.Errorf("explain says:\n%s\nwant the plugin's error as the warning", r.stdout)
+	}
+}

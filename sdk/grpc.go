@@ -175,6 +175,11 @@ func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessCon
 
 func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, error) {
 	resp, err := c.client.Apply(ctx, &pluginpb.ApplyRequest{Config: toWire(cfg)})
+	if status.Code(err) == codes.Unimplemented {
+		// A plugin may serve only Applicable and Enhance (written
+		// without the SDK, from the .proto): two round trips.
+		return applyDirect(ctx, c, cfg)
+	}
 	if err != nil {
 		// A failed call's status may say what was known before the
 		// failure: whether Applicable said yes, and the notes.

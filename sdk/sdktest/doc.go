@@ -21,12 +21,12 @@
 //
 // Neither starts a process: the plugin's own code runs in the test binary.
 // What Serve adds on top (the handshake over stdout, exiting with the host)
-// is exercised by Executable, which runs the plugin binary the author built
-// through a real procman host, with the author's cases:
+// is exercised by package hosttest, whose Run runs the plugin binary the
+// author built through a real procman host, with the author's cases:
 //
 //	func TestBinary(t *testing.T) {
 //		// Built beforehand, e.g. go build -o bin/procman-plugin-greeter.
-//		steps := sdktest.Executable(t, "../bin/procman-plugin-greeter", cases(t))
+//		steps := hosttest.Run(t, "../bin/procman-plugin-greeter", cases(t))
 //		if len(steps[0].Changes) != 1 { ... }
 //	}
 //

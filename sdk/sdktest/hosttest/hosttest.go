@@ -1,9 +1,16 @@
-package sdktest
+// Package hosttest runs a plugin executable, built beforehand, through a
+// real procman host: what package sdktest, which runs the plugin's code in
+// the test binary, leaves out.
+package hosttest
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +20,7 @@ import (
 	"github.com/procman-dev/procman/sdk"
 )
 
-// Executable runs the plugin executable at path, built beforehand (it
+// Run runs the plugin executable at path, built beforehand (it
 // builds nothing), through a real procman host, once for each of cases:
 // everything Connect and Conformance leave out is exercised too, sdk.Serve,
 // the handshake, the lifeline, the host's checks of the file and of its
@@ -22,27 +29,27 @@ import (
 // from path's directory (which, with every directory above it, must
 // belong to root or to the user running the test and be writable by
 // nobody else: not /tmp), default deadlines and fields (AllowChanges
-// widens them as it does for Conformance).
+// widens them, as sdktest.AllowChanges does for Conformance).
 //
-// path must be named procman-plugin-NAME. Executable fails t when the host
+// path must be named procman-plugin-NAME. Run fails t when the host
 // does not run the plugin, and, for each case, when the plugin's change
 // is dropped: it failed to start, crashed, missed a deadline, returned an
 // error or an invalid or forbidden result. Notes and changes are logged.
 // It returns the plugin's step of each case (host.PluginStep: applicable,
 // changes, notes, warning), for the test's own assertions, and stops the
 // plugin at the end of the test.
-func Executable(t *testing.T, path string, cases []sdk.ProcessConfig, opts ...Option) []host.PluginStep {
+func Run(t *testing.T, path string, cases []sdk.ProcessConfig, opts ...Option) []host.PluginStep {
 	t.Helper()
 	name, ok := strings.CutPrefix(filepath.Base(path), discovery.Prefix)
 	if !ok || name == "" {
-		t.Fatalf("sdktest: %s is not named %sNAME, as procman finds plugins", path, discovery.Prefix)
+		t.Fatalf("hosttest: %s is not named %sNAME, as procman finds plugins", path, discovery.Prefix)
 	}
-	var r runner
+	var s settings
 	for _, opt := range opts {
-		opt(&r)
+		opt(&s)
 	}
 	fields := host.DefaultPluginFields
-	for _, f := range r.allowed {
+	for _, f := range s.allowed {
 		switch f {
 		case "Dir":
 			fields |= host.FieldDir
@@ -66,7 +73,7 @@ func Executable(t *testing.T, path string, cases []sdk.ProcessConfig, opts ...Op
 	ctx := context.Background()
 	for _, p := range m.Plugins(ctx) {
 		if p.Name == name && p.Status != host.PluginOK {
-			t.Fatalf("sdktest: procman would not run %s: %s: %s", path, p.Status, p.Reason)
+			t.Fatalf("hosttest: procman would not run %s: %s: %s", path, p.Status, p.Reason)
 		}
 	}
 	steps := make([]host.PluginStep, len(cases))
@@ -91,6 +98,55 @@ func Executable(t *testing.T, path string, cases []sdk.ProcessConfig, opts ...Op
 		}
 	}
 	return steps
+}
+
+// An Option changes what Run accepts.
+type Option func(*settings)
+
+type settings struct {
+	allowed []string // fields the plugin may change beyond the default ones
+}
+
+// AllowChanges lets the plugin change fields beyond those a host allows by
+// default ("Dir", "LogFile"), as a host whose embedder allows them
+// (host.WithPluginFields).
+func AllowChanges(fields ...string) Option {
+	return func(s *settings) { s.allowed = append(s.allowed, fields...) }
+}
+
+// testLog is an io.Writer that logs each line written to it with t.Log;
+// once the test is over, to stderr.
+type testLog struct {
+	t       testing.TB
+	mu      sync.Mutex
+	partial []byte
+	done    bool
+}
+
+func (w *testLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.partial = append(w.partial, p...)
+	for {
+		line, rest, found := bytes.Cut(w.partial, []byte{'\n'})
+		if !found {
+			break
+		}
+		if w.done {
+			fmt.Fprintf(os.Stderr, "%s\n", line)
+		} else {
+			w.t.Log(string(line))
+		}
+		w.partial = rest
+	}
+	w.partial = append([]byte(nil), w.partial...)
+	return len(p), nil
+}
+
+func (w *testLog) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done = true
 }
 
 func pluginStep(r host.Report, name string) (host.PluginStep, bool) {

@@ -1,6 +1,6 @@
 //go:build linux
 
-package sdktest
+package hosttest
 
 import (
 	"os"
@@ -32,8 +32,8 @@ func executableCases(t *testing.T) []sdk.ProcessConfig {
 	}
 }
 
-func TestExecutableRunsTheBuiltPluginThroughAHost(t *testing.T) {
-	steps := Executable(t, installTestPlugin(t, "chain"), executableCases(t))
+func TestRunRunsTheBuiltPluginThroughAHost(t *testing.T) {
+	steps := Run(t, installTestPlugin(t, "chain"), executableCases(t))
 	for i, want := range []string{"chain", "before,chain"} {
 		s := steps[i]
 		if !s.Applicable || len(s.Changes) != 1 || s.Changes[0].Field != "Env[CHAIN]" || s.Changes[0].New != want || len(s.Notes) != 1 {
@@ -42,11 +42,11 @@ func TestExecutableRunsTheBuiltPluginThroughAHost(t *testing.T) {
 	}
 }
 
-// TestExecutableReports runs Executable on plugins that fail, in a child
-// process, since Executable fails its test, and checks what it reported.
-func TestExecutableReports(t *testing.T) {
-	if kind := os.Getenv("SDKTEST_EXECUTABLE_CHILD"); kind != "" {
-		Executable(t, installTestPlugin(t, kind), executableCases(t))
+// TestRunReports runs Run on plugins that fail, in a child
+// process, since Run fails its test, and checks what it reported.
+func TestRunReports(t *testing.T) {
+	if kind := os.Getenv("HOSTTEST_CHILD"); kind != "" {
+		Run(t, installTestPlugin(t, kind), executableCases(t))
 		return
 	}
 	for kind, want := range map[string]string{
@@ -56,8 +56,8 @@ func TestExecutableReports(t *testing.T) {
 		"chatty": "", // passes, its output logged
 	} {
 		t.Run(kind, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestExecutableReports$", "-test.v")
-			cmd.Env = append(os.Environ(), "SDKTEST_EXECUTABLE_CHILD="+kind)
+			cmd := exec.Command(os.Args[0], "-test.run=^TestRunReports$", "-test.v")
+			cmd.Env = append(os.Environ(), "HOSTTEST_CHILD="+kind)
 			out, err := cmd.CombinedOutput()
 			if (err == nil) != (want == "") {
 				t.Fatalf("child: %v, want it to fail: %v\n%s", err, want != "", out)
@@ -72,13 +72,13 @@ func TestExecutableReports(t *testing.T) {
 	}
 }
 
-func TestExecutableRefusesAMisnamedFile(t *testing.T) {
-	if os.Getenv("SDKTEST_EXECUTABLE_CHILD") == "name" {
-		Executable(t, "/bin/true", nil)
+func TestRunRefusesAMisnamedFile(t *testing.T) {
+	if os.Getenv("HOSTTEST_CHILD") == "name" {
+		Run(t, "/bin/true", nil)
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestExecutableRefusesAMisnamedFile$", "-test.v")
-	cmd.Env = append(os.Environ(), "SDKTEST_EXECUTABLE_CHILD=name")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunRefusesAMisnamedFile$", "-test.v")
+	cmd.Env = append(os.Environ(), "HOSTTEST_CHILD=name")
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "/bin/true is not named procman-plugin-NAME") {
 		t.Errorf("child: %v\n%s", err, out)
