@@ -1,17 +1,16 @@
 package sdktest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/procman-dev/procman/internal/lines"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -22,49 +21,13 @@ import (
 // puts in the calls' ctx (sdk.ContextWithLogger). sdk.Logger is the
 // process's, so tests that capture its lines must not run in parallel.
 func captureLogs(t testing.TB) hclog.Logger {
-	w := &testLog{t: t}
+	w, stop := lines.TestLog(t, func(line []byte) string { return "plugin: " + readable(line) })
 	if r, ok := sdk.Logger().(hclog.OutputResettable); ok {
 		r.ResetOutput(&hclog.LoggerOptions{Output: w})
 		t.Cleanup(func() { r.ResetOutput(&hclog.LoggerOptions{Output: os.Stderr}) })
 	}
-	t.Cleanup(w.close)
+	t.Cleanup(stop)
 	return hclog.New(&hclog.LoggerOptions{Output: w, Level: hclog.Trace, DisableTime: true})
-}
-
-// testLog is an io.Writer that logs each line written to it with t.Log;
-// once the test is over (a call abandoned by a check may log later), to
-// stderr.
-type testLog struct {
-	t       testing.TB
-	mu      sync.Mutex
-	partial []byte
-	done    bool
-}
-
-func (w *testLog) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.partial = append(w.partial, p...)
-	for {
-		line, rest, found := bytes.Cut(w.partial, []byte{'\n'})
-		if !found {
-			break
-		}
-		if w.done {
-			fmt.Fprintf(os.Stderr, "%s\n", readable(line))
-		} else {
-			w.t.Log("plugin: " + readable(line))
-		}
-		w.partial = rest
-	}
-	w.partial = append([]byte(nil), w.partial...)
-	return len(p), nil
-}
-
-func (w *testLog) close() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.done = true
 }
 
 // readable returns a log line as text: a JSON line of hclog's

@@ -61,7 +61,7 @@ func newTreeRunner(spawner *platform.Spawner, exe *os.File, name, socketDir stri
 		socketDir:  socketDir,
 		dir:        workDir(name, socketDir),
 		done:       make(chan struct{}),
-		stderrTail: new(tail),
+		stderrTail: newTail(),
 	}
 }
 

@@ -4,19 +4,16 @@
 package hosttest
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/lines"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -57,8 +54,8 @@ func Run(t *testing.T, path string, cases []sdk.ProcessConfig, opts ...Option) [
 			fields |= host.FieldLogFile
 		}
 	}
-	logs := &testLog{t: t}
-	t.Cleanup(logs.close) // after Close, below: a line later goes to stderr
+	logs, stop := lines.TestLog(t, func(line []byte) string { return string(line) })
+	t.Cleanup(stop) // after Close, below: a line later goes to stderr
 	m := host.New(
 		host.WithPluginSearchPath(filepath.Dir(path), ""),
 		host.WithOnlyPlugins(name),
@@ -112,41 +109,6 @@ type settings struct {
 // (host.WithPluginFields).
 func AllowChanges(fields ...string) Option {
 	return func(s *settings) { s.allowed = append(s.allowed, fields...) }
-}
-
-// testLog is an io.Writer that logs each line written to it with t.Log;
-// once the test is over, to stderr.
-type testLog struct {
-	t       testing.TB
-	mu      sync.Mutex
-	partial []byte
-	done    bool
-}
-
-func (w *testLog) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.partial = append(w.partial, p...)
-	for {
-		line, rest, found := bytes.Cut(w.partial, []byte{'\n'})
-		if !found {
-			break
-		}
-		if w.done {
-			fmt.Fprintf(os.Stderr, "%s\n", line)
-		} else {
-			w.t.Log(string(line))
-		}
-		w.partial = rest
-	}
-	w.partial = append([]byte(nil), w.partial...)
-	return len(p), nil
-}
-
-func (w *testLog) close() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.done = true
 }
 
 func pluginStep(r host.Report, name string) (host.PluginStep, bool) {
