@@ -40,7 +40,9 @@ done
 for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host acceptance; do
 	$GO test -c -o "$dir/${pkg//\//-}.test" "./$pkg"
 done
-cp examples/python-plugin/procman-plugin-pygreeter "$dir/"
+# Not in $dir itself, which tests put on PATH: procman would find it there.
+mkdir "$dir/examples"
+cp examples/python-plugin/procman-plugin-pygreeter "$dir/examples/"
 chmod -R a+rX "$dir"
 chmod 700 "$dir/t"
 
@@ -52,7 +54,7 @@ for pkg in sdk discovery internal/proctree platform platform/internal/cgroup rea
 		PROCMAN_BIN="$dir/procman" PROCMAN_TESTCHILD="$dir/testchild" PROCMAN_TESTEMBED="$dir/testembed" PROCMAN_TESTPLUGIN="$dir/testplugin" \
 		PROCMAN_SCANREAPER="$dir/scanreaper" \
 		PROCMAN_PLUGIN_NVM="$dir/procman-plugin-nvm" PROCMAN_PLUGIN_JENV="$dir/procman-plugin-jenv" \
-		PROCMAN_PLUGIN_PYENV="$dir/procman-plugin-pyenv" PROCMAN_PYGREETER="$dir/procman-plugin-pygreeter" \
+		PROCMAN_PLUGIN_PYENV="$dir/procman-plugin-pyenv" PROCMAN_PYGREETER="$dir/examples/procman-plugin-pygreeter" \
 		"./${pkg//\//-}.test" -test.count=1) || status=1
 done
 exit $status
