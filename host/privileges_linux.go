@@ -2,7 +2,6 @@ package host
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/procman-dev/procman/internal/account"
 	"github.com/procman-dev/procman/platform"
@@ -24,7 +23,7 @@ var rlimitResources = map[string]int{
 // program runs as and what it may use.
 func privileges(spec *platform.Spec, cfg sdk.ProcessConfig) error {
 	if cfg.User != "" || cfg.Group != "" {
-		self := account.Account{UID: uint32(os.Geteuid()), GID: uint32(os.Getegid())}
+		self := account.Self()
 		a, field, err := account.Lookup(cfg.User, cfg.Group, self)
 		if err != nil {
 			return &sdk.ConfigError{Field: field, Reason: err.Error()}

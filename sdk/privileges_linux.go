@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/procman-dev/procman/internal/account"
 )
@@ -16,7 +15,7 @@ func (c ProcessConfig) checkPrivileges() error {
 	if c.User == "" && c.Group == "" {
 		return nil
 	}
-	self := account.Account{UID: uint32(os.Geteuid()), GID: uint32(os.Getegid())}
+	self := account.Self()
 	a, field, err := account.Lookup(c.User, c.Group, self)
 	if err != nil {
 		return invalid(field, err.Error())

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,7 +203,7 @@ func (o runOptions) accountEnv(lookupEnv func(string) (string, bool)) func(strin
 	if o.user == "" {
 		return lookupEnv
 	}
-	self := account.Account{UID: uint32(os.Geteuid()), GID: uint32(os.Getegid())}
+	self := account.Self()
 	a, _, err := account.Lookup(o.user, o.group, self)
 	if err != nil {
 		return lookupEnv

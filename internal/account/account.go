@@ -5,6 +5,7 @@ package account
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/user"
 	"slices"
 	"strconv"
@@ -19,6 +20,11 @@ type Account struct {
 	// Name, Home are the user's, when a user was asked for and is in the
 	// database.
 	Name, Home string
+}
+
+// Self is this process's account: its effective uid and gid.
+func Self() Account {
+	return Account{UID: uint32(os.Geteuid()), GID: uint32(os.Getegid())}
 }
 
 // Lookup finds the account of userSpec and groupSpec, each a name or a

@@ -25,14 +25,28 @@ import (
 // cgroup's cgroup.procs.
 
 // Offers reports whether the cgroup v2 hierarchy that dir is in has the
-// controller (the cgroup.controllers of its root lists it).
+// controller (the cgroup.controllers of its root lists it). The answer is
+// kept for the cgroups of the same parent: a tree's cgroup is new at each
+// Start, its hierarchy is not.
 func Offers(dir, controller string) (bool, error) {
+	key := filepath.Dir(dir) + "\x00" + controller
+	if offered, ok := offers.Load(key); ok {
+		return offered.(bool), nil
+	}
 	root, err := hierarchyRoot(dir)
 	if err != nil {
 		return false, err
 	}
-	return listed(filepath.Join(root, "cgroup.controllers"), controller)
+	offered, err := listed(filepath.Join(root, "cgroup.controllers"), controller)
+	if err == nil {
+		offers.Store(key, offered)
+	}
+	return offered, err
 }
+
+// offers keeps Offers' answers, by the parent of the cgroup asked about
+// and the controller.
+var offers sync.Map
 
 // enabled keeps the directories whose subtree_control was seen to have a
 // controller, as "dir\x00controller", so that each is written once.
