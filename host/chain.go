@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/host/internal/pluginhost"
+	"github.com/procman-dev/procman/internal/pluginwire"
 	"github.com/procman-dev/procman/platform"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -256,10 +257,10 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 	step.Version = impl.Info().Version
 
 	if p.external == nil {
-		ctx = sdk.ContextWithLogger(ctx, c.logger.Named(p.name))
+		ctx = wire().WithLogger(ctx, c.logger.Named(p.name))
 	}
-	out, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (sdk.Outcome, error) {
-		return sdk.Apply(ctx, impl, cfg.Clone())
+	out, err := call(ctx, c.settings.callTimeout, func(ctx context.Context) (pluginwire.Outcome[sdk.ProcessConfig], error) {
+		return wire().Apply(ctx, impl, cfg.Clone())
 	})
 	if err != nil {
 		step.Applicable, step.Notes = out.Applicable, out.Notes
@@ -295,6 +296,12 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 	*problem = err
 	step.Changes = diff(cfg, result)
 	return step, result
+}
+
+// wire is package sdk's own side of the plugin protocol: how a host
+// applies a plugin, in-process or over the wire.
+func wire() pluginwire.SDK[sdk.Plugin, sdk.ProcessConfig] {
+	return pluginwire.Get[sdk.Plugin, sdk.ProcessConfig]()
 }
 
 // call runs f under the call deadline. A panic of an in-process plugin is
@@ -341,11 +348,11 @@ func (c *chain) callFailed(p *plugin, err error) string {
 	reason := err.Error()
 	if p.external != nil {
 		switch {
-		case errors.Is(err, sdk.ErrUnavailable) && !exits(p.external):
+		case errors.Is(err, pluginwire.ErrUnavailable) && !exits(p.external):
 			// Alive and connected: the plugin answered so itself.
 			c.succeeded(p)
-			return "gRPC status Unavailable: " + strings.TrimPrefix(reason, sdk.ErrUnavailable.Error()+": ")
-		case errors.Is(err, sdk.ErrUnavailable) || p.external.Exited():
+			return "gRPC status Unavailable: " + strings.TrimPrefix(reason, pluginwire.ErrUnavailable.Error()+": ")
+		case errors.Is(err, pluginwire.ErrUnavailable) || p.external.Exited():
 			reason = "the plugin process died during the call: " + reason
 			p.external.Kill() // reap it; the next use starts a new one
 		case errors.Is(err, context.DeadlineExceeded):

@@ -5,7 +5,8 @@
 // working directory, its complete environment and an optional log file.
 // ProcessConfig.Validate is the single validation procman applies everywhere.
 //
-// sdk imports nothing else of procman, so that a plugin author depends on
+// sdk imports nothing else of procman (but plumbing internal to the module,
+// which its documentation does not show), so that a plugin author depends on
 // this package alone.
 //
 // # Writing a plugin

@@ -43,10 +43,6 @@ func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig 
 // Unwrap returns the cause, if any (ErrCommandNotFound or ErrNotExecutable).
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// ErrUnavailable matches the error of a call whose plugin process could not
-// be reached: it died, or closed its connection, before it answered.
-var ErrUnavailable = errors.New("plugin unavailable")
-
 // PluginError is an error that a plugin's own Applicable or Enhance
 // returned, as opposed to a failure to reach the plugin or to get an answer
 // in time.

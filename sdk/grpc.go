@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/internal/pluginwire"
 	"github.com/procman-dev/procman/sdk/internal/pluginpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -17,18 +18,16 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 )
 
-// GRPCPlugin is the go-plugin glue: it serves a Plugin over gRPC in a plugin
-// binary, and gives a host a Plugin that calls it. Authors do not use it;
-// Serve and the host do.
-type GRPCPlugin struct {
+// grpcPlugin is the go-plugin glue: it serves a Plugin over gRPC in a plugin
+// binary, and gives a host a Plugin that calls it.
+type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	// Impl is the plugin served (plugin side only).
-	Impl Plugin
+	impl Plugin // the plugin served (plugin side only)
 }
 
 // GRPCServer registers the plugin's service.
-func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	pluginpb.RegisterPluginServer(s, &grpcServer{impl: p.Impl})
+func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	pluginpb.RegisterPluginServer(s, &grpcServer{impl: p.impl})
 	return nil
 }
 
@@ -36,7 +35,7 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 // asks the plugin's Info at once, so that the Plugin's Info method never
 // makes a call; go-plugin gives ctx no deadline, so a host bounds the
 // dispense itself.
-func (p *GRPCPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+func (p *grpcPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
 	c := &grpcClient{client: pluginpb.NewPluginClient(conn)}
 	resp, err := c.client.Info(ctx, &pluginpb.InfoRequest{})
 	if err != nil {
@@ -131,7 +130,7 @@ func toStatus(err error) error {
 // fromStatus turns a gRPC error back into a *PluginError (the plugin's own
 // error, or another status it answered with), a deadline error (matching
 // context.DeadlineExceeded), or, for Unavailable, an error matching
-// ErrUnavailable: the plugin may have answered so, or died.
+// pluginwire.ErrUnavailable: the plugin may have answered so, or died.
 func fromStatus(err error) error {
 	st, ok := status.FromError(err)
 	if !ok {
@@ -145,7 +144,7 @@ func fromStatus(err error) error {
 	case codes.Canceled:
 		return fmt.Errorf("%s: %w", st.Message(), context.Canceled)
 	case codes.Unavailable:
-		return fmt.Errorf("%w: %s", ErrUnavailable, st.Message())
+		return fmt.Errorf("%w: %s", pluginwire.ErrUnavailable, st.Message())
 	}
 	return &PluginError{Message: fmt.Sprintf("gRPC status %s: %s", st.Code(), st.Message())}
 }
@@ -173,7 +172,7 @@ func (c *grpcClient) Enhance(ctx context.Context, cfg ProcessConfig) (ProcessCon
 	return withHostOnly(fromWire(resp.Config), cfg), nil
 }
 
-func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, error) {
+func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (outcome, error) {
 	resp, err := c.client.Apply(ctx, &pluginpb.ApplyRequest{Config: toWire(cfg)})
 	if status.Code(err) == codes.Unimplemented {
 		// A plugin may serve only Applicable and Enhance (written
@@ -183,17 +182,17 @@ func (c *grpcClient) apply(ctx context.Context, cfg ProcessConfig) (Outcome, err
 	if err != nil {
 		// A failed call's status may say what was known before the
 		// failure: whether Applicable said yes, and the notes.
-		var out Outcome
+		var out outcome
 		if st, ok := status.FromError(err); ok {
 			for _, detail := range st.Details() {
 				if known, ok := detail.(*pluginpb.ApplyResponse); ok {
-					out = Outcome{Applicable: known.Applicable, Notes: notesFromWire(known.Notes)}
+					out = outcome{Applicable: known.Applicable, Notes: notesFromWire(known.Notes)}
 				}
 			}
 		}
 		return out, fromStatus(err)
 	}
-	return Outcome{Applicable: resp.Applicable, Config: withHostOnly(fromWire(resp.Config), cfg), Notes: notesFromWire(resp.Notes)}, nil
+	return outcome{Applicable: resp.Applicable, Config: withHostOnly(fromWire(resp.Config), cfg), Notes: notesFromWire(resp.Notes)}, nil
 }
 
 // notesFromWire converts notes off the wire.
@@ -259,10 +258,10 @@ func fromWire(w *pluginpb.ProcessConfig) ProcessConfig {
 
 // applyRemote applies p over the protocol, in one round trip, when p is
 // the client side of a plugin process; ok is false otherwise.
-func applyRemote(ctx context.Context, p Plugin, cfg ProcessConfig) (out Outcome, err error, ok bool) {
+func applyRemote(ctx context.Context, p Plugin, cfg ProcessConfig) (out outcome, err error, ok bool) {
 	remote, ok := p.(*grpcClient)
 	if !ok {
-		return Outcome{}, nil, false
+		return outcome{}, nil, false
 	}
 	out, err = remote.apply(ctx, cfg)
 	return out, err, true

@@ -46,11 +46,11 @@ func TestApplyFallsBackToApplicableAndEnhance(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	client, err := (&GRPCPlugin{}).GRPCClient(context.Background(), nil, conn)
+	client, err := (&grpcPlugin{}).GRPCClient(context.Background(), nil, conn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Apply(context.Background(), client.(Plugin), ProcessConfig{Command: "/bin/true", User: "nobody"})
+	out, err := apply(context.Background(), client.(Plugin), ProcessConfig{Command: "/bin/true", User: "nobody"})
 	if err != nil || !out.Applicable || out.Config.Env["SET"] != "by Enhance" || out.Config.User != "nobody" {
 		t.Errorf("Apply = %+v, %v; want the plugin's change through Applicable and Enhance", out, err)
 	}

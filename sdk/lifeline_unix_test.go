@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/internal/pluginwire"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -59,8 +60,8 @@ func TestServeExitsWhenTheHostDies(t *testing.T) {
 	p := exec.Command(os.Args[0], "-test.run=^TestServeExitsWhenTheHostDies$")
 	p.Env = append(os.Environ(),
 		servePlugin+"=1",
-		sdk.EnvLifeline+"=3",
-		sdk.Handshake.MagicCookieKey+"="+sdk.Handshake.MagicCookieValue,
+		pluginwire.EnvLifeline+"=3",
+		pluginwire.MagicCookieKey+"="+pluginwire.MagicCookieValue,
 		"PLUGIN_PROTOCOL_VERSIONS="+strconv.Itoa(sdk.ProtocolVersion),
 		plugin.EnvUnixSocketDir+"="+socketDir,
 	)

@@ -32,10 +32,8 @@ func LoggerFrom(ctx context.Context) hclog.Logger {
 	return logger
 }
 
-// ContextWithLogger returns ctx carrying l, for LoggerFrom: a host that
-// calls a plugin in its own process (through Apply) passes its logger this
-// way, so that the plugin's lines join the host's log instead of going to
-// stderr as the protocol's JSON.
-func ContextWithLogger(ctx context.Context, l hclog.Logger) context.Context {
+// contextWithLogger returns ctx carrying l, for LoggerFrom: see
+// pluginwire.SDK.WithLogger.
+func contextWithLogger(ctx context.Context, l hclog.Logger) context.Context {
 	return context.WithValue(ctx, loggerKey{}, l)
 }

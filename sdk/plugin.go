@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/procman-dev/procman/internal/pluginwire"
 )
 
 // DefaultPriority is the priority of a plugin that has no reason to run
@@ -49,42 +51,31 @@ type Plugin interface {
 	Enhance(ctx context.Context, cfg ProcessConfig) (ProcessConfig, error)
 }
 
-// Outcome is what a plugin made of one config.
-type Outcome struct {
-	Applicable bool          // what Applicable answered
-	Config     ProcessConfig // Enhance's result, when Applicable
-	Notes      []string      // what the plugin said with Note
-}
+// outcome is what a plugin made of one config.
+type outcome = pluginwire.Outcome[ProcessConfig]
 
-// Apply asks p whether it applies to cfg and, if it does, for its enhanced
-// config, collecting its notes: what a host does with each plugin. For a
-// plugin reached over the protocol this takes one round trip. An error that
-// the plugin's Applicable or Enhance returned is a *PluginError, its message
-// prefixed with the call's name ("applicable: ", "enhance: "), wherever the
-// plugin runs; a failure to reach the plugin is not. With an error, the
-// Outcome still says what was known: whether Applicable said yes, and the
-// notes made before the failure.
-func Apply(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
+// apply is what a host does with each plugin: see pluginwire.SDK.Apply.
+func apply(ctx context.Context, p Plugin, cfg ProcessConfig) (outcome, error) {
 	if out, err, ok := applyRemote(ctx, p, cfg); ok {
 		return out, err
 	}
 	return applyDirect(ctx, p, cfg)
 }
 
-func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (Outcome, error) {
+func applyDirect(ctx context.Context, p Plugin, cfg ProcessConfig) (outcome, error) {
 	ctx, notes := withNotes(ctx)
 	ok, err := p.Applicable(ctx, cfg)
 	if err != nil {
-		return Outcome{Notes: notes.get()}, prefixed("applicable", err)
+		return outcome{Notes: notes.get()}, prefixed("applicable", err)
 	}
 	if !ok {
-		return Outcome{Notes: notes.get()}, nil
+		return outcome{Notes: notes.get()}, nil
 	}
 	result, err := p.Enhance(ctx, cfg)
 	if err != nil {
-		return Outcome{Applicable: true, Notes: notes.get()}, prefixed("enhance", err)
+		return outcome{Applicable: true, Notes: notes.get()}, prefixed("enhance", err)
 	}
-	return Outcome{Applicable: true, Config: result, Notes: notes.get()}, nil
+	return outcome{Applicable: true, Config: result, Notes: notes.get()}, nil
 }
 
 // prefixed names the call in err's message. An error the plugin returned

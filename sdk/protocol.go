@@ -11,12 +11,3 @@ const ProtocolVersion = 1
 // working for a release; a plugin of an older version must be rebuilt,
 // and one of a newer version needs a newer procman.
 const MinProtocolVersion = max(1, ProtocolVersion-1)
-
-// PluginKey is the name under which the one plugin of a binary is served:
-// what a host passes to go-plugin's ClientProtocol.Dispense.
-const PluginKey = "procman"
-
-// EnvLifeline names the environment variable by which a host tells a plugin
-// which of its file descriptors is the read end of a pipe whose other end
-// only the host holds: end of file on it means the host is gone.
-const EnvLifeline = "PROCMAN_PLUGIN_LIFELINE_FD"

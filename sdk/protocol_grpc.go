@@ -4,25 +4,27 @@ package sdk
 
 import (
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/internal/pluginwire"
 )
 
-// Handshake is the configuration both sides of the protocol share. The
-// magic cookie only keeps a plugin binary from being run by hand as if it
-// were a normal program; it is not a security measure.
-var Handshake = plugin.HandshakeConfig{
+// handshake is the configuration both sides of the protocol share.
+var handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  ProtocolVersion,
-	MagicCookieKey:   "PROCMAN_PLUGIN",
-	MagicCookieValue: "6b0c9c1e4f7a4d2a9a3e5f61c0d8b7e2-configuration-enhancer",
+	MagicCookieKey:   pluginwire.MagicCookieKey,
+	MagicCookieValue: pluginwire.MagicCookieValue,
 }
 
-// ClientPlugins is what a host passes to go-plugin's ClientConfig as
-// VersionedPlugins: every version from MinProtocolVersion to
-// ProtocolVersion. Dispensing "procman" from the client gives a Plugin whose
-// Info was fetched during the dispense.
-func ClientPlugins() map[int]plugin.PluginSet {
-	sets := make(map[int]plugin.PluginSet)
-	for v := MinProtocolVersion; v <= ProtocolVersion; v++ {
-		sets[v] = plugin.PluginSet{PluginKey: &GRPCPlugin{}}
+// grpcGlue is what a host and sdktest use of the go-plugin glue.
+func grpcGlue() pluginwire.GRPC[Plugin] {
+	return pluginwire.GRPC[Plugin]{
+		Handshake: handshake,
+		ClientPlugins: func() map[int]plugin.PluginSet {
+			sets := make(map[int]plugin.PluginSet)
+			for v := MinProtocolVersion; v <= ProtocolVersion; v++ {
+				sets[v] = plugin.PluginSet{pluginwire.Key: &grpcPlugin{}}
+			}
+			return sets
+		},
+		Plugin: func(impl Plugin) pluginwire.GoPlugin { return &grpcPlugin{impl: impl} },
 	}
-	return sets
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/internal/pluginwire"
 )
 
 // Serve serves p to the procman host that started this program, and
@@ -28,7 +29,7 @@ func Serve(p Plugin) {
 	if len(os.Args) == 2 && (os.Args[1] == "--info" || os.Args[1] == "-info") {
 		os.Exit(printInfo(p))
 	}
-	if os.Getenv(Handshake.MagicCookieKey) != Handshake.MagicCookieValue {
+	if os.Getenv(pluginwire.MagicCookieKey) != pluginwire.MagicCookieValue {
 		name := filepath.Base(os.Args[0])
 		fmt.Fprintf(os.Stderr, "%s is a procman plugin (%s): procman runs it, as it starts a program, from a\n"+
 			"directory of PROCMAN_PLUGIN_PATH or PATH under a name procman-plugin-NAME ('procman plugins'\n"+
@@ -38,8 +39,8 @@ func Serve(p Plugin) {
 	}
 	watchLifeline()
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  Handshake,
-		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {PluginKey: &GRPCPlugin{Impl: p}}},
+		HandshakeConfig:  handshake,
+		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {pluginwire.Key: &grpcPlugin{impl: p}}},
 		GRPCServer:       plugin.DefaultGRPCServer,
 		Logger:           Logger(),
 	})

@@ -106,7 +106,7 @@ func TestHomebrewLayout(t *testing.T) {
 			cfg := sdk.ProcessConfig{Command: "java", Args: []string{"-version"}, Dir: project, Env: map[string]string{"HOME": home, "PATH": macPath}}
 			maps.Copy(cfg.Env, tt.env)
 
-			out, err := sdk.Apply(context.Background(), remote, cfg)
+			out, err := sdktest.Apply(context.Background(), remote, cfg)
 			if tt.wantErr != "" {
 				var pluginErr *sdk.PluginError
 				if !errors.As(err, &pluginErr) || !strings.Contains(err.Error(), tt.wantErr) {

@@ -197,7 +197,7 @@ func TestApply(t *testing.T) {
 			}
 			maps.Copy(cfg.Env, tt.env)
 
-			out, err := sdk.Apply(context.Background(), remote, cfg)
+			out, err := sdktest.Apply(context.Background(), remote, cfg)
 			if tt.wantErr != "" {
 				var pluginErr *sdk.PluginError
 				if !errors.As(err, &pluginErr) || !strings.Contains(err.Error(), tt.wantErr) {
@@ -256,7 +256,7 @@ func TestApplyWithoutPATH(t *testing.T) {
 	// working directory.
 	f := newFixture(t)
 	cfg := sdk.ProcessConfig{Command: "java", Dir: f.project, Env: map[string]string{"HOME": f.home, "JENV_VERSION": "17"}}
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
+	out, err := sdktest.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +277,7 @@ func TestApplyReadsNothingOfThePluginsOwn(t *testing.T) {
 
 	elsewhere := t.TempDir()
 	cfg := sdk.ProcessConfig{Command: "java", Dir: elsewhere, Env: map[string]string{"HOME": elsewhere, "PATH": "/usr/bin:/bin"}}
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
+	out, err := sdktest.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || out.Applicable {
 		t.Errorf("Apply = %+v, %v; want not applicable", out, err)
 	}

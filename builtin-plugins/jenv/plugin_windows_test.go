@@ -32,7 +32,7 @@ func TestWindowsNotApplicableWithoutJenvsLayout(t *testing.T) {
 				cfg.Env[k] = v
 			}
 			for _, p := range []sdk.Plugin{Plugin{}, remote} {
-				out, err := sdk.Apply(context.Background(), p, cfg)
+				out, err := sdktest.Apply(context.Background(), p, cfg)
 				if err != nil || out.Applicable {
 					t.Errorf("Apply = %+v, %v; want not applicable, no error", out, err)
 				}
@@ -55,7 +55,7 @@ func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	cfg.Env["Jenv_Root"] = root
 	cfg.Env["Java_Home"] = `C:\Program Files\Java\jdk-21`
 
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
+	out, err := sdktest.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || !out.Applicable {
 		t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 	}

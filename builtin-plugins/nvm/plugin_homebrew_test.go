@@ -107,7 +107,7 @@ func TestHomebrewLayout(t *testing.T) {
 				cfg := sdk.ProcessConfig{Command: "node", Args: []string{"--version"}, Dir: h.project, Env: map[string]string{"PATH": macPath}}
 				maps.Copy(cfg.Env, env.vars)
 
-				out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
+				out, err := sdktest.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 				if err != nil || !out.Applicable {
 					t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 				}
@@ -145,7 +145,7 @@ func TestHomebrewPathOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := sdk.ProcessConfig{Command: "node", Dir: h.project, Env: map[string]string{"HOME": h.home, "PATH": tt.path}}
-			out, err := sdk.Apply(context.Background(), remote, cfg)
+			out, err := sdktest.Apply(context.Background(), remote, cfg)
 			if err != nil || !out.Applicable {
 				t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 			}

@@ -180,7 +180,7 @@ func TestOverProtocol(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := sdk.Apply(context.Background(), remote, tt.cfg)
+			out, err := sdktest.Apply(context.Background(), remote, tt.cfg)
 			if tt.wantErr != "" {
 				var pluginErr *sdk.PluginError
 				if !errors.As(err, &pluginErr) || err.Error() != tt.wantErr {
@@ -230,7 +230,7 @@ func BenchmarkEnhance(b *testing.B) {
 		b.Run(bench.name, func(b *testing.B) {
 			ctx := context.Background()
 			for b.Loop() {
-				out, err := sdk.Apply(ctx, bench.p, cfg)
+				out, err := sdktest.Apply(ctx, bench.p, cfg)
 				if err != nil || !strings.HasPrefix(out.Config.Env["PATH"], f.bin("v20.20.2")) {
 					b.Fatalf("Apply = %+v, %v", out, err)
 				}

@@ -39,7 +39,7 @@ func TestWindowsNotApplicableWithoutNvmsLayout(t *testing.T) {
 				cfg.Env[k] = v
 			}
 			for _, p := range []sdk.Plugin{Plugin{}, remote} {
-				out, err := sdk.Apply(context.Background(), p, cfg)
+				out, err := sdktest.Apply(context.Background(), p, cfg)
 				if err != nil || out.Applicable {
 					t.Errorf("Apply = %+v, %v; want not applicable, no error", out, err)
 				}
@@ -60,7 +60,7 @@ func TestWindowsPathKeepsItsSpelling(t *testing.T) {
 	cfg := sdk.ProcessConfig{Command: "node", Dir: project, Env: plugintest.WindowsEnv()}
 	cfg.Env["Home"] = home
 
-	out, err := sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
+	out, err := sdktest.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 	if err != nil || !out.Applicable {
 		t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 	}

@@ -108,7 +108,7 @@ func TestHomebrewLayout(t *testing.T) {
 			if got := h.pyenvSays(t, tt.dir, cfg.Env, "version-name"); got != tt.version {
 				t.Fatalf("Homebrew's pyenv selects %q, the test expects %q", got, tt.version)
 			}
-			out, err := sdk.Apply(context.Background(), remote, cfg)
+			out, err := sdktest.Apply(context.Background(), remote, cfg)
 			if err != nil || !out.Applicable {
 				t.Fatalf("Apply = %+v, %v; want applicable", out, err)
 			}
@@ -134,7 +134,7 @@ func TestHomebrewLayout(t *testing.T) {
 		if got := h.pyenvSays(t, h.home, cfg.Env, "version-name"); got != "system" {
 			t.Fatalf("Homebrew's pyenv selects %q, the test expects system", got)
 		}
-		out, err := sdk.Apply(context.Background(), remote, cfg)
+		out, err := sdktest.Apply(context.Background(), remote, cfg)
 		if err != nil || out.Applicable || len(out.Notes) > 0 {
 			t.Errorf("Apply = %+v, %v; want not applicable, without a note", out, err)
 		}

@@ -72,9 +72,9 @@ func TestConformance(t *testing.T) {
 }
 
 // apply runs the plugin behind the real protocol, as procman does.
-func apply(t *testing.T, cfg sdk.ProcessConfig) (sdk.Outcome, error) {
+func apply(t *testing.T, cfg sdk.ProcessConfig) (sdktest.Outcome, error) {
 	t.Helper()
-	return sdk.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
+	return sdktest.Apply(context.Background(), sdktest.Connect(t, Plugin{}), cfg)
 }
 
 func TestEnhanceFromVersionFile(t *testing.T) {
@@ -253,8 +253,8 @@ func TestIgnoresOwnEnvironment(t *testing.T) {
 
 // BenchmarkEnhance measures Enhance for a directory ten levels below its
 // .python-version, with the file system cache warm: directly, and through
-// the real protocol, where the host's sdk.Apply (Applicable and Enhance in
-// one round trip) is what a spawn costs.
+// the real protocol, where Apply (Applicable and Enhance in one round trip, as
+// a host does) is what a spawn costs.
 func BenchmarkEnhance(b *testing.B) {
 	root := newRoot(b, "3.10.13", "3.11.2", "3.11.7", "3.12.1", "3.13.0")
 	project := newProject(b, "3.11\n")
@@ -289,7 +289,7 @@ func BenchmarkEnhance(b *testing.B) {
 	b.Run("protocol-apply", func(b *testing.B) {
 		remote := sdktest.Connect(b, Plugin{})
 		for b.Loop() {
-			out, err := sdk.Apply(ctx, remote, cfg)
+			out, err := sdktest.Apply(ctx, remote, cfg)
 			check(b, out.Config, err)
 		}
 	})

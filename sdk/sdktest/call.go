@@ -89,13 +89,13 @@ func enhance(p sdk.Plugin, cfg sdk.ProcessConfig, timeout time.Duration, what st
 	})
 }
 
-// apply calls sdk.Apply(ctx, p, cfg), as a host does, with ctx's deadline
+// apply calls Apply(ctx, p, cfg), as a host does, with ctx's deadline
 // timeout from now; what names the call in messages.
 func apply(p sdk.Plugin, cfg sdk.ProcessConfig, timeout time.Duration, what string) answer {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return call(ctx, what, func(ctx context.Context) answer {
-		out, err := sdk.Apply(ctx, p, cfg)
+		out, err := Apply(ctx, p, cfg)
 		return answer{applicable: out.Applicable, config: out.Config, err: err}
 	})
 }

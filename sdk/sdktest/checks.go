@@ -105,7 +105,7 @@ func (f *findings) mutated(what string, orig, given sdk.ProcessConfig) bool {
 }
 
 func checkValidResult(r *runner, i int, f *findings) {
-	const what = "sdk.Apply over the protocol"
+	const what = "Apply over the protocol"
 	a := apply(r.remote, r.config(i), callTimeout, what)
 	switch {
 	case !f.ok(a):
@@ -231,7 +231,7 @@ var defaultFields = []string{"Command", "Args", "Env"}
 var hostOnlyFields = []string{"User", "Group", "NoNewPrivileges", "Limits"}
 
 func checkFieldPolicy(r *runner, i int, f *findings) {
-	const what = "sdk.Apply"
+	const what = "Apply"
 	cfg := r.config(i)
 	a := apply(r.direct, cfg, callTimeout, what)
 	switch {

@@ -27,7 +27,7 @@ import (
 //     given as it was, Args and Env included, and Enhance does not append
 //     to the given Args in place.
 //   - valid-result/case-N: when p applies to the case, the result that a
-//     host gets over the protocol (with sdk.Apply) passes
+//     host gets over the protocol (see Apply) passes
 //     ProcessConfig.Validate. Applicable or Enhance may return an error
 //     instead; the error is logged.
 //   - deterministic/case-N: two direct calls and one over the protocol give

@@ -54,7 +54,7 @@ func Connect(t testing.TB, p sdk.Plugin) sdk.Plugin {
 
 	ctx, cancel := context.WithTimeout(context.Background(), infoTimeout)
 	defer cancel()
-	client, err := (&sdk.GRPCPlugin{}).GRPCClient(ctx, nil, conn)
+	client, err := wire().Plugin(nil).GRPCClient(ctx, nil, conn)
 	if err != nil {
 		t.Fatalf("sdktest: connecting to the plugin: %v", err)
 	}
@@ -67,7 +67,7 @@ func serve(t testing.TB, p sdk.Plugin) *bufconn.Listener {
 	t.Helper()
 	listener := bufconn.Listen(1 << 20)
 	server := plugin.DefaultGRPCServer(nil)
-	if err := (&sdk.GRPCPlugin{Impl: p}).GRPCServer(nil, server); err != nil {
+	if err := wire().Plugin(p).GRPCServer(nil, server); err != nil {
 		t.Fatalf("sdktest: serving the plugin: %v", err)
 	}
 	served := make(chan struct{})

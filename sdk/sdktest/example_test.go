@@ -56,6 +56,47 @@ func ExampleConnect() {
 	// true greeter: the config has no command
 }
 
+// pinned resolves "node" to the version a project pins, and says so
+// with sdk.Note; it fails for a project that pins none.
+type pinned struct{ version string }
+
+func (pinned) Info() sdk.Info {
+	return sdk.Info{Name: "pinned", Version: "1.0.0", Priority: sdk.DefaultPriority, Description: "runs the node a project pins"}
+}
+
+func (pinned) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
+	return cfg.Command == "node", nil
+}
+
+func (p pinned) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
+	if p.version == "" {
+		sdk.Note(ctx, "no .nvmrc in %s or above", cfg.Dir)
+		return sdk.ProcessConfig{}, errors.New("no version pinned")
+	}
+	sdk.Note(ctx, "version %s from %s/.nvmrc", p.version, cfg.Dir)
+	out := cfg.Clone()
+	out.Command = "/opt/node/" + p.version + "/bin/node"
+	return out, nil
+}
+
+func ExampleApply() {
+	t := new(exampleT)
+	defer t.cleanup()
+	ctx := context.Background()
+	cfg := sdk.ProcessConfig{Command: "node", Dir: "/work/app"}
+
+	// Over the protocol, as a host calls a plugin binary.
+	out, err := sdktest.Apply(ctx, sdktest.Connect(t, pinned{version: "18"}), cfg)
+	fmt.Println(out.Applicable, out.Config.Command, out.Notes, err)
+
+	// Directly; a failed Enhance keeps what was known.
+	out, err = sdktest.Apply(ctx, pinned{}, cfg)
+	fmt.Println(out.Applicable, out.Notes, err)
+	// Output:
+	// true /opt/node/18/bin/node [version 18 from /work/app/.nvmrc] <nil>
+	// true [no .nvmrc in /work/app or above] enhance: no version pinned
+}
+
 // exampleT stands in for the *testing.T that a test has and an Example
 // has not. It provides what Connect uses.
 type exampleT struct {

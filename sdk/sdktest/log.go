@@ -18,8 +18,8 @@ import (
 // a time, until t's cleanup: the lines of sdk.Logger, written as the
 // protocol's JSON, turned back into text, and the lines of
 // sdk.LoggerFrom(ctx), through the logger it returns, which the caller
-// puts in the calls' ctx (sdk.ContextWithLogger). sdk.Logger is the
-// process's, so tests that capture its lines must not run in parallel.
+// puts in the calls' ctx. sdk.Logger is the process's, so tests that
+// capture its lines must not run in parallel.
 func captureLogs(t testing.TB) hclog.Logger {
 	w, stop := lines.TestLog(t, func(line []byte) string { return "plugin: " + readable(line) })
 	if r, ok := sdk.Logger().(hclog.OutputResettable); ok {
@@ -70,9 +70,9 @@ type logging struct {
 }
 
 func (p logging) Applicable(ctx context.Context, cfg sdk.ProcessConfig) (bool, error) {
-	return p.Plugin.Applicable(sdk.ContextWithLogger(ctx, p.logger), cfg)
+	return p.Plugin.Applicable(wire().WithLogger(ctx, p.logger), cfg)
 }
 
 func (p logging) Enhance(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConfig, error) {
-	return p.Plugin.Enhance(sdk.ContextWithLogger(ctx, p.logger), cfg)
+	return p.Plugin.Enhance(wire().WithLogger(ctx, p.logger), cfg)
 }

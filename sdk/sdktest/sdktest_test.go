@@ -148,7 +148,7 @@ func TestConnectPluginError(t *testing.T) {
 	ctx := context.Background()
 	_, applicableErr := remote.Applicable(ctx, sdk.ProcessConfig{})
 	_, enhanceErr := remote.Enhance(ctx, sdk.ProcessConfig{})
-	_, applyErr := sdk.Apply(ctx, remote, sdk.ProcessConfig{})
+	_, applyErr := Apply(ctx, remote, sdk.ProcessConfig{})
 	tests := []struct {
 		call string
 		err  error
@@ -156,7 +156,7 @@ func TestConnectPluginError(t *testing.T) {
 	}{
 		{"Applicable", applicableErr, msg},
 		{"Enhance", enhanceErr, msg},
-		{"sdk.Apply", applyErr, "applicable: " + msg},
+		{"Apply", applyErr, "applicable: " + msg},
 	}
 	for _, tt := range tests {
 		var pluginErr *sdk.PluginError

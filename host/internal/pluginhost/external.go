@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/procman-dev/procman/discovery"
+	"github.com/procman-dev/procman/internal/pluginwire"
 	"github.com/procman-dev/procman/platform"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -51,7 +52,7 @@ type External struct {
 // that ends with the plugin, whenever the plugin is killed, exits or the
 // host dies (on macOS, process groups with the reaper). Otherwise the
 // plugin is a direct child of the host in a process group of its own,
-// which it exits when the host dies (sdk.EnvLifeline); what it starts in
+// which it exits when the host dies (pluginwire.EnvLifeline); what it starts in
 // that group ends with it, what leaves the group does not. On Windows
 // every plugin process is in a job of its own either way.
 func NewExternal(path, socketDir string, spawner func() *platform.Spawner, logger hclog.Logger) *External {
@@ -110,9 +111,10 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 	r := newTreeRunner(e.treeSpawner(), exe, e.path, e.socketDir)
 	// Under the name go-plugin logs the plugin's stderr lines with.
 	logger := e.logger.Named(filepath.Base(e.path))
+	glue := pluginwire.Get[sdk.Plugin, sdk.ProcessConfig]().GRPC
 	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  sdk.Handshake,
-		VersionedPlugins: sdk.ClientPlugins(),
+		HandshakeConfig:  glue.Handshake,
+		VersionedPlugins: glue.ClientPlugins(),
 		RunnerFunc:       r.runnerFunc,
 		// Where go-plugin makes a directory for the plugin's socket,
 		// which the runner replaces with socketDir itself (on Windows,
@@ -154,7 +156,7 @@ func dispense(ctx context.Context, client *plugin.Client, r *treeRunner, timeout
 			done <- result{err: r.startError(err)}
 			return
 		}
-		raw, err := rpc.Dispense(sdk.PluginKey)
+		raw, err := rpc.Dispense(pluginwire.Key)
 		if err != nil {
 			done <- result{err: fmt.Errorf("dispense: %w", err)}
 			return

@@ -6,8 +6,8 @@ import (
 	"os"
 	"slices"
 
+	"github.com/procman-dev/procman/internal/pluginwire"
 	"github.com/procman-dev/procman/platform"
-	"github.com/procman-dev/procman/sdk"
 )
 
 // startAlone starts spec without a spawner: as a direct child in a process
@@ -22,7 +22,7 @@ func startAlone(spec platform.Spec) (*platform.Process, *os.File, error) {
 	}
 	defer lifeline.Close() // the plugin has its own copy
 	spec.ExtraFiles = []*os.File{lifeline}
-	spec.Env = append(slices.Clip(spec.Env), sdk.EnvLifeline+"=3")
+	spec.Env = append(slices.Clip(spec.Env), pluginwire.EnvLifeline+"=3")
 	proc, err := platform.Start(spec)
 	if err != nil {
 		w.Close()

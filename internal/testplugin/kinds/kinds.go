@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"github.com/procman-dev/procman/internal/pluginwire"
 	"github.com/procman-dev/procman/sdk"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -204,11 +205,12 @@ func Serve(arg0 string) {
 	case "stdout":
 		fmt.Println("hello from a plugin that should not write here")
 	case "v2":
-		handshake := sdk.Handshake
+		glue := pluginwire.Get[sdk.Plugin, sdk.ProcessConfig]().GRPC
+		handshake := glue.Handshake
 		handshake.ProtocolVersion = 2
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig:  handshake,
-			VersionedPlugins: map[int]plugin.PluginSet{2: {sdk.PluginKey: &sdk.GRPCPlugin{Impl: p}}},
+			VersionedPlugins: map[int]plugin.PluginSet{2: {pluginwire.Key: glue.Plugin(p)}},
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
 		return
