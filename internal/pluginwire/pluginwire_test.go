@@ -28,9 +28,6 @@ func TestSDKRegistersItself(t *testing.T) {
 	if err != nil || !out.Applicable || out.Config.Env["ONLY"] != "1" || len(out.Notes) != 1 {
 		t.Errorf("Apply = %+v, %v; want only's change and its note", out, err)
 	}
-	if wire.Handshake.MagicCookieKey != pluginwire.MagicCookieKey || wire.ClientPlugins()[sdk.ProtocolVersion][pluginwire.Key] == nil {
-		t.Errorf("the go-plugin glue is not registered: %+v", wire.GRPC)
-	}
 }
 
 func TestGetWithOtherTypesPanics(t *testing.T) {
