@@ -100,16 +100,24 @@ func fileExecutable(name string, image []byte) (*Executable, error) {
 		err = probe(path)
 	}
 	if err != nil {
-		os.RemoveAll(dir)
+		removeHelperDir(dir, path)
 		return nil, err
 	}
 	// Open, then unlink: the image stays reachable through the descriptor.
 	f, err := os.Open(path)
-	os.RemoveAll(dir)
+	removeHelperDir(dir, path)
 	if err != nil {
 		return nil, err
 	}
 	return &Executable{Path: fmt.Sprintf("/proc/self/fd/%d", f.Fd()), file: f}, nil
+}
+
+// removeHelperDir removes dir, made for path alone, with unlink and rmdir:
+// unlike os.RemoveAll, which opens the directory to list it, they need no
+// descriptor, which may be what ran out.
+func removeHelperDir(dir, path string) {
+	os.Remove(path)
+	os.Remove(dir)
 }
 
 // probe checks that the system lets this process execute path: a mounted
