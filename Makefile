@@ -7,7 +7,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 
 # Packages whose code runs concurrently: tested again under the race detector.
-RACE_PKGS := ./host/... ./platform/... ./reaper/... ./sdk/... ./internal/proctree/...
+RACE_PKGS := ./host/... ./platform/... ./reaper/... ./sdk/... ./internal/proctree/... ./supervisor/...
 
 .PHONY: proto helpers check-helpers all build demo test test-unit test-race test-unprivileged test-cross vet bench clean fuzz test-windows bench-windows
 

@@ -37,7 +37,7 @@ $GO build -o "$dir/scanreaper" ./reaper/internal/scanreaper
 for p in nvm jenv pyenv; do
 	$GO build -o "$dir/procman-plugin-$p" "./builtin-plugins/$p/cmd/procman-plugin-$p"
 done
-for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host acceptance; do
+for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host supervisor acceptance; do
 	$GO test -c -o "$dir/${pkg//\//-}.test" "./$pkg"
 done
 # Not in $dir itself, which tests put on PATH: procman would find it there.
@@ -47,7 +47,7 @@ chmod -R a+rX "$dir"
 chmod 700 "$dir/t"
 
 status=0
-for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host acceptance; do
+for pkg in sdk discovery internal/proctree platform platform/internal/cgroup reaper host supervisor acceptance; do
 	echo "== $pkg, as uid 65534"
 	(cd "$dir" && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env -i PATH=/usr/bin:/bin HOME="$dir" TMPDIR="$dir/t" \

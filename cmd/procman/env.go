@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strings"
-	"unicode"
 
+	"github.com/procman-dev/procman/internal/envfile"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -68,7 +64,7 @@ func editEnv(env map[string]string, edits []envEdit, lookupEnv func(string) (str
 			}
 			continue
 		}
-		key, value, set := cutVar(edit.arg)
+		key, value, set := envfile.Cut(edit.arg)
 		if err := sdk.ValidateEnvVar(key, value); err != nil {
 			return nil, fmt.Errorf("--env: %w", err)
 		}
@@ -92,77 +88,15 @@ func copyVar(env map[string]string, key string, lookupEnv func(string) (string, 
 	}
 }
 
-// readEnvFile sets the variables of the env file at path in env.
+// readEnvFile sets the variables of the env file at path in env, in the
+// order of the file (see envfile.Parse for its format).
 func readEnvFile(env map[string]string, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	vars, err := parseEnvFile(f, path)
+	vars, err := envfile.Read(path)
 	if err != nil {
 		return err
 	}
 	for _, v := range vars {
-		sdk.SetEnv(env, v.key, v.value)
+		sdk.SetEnv(env, v.Key, v.Value)
 	}
 	return nil
-}
-
-// envVar is one KEY=VALUE line of an env file.
-type envVar struct{ key, value string }
-
-// maxEnvLine is the longest line of an env file, in bytes without its end.
-// No system passes a variable that long to a program: the limit only
-// bounds what a mistaken file (a binary, a log) costs to read.
-const maxEnvLine = 1 << 20
-
-// parseEnvFile parses r, an env file named name in errors. Every line is
-// KEY=VALUE, with the value taken verbatim up to the end of the line (no
-// quotes, escapes or expansion); lines whose first non-blank character is
-// '#', and blank lines, are skipped. Both "\n" and "\r\n" end a line, and
-// a UTF-8 byte-order mark at the start of the file is skipped. Every
-// variable obeys sdk.ValidateEnvVar, and no line is longer than
-// maxEnvLine. An error is one line that names the file and the line.
-// The variables are returned in the order of the file.
-func parseEnvFile(r io.Reader, name string) ([]envVar, error) {
-	var vars []envVar
-	sc := bufio.NewScanner(r)
-	// Room for a line of maxEnvLine bytes and its "\r\n", so that a longer
-	// one is told by its length, whatever its end.
-	sc.Buffer(nil, maxEnvLine+2)
-	n := 0
-	for sc.Scan() {
-		n++
-		text := sc.Text()
-		if len(text) > maxEnvLine {
-			return nil, errLineTooLong(name, n)
-		}
-		if n == 1 {
-			text = strings.TrimPrefix(text, "\ufeff")
-		}
-		line := strings.TrimLeftFunc(text, unicode.IsSpace)
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		key, value, ok := cutVar(line)
-		if !ok {
-			return nil, fmt.Errorf("%s:%d: malformed line: want KEY=VALUE", name, n)
-		}
-		if err := sdk.ValidateEnvVar(key, value); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
-		}
-		vars = append(vars, envVar{key, value})
-	}
-	switch err := sc.Err(); {
-	case errors.Is(err, bufio.ErrTooLong):
-		return nil, errLineTooLong(name, n+1)
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return vars, nil
-}
-
-func errLineTooLong(name string, n int) error {
-	return fmt.Errorf("%s:%d: line is longer than %d bytes", name, n, maxEnvLine)
 }

@@ -67,10 +67,3 @@ func TestBuildEnvUnixBaseline(t *testing.T) {
 		})
 	}
 }
-
-func TestParseEnvFileUnixEmptyKey(t *testing.T) {
-	_, err := parseEnvFile(strings.NewReader("=1\n"), "vars.env")
-	if err == nil || !strings.HasPrefix(err.Error(), "vars.env:1: a key is empty") {
-		t.Errorf("error = %v, want one starting with %q", err, "vars.env:1: a key is empty")
-	}
-}

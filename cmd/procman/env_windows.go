@@ -1,7 +1,5 @@
 package main
 
-import "strings"
-
 // baselineKeys are the variables the command gets from procman's own
 // environment unless --clean-env is given, as spelled here (procman's own
 // spelling does not matter: Windows ignores the case of names). Without
@@ -20,18 +18,4 @@ var baselineKeys = []string{
 	"CommonProgramFiles", "CommonProgramFiles(x86)", "CommonProgramW6432", "ALLUSERSPROFILE", "PUBLIC",
 	"OS", "PROCESSOR_ARCHITECTURE", "NUMBER_OF_PROCESSORS", "COMPUTERNAME",
 	"HOME", "LANG", "TERM",
-}
-
-// cutVar splits KEY=VALUE at the first '=' that is not the first character:
-// on Windows, a leading '=' is part of the name, as in the hidden variables
-// =C: (the current directory of drive C:) and =ExitCode that Windows keeps
-// in every environment. So --env =C:=C:\work sets =C:, and --env =C:
-// copies it from procman's environment. set is false when there is no
-// other '=' (a KEY alone).
-func cutVar(s string) (key, value string, set bool) {
-	if len(s) > 1 && s[0] == '=' {
-		key, value, set = strings.Cut(s[1:], "=")
-		return "=" + key, value, set
-	}
-	return strings.Cut(s, "=")
 }

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -88,16 +87,5 @@ func TestBuildEnvWindows(t *testing.T) {
 				t.Errorf("got %q\nwant %q", got, tt.want)
 			}
 		})
-	}
-}
-
-// In an env file too, a leading '=' is part of the name.
-func TestParseEnvFileWindowsHiddenVariables(t *testing.T) {
-	vars, err := parseEnvFile(strings.NewReader("=C:=C:\\work\n=ExitCode=00000001\n"), "vars.env")
-	if want := []envVar{{"=C:", `C:\work`}, {"=ExitCode", "00000001"}}; err != nil || !slices.Equal(vars, want) {
-		t.Errorf("parseEnvFile = %q, %v; want %q", vars, err, want)
-	}
-	if _, err := parseEnvFile(strings.NewReader("=1\n"), "vars.env"); err == nil || !strings.HasPrefix(err.Error(), "vars.env:1: malformed line") {
-		t.Errorf("a name alone: error %v, want a malformed line", err)
 	}
 }

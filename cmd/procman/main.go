@@ -7,6 +7,8 @@
 //	procman run [flags] [--] COMMAND [ARGS...]
 //	procman explain [flags] [--] COMMAND [ARGS...]
 //	procman plugins [flags]
+//	procman up [flags] [NAME...]
+//	procman ps|start|stop|restart|logs ...
 //	procman version [--verbose]
 //	procman help [COMMAND]
 //
@@ -25,6 +27,10 @@ const usage = `Usage:
   procman run [flags] [--] COMMAND [ARGS...]
   procman explain [flags] [--] COMMAND [ARGS...]
   procman plugins [flags]
+  procman up [flags] [NAME...]
+  procman ps [--json]
+  procman start|stop|restart NAME
+  procman logs [-f] NAME
   procman version [--verbose]
   procman help [COMMAND]
 
@@ -34,6 +40,13 @@ Commands:
            changed, without starting anything
   plugins  list the plugins found, in the order they run, and the
            candidates not used, with why
+  up       run the processes of a project file (procman.yaml, Procfile)
+           in the foreground, in dependency order, with restarts and
+           probes; leave nothing of them behind
+  ps       show the processes of the procman up running here
+  start, stop, restart
+           start, stop or restart one process of that procman up
+  logs     print (-f: follow) the output of one of its processes
   version  print procman's version (also: procman --version); with
            --verbose, also how processes are contained on this system,
            and why no stronger way is used
@@ -61,6 +74,14 @@ func dispatch(args []string) int {
 		return explain(rest)
 	case "plugins":
 		return plugins(rest)
+	case "up":
+		return up(rest)
+	case "ps":
+		return ps(rest)
+	case "start", "stop", "restart":
+		return control(cmd, rest)
+	case "logs":
+		return logs(rest)
 	case "version":
 		return printVersion(rest)
 	case "--version", "-version":
@@ -75,7 +96,7 @@ func dispatch(args []string) int {
 			return exitUsage
 		}
 		switch rest[0] {
-		case "run", "explain", "plugins":
+		case "run", "explain", "plugins", "up", "ps", "start", "stop", "restart", "logs":
 			return dispatch([]string{rest[0], "-h"})
 		case "version":
 			fmt.Fprint(os.Stdout, versionUsage)

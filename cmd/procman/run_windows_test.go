@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/procman-dev/procman/internal/envfile"
 	"golang.org/x/sys/windows"
 )
 
@@ -184,7 +185,7 @@ func TestRunWindowsBaselineEnvironment(t *testing.T) {
 	var paths []string
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
 		line = strings.TrimSuffix(line, "\r")
-		key, value, _ := cutVar(line)
+		key, value, _ := envfile.Cut(line)
 		got[strings.ToUpper(key)] = value
 		if strings.EqualFold(key, "PATH") {
 			paths = append(paths, key)

@@ -1,4 +1,4 @@
-package main
+package envfile
 
 import (
 	"bytes"
@@ -10,10 +10,10 @@ import (
 	"github.com/procman-dev/procman/sdk"
 )
 
-// FuzzParseEnvFile checks that an env file either fails with one line
-// naming the file and the line, or gives variables that obey the env rule
-// and that come back the same when written out again.
-func FuzzParseEnvFile(f *testing.F) {
+// FuzzParse checks that an env file either fails with one line naming the
+// file and the line, or gives variables that obey the env rule and that
+// come back the same when written out again.
+func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		"",
 		"A=1\nB=2\n",
@@ -39,13 +39,13 @@ func FuzzParseEnvFile(f *testing.F) {
 		"ProgramFiles(x86)=C:\\P\nnpm_config_x=1\nBASH_FUNC_f%%=() { :; }\n",
 		"\u00a0A=1\n",
 		"A\u2028B=1\n",
-		"A=1\nB=" + strings.Repeat("x", maxEnvLine) + "\n",
+		"A=1\nB=" + strings.Repeat("x", maxLine) + "\n",
 	} {
 		f.Add([]byte(seed))
 	}
 	lineError := regexp.MustCompile(`^vars\.env:[1-9][0-9]*: `)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		vars, err := parseEnvFile(bytes.NewReader(data), "vars.env")
+		vars, err := Parse(bytes.NewReader(data), "vars.env")
 		if err != nil {
 			if !lineError.MatchString(err.Error()) || strings.ContainsAny(err.Error(), "\n\r") {
 				t.Fatalf("error %q is not one line naming the file and the line", err)
@@ -54,18 +54,18 @@ func FuzzParseEnvFile(f *testing.F) {
 		}
 		var out strings.Builder
 		for _, v := range vars {
-			if err := sdk.ValidateEnvVar(v.key, v.value); err != nil {
-				t.Errorf("variable %q=%q breaks the env rule: %v", v.key, v.value, err)
+			if err := sdk.ValidateEnvVar(v.Key, v.Value); err != nil {
+				t.Errorf("variable %q=%q breaks the env rule: %v", v.Key, v.Value, err)
 			}
-			if strings.HasPrefix(v.key, "#") {
-				t.Errorf("key %q is a comment", v.key)
+			if strings.HasPrefix(v.Key, "#") {
+				t.Errorf("key %q is a comment", v.Key)
 			}
-			if strings.Contains(v.value, "\n") {
-				t.Errorf("value %q of %q spans lines", v.value, v.key)
+			if strings.Contains(v.Value, "\n") {
+				t.Errorf("value %q of %q spans lines", v.Value, v.Key)
 			}
-			out.WriteString(v.key + "=" + v.value + "\r\n")
+			out.WriteString(v.Key + "=" + v.Value + "\r\n")
 		}
-		again, err := parseEnvFile(strings.NewReader(out.String()), "vars.env")
+		again, err := Parse(strings.NewReader(out.String()), "vars.env")
 		if err != nil || !slices.Equal(again, vars) {
 			t.Errorf("written out and parsed again, %q gives %q, %v", vars, again, err)
 		}
