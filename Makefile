@@ -82,6 +82,7 @@ bench:
 	$(GO) test -run '^$$' -bench HostDeath -benchtime 1x ./reaper/
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./discovery/ $(addprefix ./builtin-plugins/,$(PLUGINS))
 	$(GO) test -run '^$$' -bench ColdStart -benchtime 30x ./acceptance/
+	$(GO) test -run '^$$' -bench '^BenchmarkUp$$' -benchtime 15x ./acceptance/
 
 clean:
 	rm -rf $(BIN)

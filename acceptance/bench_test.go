@@ -3,10 +3,15 @@
 package acceptance
 
 import (
+	"bufio"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,4 +78,90 @@ func BenchmarkColdStart(b *testing.B) {
 	b.ReportMetric(float64(bare)/float64(base), "procman/env-i")
 	b.ReportMetric(float64(builtins-bare)/float64(time.Millisecond), "builtins-extra-ms")
 	b.ReportMetric(float64(executablesTime-bare)/float64(time.Millisecond), "plugin-executables-extra-ms")
+}
+
+// BenchmarkUp measures, in one run, how long procman up of a project of 20
+// trivial processes (each prints a line, then sleeps) takes until the first
+// line of every process is seen, against a shell script starting the same
+// 20 commands with &: with no plugin, and with the built-in ones. Stopping
+// is not timed. It reports the medians and their ratio.
+func BenchmarkUp(b *testing.B) {
+	const n = 20
+	dir := b.TempDir()
+	var yaml, script strings.Builder
+	yaml.WriteString("processes:\n")
+	for i := range n {
+		cmd := fmt.Sprintf("echo ready %d; exec sleep 600", i)
+		fmt.Fprintf(&yaml, "  p%02d:\n    command: [/bin/sh, -c, %q]\n", i, cmd)
+		fmt.Fprintf(&script, "/bin/sh -c %q &\n", cmd)
+	}
+	script.WriteString("wait\n")
+	file := filepath.Join(dir, "procman.yaml")
+	if err := os.WriteFile(file, []byte(yaml.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	runs := []struct {
+		name  string
+		args  []string
+		times []time.Duration
+	}{
+		{name: "shell", args: []string{"/bin/sh", "-c", script.String()}},
+		{name: "procman-up", args: []string{procmanBin, "up", "--no-plugins", "-f", file}},
+		{name: "procman-up-builtins", args: []string{procmanBin, "up", "-f", file}},
+	}
+	for b.Loop() {
+		for i := range runs {
+			r := &runs[i]
+			r.times = append(r.times, timeFirstLines(b, r.args, n))
+		}
+	}
+	med := func(d []time.Duration) time.Duration {
+		d = slices.Clone(d)
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	shell, up, builtins := med(runs[0].times), med(runs[1].times), med(runs[2].times)
+	b.ReportMetric(float64(up.Nanoseconds()), "ns/op")
+	b.ReportMetric(float64(shell.Microseconds()), "shell-median-µs")
+	b.ReportMetric(float64(up.Microseconds()), "up-median-µs")
+	b.ReportMetric(float64(builtins.Microseconds()), "up-builtins-median-µs")
+	b.ReportMetric(float64(up)/float64(shell), "up/shell")
+	b.ReportMetric(float64(builtins)/float64(shell), "up-builtins/shell")
+}
+
+// timeFirstLines starts args in a process group of its own, times it until
+// n lines holding "ready" are seen on its stdout, then ends it: procman up
+// by SIGTERM, a shell script by SIGKILL of its group.
+func timeFirstLines(b *testing.B, args []string, n int) time.Duration {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	seen := 0
+	sc := bufio.NewScanner(out)
+	for seen < n && sc.Scan() {
+		if strings.Contains(sc.Text(), "ready") {
+			seen++
+		}
+	}
+	elapsed := time.Since(start)
+	if seen < n {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		b.Fatalf("%q: %d lines of %d", args, seen, n)
+	}
+	if args[0] == procmanBin {
+		cmd.Process.Signal(syscall.SIGTERM)
+	} else {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	go io.Copy(io.Discard, out)
+	cmd.Wait()
+	return elapsed
 }

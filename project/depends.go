@@ -2,6 +2,7 @@ package project
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -111,4 +112,20 @@ func dependencyOrder(procs []*Process) []*Process {
 		pending = slices.Delete(pending, i, i+1)
 	}
 	return ordered
+}
+
+// checkReplicaNames adds a problem for every process whose replicas'
+// names (NAME-1, NAME-2, ...) would be another process's.
+func (c *checker) checkReplicaNames(procs []*Process) {
+	names := make(map[string]bool, len(procs))
+	for _, p := range procs {
+		names[p.Name] = true
+	}
+	for _, p := range procs {
+		for n := 1; n <= p.Replicas && p.Replicas > 1; n++ {
+			if replica := p.Name + "-" + strconv.Itoa(n); names[replica] {
+				c.problemAt(p.Line, "processes."+p.Name+".replicas", "replica %d would be named %q, as another process is", n, replica)
+			}
+		}
+	}
 }

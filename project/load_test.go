@@ -769,6 +769,19 @@ processes:
 			},
 		},
 		{
+			name: "replica named as another process",
+			content: `processes:
+  web:
+    command: x
+    replicas: 2
+  web-2:
+    command: y
+`,
+			want: []string{
+				`2: processes.web.replicas: replica 2 would be named "web-2", as another process is`,
+			},
+		},
+		{
 			name: "wrong types",
 			content: `processes:
   web:

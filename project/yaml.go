@@ -80,6 +80,7 @@ func parseYAML(proj *Project, file string, data []byte) []Problem {
 	}
 	proj.Processes = c.processes(processes)
 	c.checkDependencies(proj.Processes)
+	c.checkReplicaNames(proj.Processes)
 	return c.problems
 }
 

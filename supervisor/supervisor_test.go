@@ -344,3 +344,45 @@ func TestOutputLines(t *testing.T) {
 		t.Errorf("since(next-1) = %q", more)
 	}
 }
+
+func TestReplicasEnvironmentAndLogFiles(t *testing.T) {
+	marker := proctest.Marker(t)
+	dir := t.TempDir()
+	envFile := filepath.Join(dir, "app.env")
+	os.WriteFile(envFile, []byte("FROM_FILE=file\nOVERRIDDEN=file\n"), 0o644)
+	p := sh("app", `echo "$PROCMAN_REPLICA $FROM_TOP $FROM_FILE $OVERRIDDEN"; printf partial`, marker)
+	p.Replicas = 2
+	p.EnvFile = envFile
+	p.Environment = []string{"OVERRIDDEN=own"}
+	p.LogLocation = filepath.Join(dir, "app.log")
+
+	m := host.New()
+	t.Cleanup(func() { m.Close(context.Background()) })
+	out := new(lockedBuffer)
+	proj := &project.Project{Path: filepath.Join(dir, "procman.yaml"), Dir: dir, Processes: []*project.Process{p},
+		Environment: []string{"FROM_TOP=top", "OVERRIDDEN=top"}, LogLocation: filepath.Join(dir, "all.log")}
+	p.WorkingDir = dir
+	s, err := New(context.Background(), m, Config{Project: proj, Processes: proj.Processes, Env: map[string]string{"PATH": os.Getenv("PATH")}, Output: out, Color: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDone(t, runAsync(s))
+
+	for n := 1; n <= 2; n++ {
+		name := fmt.Sprintf("app-%d", n)
+		prefix := colors[(n-1)%len(colors)] + name + " | \x1b[0m"
+		for _, want := range []string{fmt.Sprintf("%d top file own", n), "partial"} {
+			if !slices.Contains(out.lines(), prefix+want) {
+				t.Errorf("no line %q on the console:\n%q", prefix+want, out.lines())
+			}
+		}
+		data, err := os.ReadFile(fmt.Sprintf("%s.%d", p.LogLocation, n))
+		if want := fmt.Sprintf("%d top file own\npartial", n); err != nil || string(data) != want {
+			t.Errorf("%s's log file = %q, %v; want %q, unprefixed", name, data, err, want)
+		}
+	}
+	all, _ := os.ReadFile(proj.LogLocation)
+	if !strings.Contains(string(all), "app-1 | 1 top file own\n") || strings.Contains(string(all), "\x1b") {
+		t.Errorf("the project's log file, prefixed and without colours:\n%s", all)
+	}
+}

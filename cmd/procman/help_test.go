@@ -38,6 +38,11 @@ func TestHelpCommandPrintsTheCommandsHelp(t *testing.T) {
 		{[]string{"help", "explain"}, "Usage: procman explain "},
 		{[]string{"help", "plugins"}, "Usage: procman plugins "},
 		{[]string{"help", "version"}, "Usage: procman version "},
+		{[]string{"help", "up"}, "Usage: procman up "},
+		{[]string{"help", "ps"}, "Usage: procman ps "},
+		{[]string{"help", "restart"}, "Usage: procman start|stop|restart "},
+		{[]string{"help", "logs"}, "Usage: procman logs "},
+		{[]string{"up", "--help"}, "Usage: procman up "},
 		{[]string{"version", "-h"}, "Usage: procman version "},
 	} {
 		stdout, stderr, status := procmanOutput(t, tt.args...)
