@@ -37,9 +37,9 @@ server.serve_forever()
 // devProject writes the project of issue 17's test into dir: a job that
 // must complete first, a Python web server with an http_get readiness
 // probe, a worker that waits for it to be healthy, redis-server
-// daemonizing itself, and a flaky process restarted twice on failure. Every
-// process carries marker, but redis, which renames itself: its pid file is
-// returned.
+// daemonizing itself, and a flaky process restarted twice on failure; the
+// worker's liveness probe runs as long as procman up. Every process carries
+// marker, but redis, which renames itself: its pid file is returned.
 func devProject(t *testing.T, dir, marker string) (file, redisPIDFile string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "server.py"), []byte(webServer), 0o644); err != nil {
@@ -70,6 +70,11 @@ processes:
     depends_on:
       web:
         condition: process_healthy
+    liveness_probe:
+      # A probe still running when procman up ends, which must not outlive it.
+      exec:
+        command: [%[4]s, sleep, %[1]s, %[7]s]
+      timeout_seconds: 600
   redis:
     command: ["redis-server", "--daemonize", "yes", "--port", "%[3]d", "--bind", "127.0.0.1",
       "--pidfile", %[5]s, "--dir", %[6]s, "--save", "", "--appendonly", "no"]
@@ -86,7 +91,7 @@ processes:
       restart: on_failure
       max_restarts: 2
       backoff_seconds: 0.1
-`, q(marker), webPort, redisPort, q(testchildBin), q(redisPIDFile), q(dir))
+`, q(marker), webPort, redisPort, q(testchildBin), q(redisPIDFile), q(dir), q(marker+"-probe"))
 	file = filepath.Join(dir, "procman.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
@@ -319,6 +324,10 @@ func TestUpLeavesNothing(t *testing.T) {
 			up.collect(t, func(l upLine) bool { return l.name == "worker" && strings.HasPrefix(l.text, "worker up") })
 			redis := redisPID(t, pidFile)
 			waitPS(t, file, "redis", "detached", func(p supervisor.ProcessStatus) bool { return p.Detached })
+			// The worker's liveness probe runs.
+			if probes := proctest.WaitCount(t, marker+"-probe", 1, 10*time.Second); len(probes) != 1 {
+				t.Fatalf("probe processes %v, want 1", probes)
+			}
 			if ps(t, file)["flaky"].Name != "" {
 				t.Error("flaky runs, though neither worker nor redis depends on it")
 			}
