@@ -501,3 +501,56 @@ processes:
 		}
 	}
 }
+
+// TestUpCtrlZSuspendsEverything: Ctrl-Z (SIGTSTP) stops procman up and
+// every process with it, as a shell's job; SIGCONT (fg, bg) continues them
+// all, the liveness probe's server keeping its pid.
+func TestUpCtrlZSuspendsEverything(t *testing.T) {
+	marker := proctest.Marker(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "server.py"), []byte(webServer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	file := filepath.Join(dir, "procman.yaml")
+	yaml := fmt.Sprintf(`processes:
+  web:
+    command: ["/usr/bin/python3", "-u", "server.py", "%[1]d", %[2]q]
+    liveness_probe:
+      http_get: {port: %[1]d}
+      initial_delay_seconds: 1 # python's start
+      period_seconds: 0.05
+      timeout_seconds: 0.1
+      failure_threshold: 2
+`, port, marker)
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := start(t, procman(t, "up", "--no-plugins", "-f", file))
+	up.collect(t, func(l upLine) bool { return l.text == "request /" })
+	pid := ps(t, file)["web"].PID
+	up.signal(t, syscall.SIGTSTP)
+	waitProcState(t, up.cmd.Process.Pid, 'T')
+	waitProcState(t, pid, 'T')
+	time.Sleep(500 * time.Millisecond) // ten periods of the probe
+	up.signal(t, syscall.SIGCONT)
+	waitProcState(t, pid, 'S')
+	up.collect(t, func(l upLine) bool { return l.text == "request /" })
+	if p := ps(t, file)["web"]; p.State != supervisor.Running || p.PID != pid {
+		t.Errorf("after SIGCONT: %+v, want pid %d running", p, pid)
+	}
+	up.signal(t, syscall.SIGINT)
+	up.wantEnd(t, 0, marker)
+}
+
+// waitProcState waits until the process pid is in state (R, S, T...).
+func waitProcState(t *testing.T, pid int, state byte) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for proctest.State(pid) != state {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d is in state %c, never %c", pid, proctest.State(pid), state)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

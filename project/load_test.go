@@ -591,11 +591,15 @@ processes:
   c:
     command: x
     shutdown: {signal: 65}
+  d:
+    command: x
+    shutdown: {signal: stop}
 `,
 			want: []string{
 				`4: processes.a.shutdown.signal: bad signal "SIGFOO": want a number from 1 to 64 or a name (SIGTERM, TERM)`,
 				`7: processes.b.shutdown.signal: bad signal "0": want a number from 1 to 64 or a name (SIGTERM, TERM)`,
 				`10: processes.c.shutdown.signal: bad signal "65": want a number from 1 to 64 or a name (SIGTERM, TERM)`,
+				`13: processes.d.shutdown.signal: SIGSTOP cannot stop a process: it only pauses it`,
 			},
 		},
 		{

@@ -440,21 +440,27 @@ func (c *checker) signal(n *yaml.Node, field string) syscall.Signal {
 		c.wrongType(n, field, "a signal number or name")
 		return 0
 	}
+	var sig syscall.Signal
 	if num, err := strconv.Atoi(n.Value); err == nil {
 		if num >= 1 && num <= 64 {
-			return syscall.Signal(num)
+			sig = syscall.Signal(num)
 		}
 	} else {
 		name := strings.ToUpper(n.Value)
 		if !strings.HasPrefix(name, "SIG") {
 			name = "SIG" + name
 		}
-		if sig := signalNamed(name); sig != 0 {
-			return sig
-		}
+		sig = signalNamed(name)
 	}
-	c.problem(n, field, "bad signal %s: want a number from 1 to 64 or a name (SIGTERM, TERM)", describe(n))
-	return 0
+	switch {
+	case sig == 0:
+		c.problem(n, field, "bad signal %s: want a number from 1 to 64 or a name (SIGTERM, TERM)", describe(n))
+	case sig == signalNamed("SIGSTOP"):
+		// It would stop nothing: the process would only be paused.
+		c.problem(n, field, "SIGSTOP cannot stop a process: it only pauses it")
+		return 0
+	}
+	return sig
 }
 
 // duration returns the duration n holds: a number of seconds (2, 0.5) or

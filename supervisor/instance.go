@@ -200,6 +200,14 @@ type ending struct {
 // runOnce starts the instance and follows it until its tree is gone.
 func (i *instance) runOnce() (e ending) {
 	s := i.s
+	s.mu.Lock()
+	for s.suspended {
+		if s.waitChange(s.stopping) {
+			s.mu.Unlock()
+			return ending{shutdown: true}
+		}
+	}
+	s.mu.Unlock()
 	if closed(s.stopping) {
 		return ending{shutdown: true}
 	}

@@ -30,6 +30,13 @@ func (i *instance) probe(ctx context.Context, p *project.Probe, report func(ok b
 		case <-timer.C:
 		}
 		began := time.Now()
+		if i.s.isSuspended() {
+			// A stopped process answers no probe: start counting again
+			// once it runs.
+			successes, failures = 0, 0
+			timer.Reset(p.Period)
+			continue
+		}
 		why := i.check(ctx, p)
 		if ctx.Err() != nil {
 			return

@@ -62,10 +62,11 @@ type Supervisor struct {
 	killing  chan struct{} // closed by Kill
 	done     chan struct{} // closed when Run returns
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced at every change of an instance
-	handles map[host.Handle]*instance
-	failure *Failure // the first process that failed for good
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced at every change of an instance
+	handles   map[host.Handle]*instance
+	failure   *Failure // the first process that failed for good
+	suspended bool     // by Suspend: nothing starts, no probe runs
 }
 
 // Failure is a process that ended in failure and was not restarted.
@@ -302,6 +303,44 @@ func (s *Supervisor) Shutdown() {
 func (s *Supervisor) Kill() {
 	s.Shutdown()
 	s.killOnce.Do(func() { close(s.killing) })
+}
+
+// Suspend stops every running process with SIGSTOP, as a shell's Ctrl-Z
+// stops a job, and holds back every start and probe until Resume.
+// Shutdown and Kill still stop everything. Windows has no such signals:
+// there it does nothing.
+func (s *Supervisor) Suspend() {
+	s.mu.Lock()
+	s.suspended = true
+	s.changedLocked()
+	handles := slices.Collect(maps.Keys(s.handles))
+	s.mu.Unlock()
+	for _, h := range handles {
+		if err := s.m.Suspend(h); err != nil {
+			s.logger.Debug("suspend", "error", err)
+		}
+	}
+}
+
+// Resume continues what Suspend stopped.
+func (s *Supervisor) Resume() {
+	s.mu.Lock()
+	s.suspended = false
+	s.changedLocked()
+	handles := slices.Collect(maps.Keys(s.handles))
+	s.mu.Unlock()
+	for _, h := range handles {
+		if err := s.m.Resume(h); err != nil {
+			s.logger.Debug("resume", "error", err)
+		}
+	}
+}
+
+// isSuspended reports whether Suspend holds things back.
+func (s *Supervisor) isSuspended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.suspended
 }
 
 // changedLocked wakes everyone waiting on a change; s.mu is held.

@@ -386,3 +386,50 @@ func TestReplicasEnvironmentAndLogFiles(t *testing.T) {
 		t.Errorf("the project's log file, prefixed and without colours:\n%s", all)
 	}
 }
+
+// TestSuspendHoldsProbes: while suspended, the processes are stopped and
+// a liveness probe that a stopped process would fail is not run; Resume
+// continues them.
+func TestSuspendHoldsProbes(t *testing.T) {
+	marker := proctest.Marker(t)
+	dir := t.TempDir()
+	beat, seen := filepath.Join(dir, "beat"), filepath.Join(dir, "seen")
+	// The process counts in beat every 5ms; the probe fails when the count
+	// has not changed since its last run: when the process is stopped.
+	p := sh("svc", fmt.Sprintf("n=0; while :; do n=$((n+1)); echo $n > %s; sleep 0.005; done", beat), marker)
+	p.Liveness = &project.Probe{
+		Exec: &project.ExecProbe{Command: []string{"/bin/sh", "-c",
+			fmt.Sprintf(`n=$(cat %[1]s); old=$(cat %[2]s 2>/dev/null); echo "$n" > %[2]s; [ "$n" != "$old" ]`, beat, seen)}},
+		InitialDelay:     50 * time.Millisecond,
+		Period:           30 * time.Millisecond,
+		Timeout:          time.Second,
+		SuccessThreshold: 1,
+		FailureThreshold: 3,
+	}
+	s, out := supervise(t, p)
+	done := runAsync(s)
+	first := waitState(t, s, "svc", Running)
+	time.Sleep(200 * time.Millisecond) // the probe passes
+	s.Suspend()
+	if err := waitStopped(first.PID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // fifty periods of a probe that would fail
+	s.Resume()
+	time.Sleep(200 * time.Millisecond)
+	if st := s.Processes()[0]; st.State != Running || st.PID != first.PID {
+		t.Errorf("after a suspension: %+v, want pid %d running\n%s", st, first.PID, strings.Join(out.lines(), "\n"))
+	}
+	s.Shutdown()
+	wantDone(t, done)
+}
+
+// waitStopped waits until the process pid is stopped (state T).
+func waitStopped(pid int) error {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if proctest.State(pid) == 'T' {
+			return nil
+		}
+	}
+	return fmt.Errorf("process %d never stopped", pid)
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -138,7 +140,7 @@ func up(args []string) int {
 
 	// Signals are caught before anything starts, so that none is lost.
 	sigs := make(chan os.Signal, 4)
-	for _, sig := range stopSignals {
+	for _, sig := range slices.Concat(stopSignals, jobSignals) {
 		if !signal.Ignored(sig) {
 			signal.Notify(sigs, sig)
 		}
@@ -166,20 +168,7 @@ func up(args []string) int {
 	defer l.Close()
 	go sup.Serve(l)
 
-	go func() {
-		n := 0
-		for range sigs {
-			n++
-			if n == 1 {
-				if isTerminal(os.Stderr) {
-					fmt.Fprintln(os.Stderr, "procman: stopping; press Ctrl-C again to kill")
-				}
-				sup.Shutdown()
-				continue
-			}
-			sup.Kill()
-		}
-	}()
+	go handleUpSignals(sup, sigs)
 	failure := sup.Run(context.Background())
 	if failure == nil {
 		return 0
@@ -189,6 +178,47 @@ func up(args []string) int {
 		return status
 	}
 	return exitStatus(failure.Status)
+}
+
+// handleUpSignals acts on the signals procman up caught: the first stop
+// signal stops every process, the second kills them; Ctrl-Z (SIGTSTP)
+// suspends every process and procman up with them, as a shell's job, until
+// fg or bg continues procman up, and them.
+func handleUpSignals(sup *supervisor.Supervisor, sigs <-chan os.Signal) {
+	stops := 0
+	for sig := range sigs {
+		s, _ := sig.(syscall.Signal)
+		switch {
+		case s == sigCont:
+			// Continued without a suspension of procman up's own.
+		case isJobSignal(s):
+			sup.Suspend()
+			stopSelf()
+			// Continued: SIGCONT is among the signals caught; others
+			// that came meanwhile are acted on once everything runs.
+			var later []os.Signal
+			for sig := range sigs {
+				if sig == sigCont {
+					break
+				}
+				later = append(later, sig)
+			}
+			sup.Resume()
+			for _, sig := range later {
+				if s, ok := sig.(syscall.Signal); ok {
+					raise(s)
+				}
+			}
+		case stops == 0:
+			stops++
+			if isTerminal(os.Stderr) {
+				fmt.Fprintln(os.Stderr, "procman: stopping; press Ctrl-C again to kill")
+			}
+			sup.Shutdown()
+		default:
+			sup.Kill()
+		}
+	}
 }
 
 // loadProject finds (when file is empty) and loads the project file,
