@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/host"
@@ -362,6 +361,3 @@ func (s *Supervisor) waitChange(done <-chan struct{}) bool {
 		return true
 	}
 }
-
-// since formats how long ago t was, for messages.
-func since(t time.Time) string { return time.Since(t).Round(time.Millisecond).String() }
