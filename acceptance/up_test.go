@@ -554,3 +554,19 @@ func waitProcState(t *testing.T, pid int, state byte) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestUpNoPrefix: --no-prefix prints each line as the process wrote it;
+// procman's own lines then name the process.
+func TestUpNoPrefix(t *testing.T) {
+	marker := proctest.Marker(t)
+	file := filepath.Join(t.TempDir(), "procman.yaml")
+	yaml := fmt.Sprintf("processes:\n  greeter:\n    command: [/bin/sh, -c, 'echo \"a | b\"', sh, %q]\n", marker)
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, procman(t, "up", "--no-plugins", "--no-prefix", "-f", file))
+	r.wantExit(t, 0)
+	if want := "a | b\nprocman: greeter: exited with status 0\n"; r.stdout != want {
+		t.Errorf("stdout = %q, want %q", r.stdout, want)
+	}
+}

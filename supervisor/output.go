@@ -51,9 +51,14 @@ func (c *console) write(name string, color int, line []byte) {
 }
 
 // note writes a line of procman's own about name, in the same stream as
-// its output.
+// its output: "NAME | procman: ...", or without prefixes "procman: NAME:
+// ...".
 func (c *console) note(name string, color int, format string, args ...any) {
-	c.write(name, color, []byte("procman: "+fmt.Sprintf(format, args...)+"\n"))
+	msg := fmt.Sprintf(format, args...)
+	if !c.prefix {
+		msg = name + ": " + msg // the line does not say whose it is
+	}
+	c.write(name, color, []byte("procman: "+msg+"\n"))
 }
 
 // output is one process's output: it cuts what the process writes into
