@@ -64,10 +64,26 @@ func problemLines(t *testing.T, err error, file string) []string {
 // inFile returns the problem lines of file that want gives without the
 // file's name: "LINE: FIELD: MESSAGE", or "FIELD: MESSAGE" for a problem
 // without line. DIR in want stands for the file's directory.
+// fromDir is path as a project file in dir means it: absolute as it is,
+// relative to dir otherwise (on Windows, "/srv" is relative).
+func fromDir(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+// notFound is this system's message for a file that does not exist.
+var notFound = func() string {
+	_, err := os.Open(filepath.Join(os.TempDir(), "procman-project-test-no-such-file"))
+	return errors.Unwrap(err).Error()
+}()
+
 func inFile(file string, want []string) []string {
 	lines := make([]string, len(want))
 	for i, w := range want {
 		w = strings.ReplaceAll(w, "DIR", filepath.Dir(file))
+		w = strings.ReplaceAll(w, "NOTFOUND", notFound)
 		if w[0] >= '0' && w[0] <= '9' {
 			lines[i] = file + ":" + w
 		} else {
@@ -178,7 +194,7 @@ processes:
 		Command:     []string{"store-server", "--data", "./data"},
 		WorkingDir:  dir,
 		EnvFile:     filepath.Join(dir, "store.env"),
-		LogLocation: "/var/log/store.log",
+		LogLocation: fromDir(dir, "/var/log/store.log"),
 		Readiness: &Probe{
 			TCP:              &TCPProbe{Host: "127.0.0.1", Port: 5432},
 			Period:           10 * time.Second,
@@ -227,7 +243,7 @@ processes:
 			FailureThreshold: 5,
 		},
 		Liveness: &Probe{
-			Exec:             &ExecProbe{Command: []string{"curl", "-f", "http://localhost:8443/"}, WorkingDir: "/srv"},
+			Exec:             &ExecProbe{Command: []string{"curl", "-f", "http://localhost:8443/"}, WorkingDir: fromDir(dir, "/srv")},
 			Period:           10 * time.Second,
 			Timeout:          time.Second,
 			SuccessThreshold: 1,
@@ -591,15 +607,11 @@ processes:
   c:
     command: x
     shutdown: {signal: 65}
-  d:
-    command: x
-    shutdown: {signal: stop}
 `,
 			want: []string{
 				`4: processes.a.shutdown.signal: bad signal "SIGFOO": want a number from 1 to 64 or a name (SIGTERM, TERM)`,
 				`7: processes.b.shutdown.signal: bad signal "0": want a number from 1 to 64 or a name (SIGTERM, TERM)`,
 				`10: processes.c.shutdown.signal: bad signal "65": want a number from 1 to 64 or a name (SIGTERM, TERM)`,
-				`13: processes.d.shutdown.signal: SIGSTOP cannot stop a process: it only pauses it`,
 			},
 		},
 		{
@@ -733,7 +745,7 @@ processes:
     env_file: .
 `,
 			want: []string{
-				`4: processes.web.env_file: DIR` + string(filepath.Separator) + `missing.env: no such file or directory`,
+				`4: processes.web.env_file: DIR` + string(filepath.Separator) + `missing.env: NOTFOUND`,
 				`7: processes.db.env_file: DIR is not a regular file`,
 			},
 		},
@@ -1000,8 +1012,8 @@ func TestFind(t *testing.T) {
 	writeFile(t, root, "Procfile", "")
 	writeFile(t, root, "yml/procman.yml", "")
 	writeFile(t, root, "yml/Procfile", "")
-	writeFile(t, root, "procfile/Procfile", "")
-	writeFile(t, root, "procfile/deep/er/.keep", "")
+	writeFile(t, root, "only-procfile/Procfile", "")
+	writeFile(t, root, "only-procfile/deep/er/.keep", "")
 	writeFile(t, root, "dir/procman.yaml/.keep", "") // a directory, passed over
 	writeFile(t, root, "dir/Procfile", "")
 
@@ -1010,8 +1022,8 @@ func TestFind(t *testing.T) {
 	}{
 		{".", "procman.yaml"},
 		{"yml", "yml/procman.yml"},
-		{"procfile", "procfile/Procfile"},
-		{"procfile/deep/er", "procfile/Procfile"},
+		{"only-procfile", "only-procfile/Procfile"},
+		{"only-procfile/deep/er", "only-procfile/Procfile"},
 		{"dir", "dir/Procfile"},
 		{"dir/procman.yaml", "dir/Procfile"},
 	}
@@ -1025,9 +1037,9 @@ func TestFind(t *testing.T) {
 	}
 
 	t.Run("relative", func(t *testing.T) {
-		t.Chdir(filepath.Join(root, "procfile", "deep"))
+		t.Chdir(filepath.Join(root, "only-procfile", "deep"))
 		got, err := Find(".")
-		if want := filepath.Join(root, "procfile", "Procfile"); got != want || err != nil {
+		if want := filepath.Join(root, "only-procfile", "Procfile"); got != want || err != nil {
 			t.Errorf("Find(.) = %q, %v; want %q", got, err, want)
 		}
 	})
