@@ -64,6 +64,24 @@ func problemLines(t *testing.T, err error, file string) []string {
 // inFile returns the problem lines of file that want gives without the
 // file's name: "LINE: FIELD: MESSAGE", or "FIELD: MESSAGE" for a problem
 // without line. DIR in want stands for the file's directory.
+// wantProblems loads the file at path and fails the test unless it is
+// refused with exactly the problems want (as inFile takes them), which
+// its error also says, one a line.
+func wantProblems(t *testing.T, path string, want []string) {
+	t.Helper()
+	proj, err := Load(path)
+	if proj != nil {
+		t.Errorf("Load returned a project with its error")
+	}
+	got, want := problemLines(t, err, path), inFile(path, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err != nil && err.Error() != strings.Join(want, "\n") {
+		t.Errorf("Error():\n%s\nwant the problems, one a line", err)
+	}
+}
+
 // fromDir is path as a project file in dir means it: absolute as it is,
 // relative to dir otherwise (on Windows, "/srv" is relative).
 func fromDir(dir, path string) string {
@@ -926,18 +944,7 @@ processes:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, t.TempDir(), "procman.yaml", tt.content)
-			proj, err := Load(path)
-			if proj != nil {
-				t.Errorf("Load returned a project with its error")
-			}
-			got, want := problemLines(t, err, path), inFile(path, tt.want)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-			if err.Error() != strings.Join(want, "\n") {
-				t.Errorf("Error():\n%s\nwant the problems, one a line", err)
-			}
+			wantProblems(t, writeFile(t, t.TempDir(), "procman.yaml", tt.content), tt.want)
 		})
 	}
 }

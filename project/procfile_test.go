@@ -2,7 +2,6 @@ package project
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -99,15 +98,7 @@ func TestLoadBadProcfile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, t.TempDir(), "Procfile", tt.content)
-			proj, err := Load(path)
-			if proj != nil {
-				t.Errorf("Load returned a project with its error")
-			}
-			got, want := problemLines(t, err, path), inFile(path, tt.want)
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
+			wantProblems(t, writeFile(t, t.TempDir(), "Procfile", tt.content), tt.want)
 		})
 	}
 }
