@@ -71,14 +71,12 @@ type instance struct {
 	state    State
 	since    time.Time // when state was entered
 	reason   string    // why it is Skipped or Failed, or how it last ended
-	handle   host.Handle
 	pid      int
 	detached bool // Running, but the process itself has ended (a daemon)
 	started  int  // how often it was started
 	ready    bool // its readiness probe succeeded (and has not failed since)
 	restarts int  // by its restart policy
 	byHand   bool // Stopped by procman stop: procman up waits for a start
-	last     *host.Status
 }
 
 // set moves i to state; s.mu is held.
@@ -235,7 +233,7 @@ func (i *instance) runOnce() (e ending) {
 	st, _ := s.m.Status(h)
 	s.mu.Lock()
 	s.handles[h] = i
-	i.handle, i.pid, i.started, i.ready, i.byHand = h, st.PID, i.started+1, false, false
+	i.pid, i.started, i.ready, i.byHand = st.PID, i.started+1, false, false
 	i.detached = st.State == host.RunningDetached
 	i.setLocked(Running)
 	s.mu.Unlock()
@@ -275,7 +273,7 @@ func (i *instance) runOnce() (e ending) {
 			s.m.Forget(h)
 			s.mu.Lock()
 			delete(s.handles, h)
-			i.pid, i.detached, i.ready, i.last = 0, false, false, &st
+			i.pid, i.detached, i.ready = 0, false, false
 			s.changedLocked()
 			s.mu.Unlock()
 			e.status = st
