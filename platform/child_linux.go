@@ -16,10 +16,15 @@ import (
 // waiting parks a goroutine, not an OS thread, and it is never reaped
 // before release, so its pid and process group id cannot be recycled while
 // it is held.
+//
+// A helper (procman-init) gets no pidfd, so that a tree costs the host one
+// descriptor, its init's socket: the init's process that is this one's
+// child holds the socket until it exits, so its end of file says the child
+// is gone or about to be, and only then is it waited for, by pid.
 type child struct {
 	pid   int
-	pidfd *os.File
-	used  Usage // what the child and the descendants it reaped used; set by release
+	pidfd *os.File // nil for a helper
+	used  Usage    // what the child and the descendants it reaped used; set by release
 }
 
 func startChild(spec Spec, cgroupFD int) (*child, error) {
@@ -70,10 +75,16 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 			CgroupFD:    max(cgroupFD, 0),
 		},
 	}
+	if spec.helper {
+		attr.Sys.PidFD = nil
+	}
 	pid, err := syscall.ForkExec(path, args, attr)
 	runtime.KeepAlive(spec)
 	if err != nil {
 		return nil, forkExecError(spec, err, report != nil)
+	}
+	if spec.helper {
+		return &child{pid: pid}, nil
 	}
 	if pidfd < 0 {
 		// Every kernel procman supports (5.3+) hands out pidfds at clone.
@@ -129,6 +140,9 @@ func controlsTerminal(f *os.File) bool {
 }
 
 func (c *child) wait() (ExitStatus, error) {
+	if c.pidfd == nil {
+		return c.waitByPid()
+	}
 	conn, err := c.pidfd.SyscallConn()
 	if err != nil {
 		return ExitStatus{}, err
@@ -157,7 +171,29 @@ func (c *child) wait() (ExitStatus, error) {
 	return status, waitErr
 }
 
+// waitByPid waits for a child without a pidfd: it polls, a short while
+// normally, since it is called once the child is known to be exiting.
+func (c *child) waitByPid() (ExitStatus, error) {
+	delay := 20 * time.Microsecond
+	for {
+		var info siginfo
+		err := waitidPid(c.pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return ExitStatus{}, err
+		}
+		if err == nil && info.Pid != 0 {
+			return info.exitStatus(), nil
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 10*time.Millisecond)
+	}
+}
+
 func (c *child) signal(sig syscall.Signal) error {
+	if c.pidfd == nil {
+		// Not reaped before release: the pid is still the child's.
+		return ignoreESRCH(unix.Kill(c.pid, sig))
+	}
 	conn, err := c.pidfd.SyscallConn()
 	if err != nil {
 		return err
@@ -181,7 +217,11 @@ func (c *child) signal(sig syscall.Signal) error {
 // signalGroup signals the child's process group, whose id is the child's
 // pid: safe while the child is unreaped.
 func (c *child) signalGroup(sig syscall.Signal) error {
-	err := unix.Kill(-c.pid, sig)
+	return ignoreESRCH(unix.Kill(-c.pid, sig))
+}
+
+// ignoreESRCH returns err unless it says there was no process to signal.
+func ignoreESRCH(err error) error {
 	if errors.Is(err, unix.ESRCH) {
 		return nil
 	}
@@ -189,6 +229,18 @@ func (c *child) signalGroup(sig syscall.Signal) error {
 }
 
 func (c *child) release() error {
+	if c.pidfd == nil {
+		var info siginfo
+		var ru unix.Rusage
+		var err error = unix.EINTR
+		for errors.Is(err, unix.EINTR) {
+			err = waitidPid(c.pid, &info, unix.WEXITED|unix.WNOHANG, &ru)
+		}
+		if err == nil && info.Pid != 0 {
+			c.used = rusageOf(&ru)
+		}
+		return err
+	}
 	conn, err := c.pidfd.SyscallConn()
 	if err != nil {
 		return err
@@ -253,6 +305,15 @@ func waitid(pidfd uintptr, info *siginfo, options int) error {
 // resources the child used, its reaped descendants' included.
 func waitidUsage(pidfd uintptr, info *siginfo, options int, ru *unix.Rusage) error {
 	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PIDFD, pidfd, uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// waitidPid is waitidUsage for a child known by its pid.
+func waitidPid(pid int, info *siginfo, options int, ru *unix.Rusage) error {
+	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
 	if errno != 0 {
 		return errno
 	}

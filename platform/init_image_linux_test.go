@@ -219,16 +219,18 @@ func (ti *testInit) expect(t *testing.T, kind uint32, value int32) {
 // signaled is the exit status of a process killed by sig.
 func signaled(sig syscall.Signal) ExitStatus { return waitStatus(int32(sig)) }
 
-// expectExit reads the report of the program's exit and checks it.
-func (ti *testInit) expectExit(t *testing.T, want ExitStatus) {
+// expectExit reads the report of the program's exit and checks it; it
+// returns whether the init reported the tree empty.
+func (ti *testInit) expectExit(t *testing.T, want ExitStatus) (empty bool) {
 	t.Helper()
 	m := ti.next(t)
-	if m.kind != msgExited {
+	if m.kind != msgExited && m.kind != msgExitedAll {
 		t.Fatalf("procman-init sent %q %d, want the program's exit", rune(m.kind), m.value)
 	}
 	if got := waitStatus(m.value); got != want {
 		t.Fatalf("program %v, want %v", got, want)
 	}
+	return m.kind == msgExitedAll
 }
 
 func (ti *testInit) expectEOF(t *testing.T) {
@@ -1113,6 +1115,38 @@ func TestInitReportsTheExitBeforeEndOfFile(t *testing.T) {
 		ti.mustExit(t) // then read, as a host does that was busy
 		ti.expectExit(t, ExitStatus{Code: 3})
 		ti.expectEOF(t)
+	})
+}
+
+// TestInitSaysWhetherTheTreeOutlivesTheProgram: with the program's exit
+// the init says whether anything is left of the tree ('W': nothing, 'Q':
+// processes live on), so that the host need not walk the tree to know.
+func TestInitSaysWhetherTheTreeOutlivesTheProgram(t *testing.T) {
+	eachInitMode(t, func(t *testing.T, mode string) {
+		for _, tc := range []struct {
+			script string
+			code   int
+			empty  bool
+		}{
+			{"exit 3", 3, true},
+			{`sh -c "sleep 1000; :" "$0" & exit 4`, 4, false},
+			{"sleep 1000 & kill $!; wait; exit 5", 5, true},
+		} {
+			marker := proctest.Marker(t)
+			ti := startTestInit(t, initConfig{mode: mode, grace: time.Second})
+			ti.start(t, shellSpec(t, marker, tc.script))
+			if empty := ti.expectExit(t, ExitStatus{Code: tc.code}); empty != tc.empty {
+				t.Errorf("%q: reported the tree empty: %v, want %v", tc.script, empty, tc.empty)
+			}
+			if !tc.empty {
+				if pids := proctest.Find(marker); len(pids) != 1 {
+					t.Errorf("%q: %v live on, want the sleep", tc.script, pids)
+				}
+				ti.sendRaw(t, msgSignalTree, int32(syscall.SIGTERM), nil, 0)
+			}
+			ti.expectEOF(t)
+			ti.mustExit(t)
+		}
 	})
 }
 

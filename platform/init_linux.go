@@ -38,7 +38,8 @@ const (
 	msgAttrsFailed = 'C'
 	msgForkFailed  = 'F'
 	msgNoProc      = 'M'
-	msgExited      = 'Q'
+	msgExited      = 'Q' // the program exited, processes of its tree live on
+	msgExitedAll   = 'W' // the program exited, and nothing is left of its tree
 	msgStart       = 'X'
 	msgStartInFore = 'Y' // msgStart, the program taking the terminal of its stdin
 	msgSignal      = 'S'
@@ -100,6 +101,12 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 		spec.inherit = []int{cgroupFD}
 	}
 	outer, err := start(spec, cgroupFD)
+	if cg != nil {
+		// The init holds the cgroup now (its descriptor 4), and nothing
+		// else is started into it from here: the host keeps one
+		// descriptor per tree, the init's socket.
+		cg.CloseFD()
+	}
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("start procman-init: %w", err)
@@ -131,15 +138,37 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 const initReadyTimeout = 10 * time.Second
 
 // close ends an init that runs no program, or abandons one, in the
-// background: with its control socket closed it stops its tree and exits.
+// background: with its control socket shut it stops its tree and exits.
 func (in *initProc) close() { go in.end() }
 
 // end ends an init as close does, and returns once it has exited and
 // what it held is freed.
 func (in *initProc) end() {
+	// The init takes the end of the host's messages for the host's death;
+	// the end of its own says that it and the host's child (which holds
+	// the socket too) are gone.
+	if in.conn.CloseWrite() == nil {
+		in.drain()
+	}
 	in.conn.Close()
 	in.outer.Wait()
 	in.free()
+}
+
+// drain reads and drops the init's messages until its end of file.
+func (in *initProc) drain() {
+	var buf [16]byte
+	reset := false
+	for {
+		_, err := in.conn.Read(buf[:])
+		if errors.Is(err, syscall.ECONNRESET) && !reset {
+			reset = true // see watch
+			continue
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // free frees what the init holds once it has exited: its socket, its
@@ -319,6 +348,7 @@ type initTree struct {
 	exited chan struct{} // closed once the program's exit is known
 	exit   ExitStatus    // set before exited is closed
 	err    error         // set before exited is closed
+	empty  bool          // the init reported the tree empty; set before exited is closed
 
 	goneCh chan struct{} // closed once the init has exited, its tree gone
 
@@ -343,7 +373,21 @@ func (t *initTree) signalTree(sig syscall.Signal) error {
 	return t.init.sendIfOpen(msgSignalTree, int32(sig))
 }
 
-func (t *initTree) members() ([]int, error) { return liveDescendants(t.init.pid) }
+// members walks the tree, unless the init said it is empty: it reports
+// with the program's exit whether it has a child left, so the walk is
+// needed only for a tree that lives on without its program.
+func (t *initTree) members() ([]int, error) {
+	select {
+	case <-t.goneCh:
+		return nil, nil
+	case <-t.exited:
+		if t.empty {
+			return nil, nil
+		}
+	default:
+	}
+	return liveDescendants(t.init.pid)
+}
 
 func (t *initTree) gone() <-chan struct{} { return t.goneCh }
 
@@ -377,8 +421,9 @@ func (t *initTree) watch() {
 		if err != nil {
 			break
 		}
-		if m.kind == msgExited && !reported {
+		if (m.kind == msgExited || m.kind == msgExitedAll) && !reported {
 			t.exit = waitStatus(m.value)
+			t.empty = m.kind == msgExitedAll
 			reported = true
 			close(t.exited)
 		}

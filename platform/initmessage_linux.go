@@ -28,7 +28,7 @@ func decodeInitMessage(data, oob []byte) (initMessage, error) {
 		value: int32(binary.NativeEndian.Uint32(data[4:])),
 	}
 	switch m.kind {
-	case msgReady, msgExited:
+	case msgReady, msgExited, msgExitedAll:
 	case msgStarted:
 		if m.value <= 0 {
 			return initMessage{}, fmt.Errorf("procman-init reported a start with pid %d", m.value)

@@ -33,6 +33,7 @@ func TestDecodeInitMessage(t *testing.T) {
 		{"ready", initPacket(msgReady, 0), credentials(42), initMessage{kind: msgReady, pid: 42}, false},
 		{"started", initPacket(msgStarted, 7), credentials(4242), initMessage{kind: msgStarted, value: 7, pid: 4242}, false},
 		{"exited", initPacket(msgExited, 9), nil, initMessage{kind: msgExited, value: 9}, false},
+		{"exited, tree empty", initPacket(msgExitedAll, 9), nil, initMessage{kind: msgExitedAll, value: 9}, false},
 		{"exec failed", initPacket(msgExecFailed, int32(syscall.ENOENT)), nil, initMessage{kind: msgExecFailed, value: int32(syscall.ENOENT)}, false},
 		{"chdir failed", initPacket(msgChdirFailed, int32(syscall.EACCES)), nil, initMessage{kind: msgChdirFailed, value: int32(syscall.EACCES)}, false},
 		{"fork failed", initPacket(msgForkFailed, int32(syscall.EAGAIN)), nil, initMessage{kind: msgForkFailed, value: int32(syscall.EAGAIN)}, false},
@@ -94,7 +95,7 @@ func FuzzDecodeInitMessage(f *testing.F) {
 			return
 		}
 		switch m.kind {
-		case msgReady, msgExited:
+		case msgReady, msgExited, msgExitedAll:
 		case msgStarted, msgChdirFailed, msgExecFailed, msgAttrsFailed, msgForkFailed:
 			if m.value <= 0 {
 				t.Fatalf("accepted %q with value %d", rune(m.kind), m.value)

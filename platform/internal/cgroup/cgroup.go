@@ -24,8 +24,9 @@ import (
 type Cgroup struct {
 	path string
 
-	mu sync.Mutex // guards fd
-	fd int        // read-only descriptor of path; -1 once removed
+	mu      sync.Mutex // guards fd and removed
+	fd      int        // read-only descriptor of path; -1 once closed
+	removed bool
 
 	// Guarded by watches.mu; see empty.go.
 	empty   chan struct{} // made by the first Empty or by Remove
@@ -41,11 +42,23 @@ func (c *Cgroup) Path() string { return c.path }
 // starts in the cgroup (clone3 with CLONE_INTO_CGROUP, Linux 5.7), so that
 // nothing it does before it could be moved escapes. The descriptor is
 // close-on-exec and stays owned by the Cgroup; it is valid until
-// [Cgroup.Remove], and FD returns -1 after that.
+// [Cgroup.CloseFD] or [Cgroup.Remove], and FD returns -1 after that.
 func (c *Cgroup) FD() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.fd
+}
+
+// CloseFD closes the descriptor of [Cgroup.FD] once no more processes are
+// to be started into the cgroup: a host of many cgroups need not hold a
+// descriptor for each. The cgroup itself stays until [Cgroup.Remove].
+func (c *Cgroup) CloseFD() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+		c.fd = -1
+	}
 }
 
 // Procs returns the ids of the processes in the cgroup and in any cgroup
@@ -278,21 +291,32 @@ func readEvent(dir, key string) (bool, error) {
 func (c *Cgroup) Remove() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.fd < 0 {
+	if c.removed {
 		return nil
 	}
 	if err := removeTree(c.path); err != nil {
 		return err
 	}
-	unix.Close(c.fd)
-	c.fd = -1
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+		c.fd = -1
+	}
+	c.removed = true
 	watches.release(c)
 	return nil
 }
 
 // removeTree removes dir and the cgroups below it, deepest first. A cgroup
-// that is gone already counts as removed.
+// that is gone already counts as removed. A cgroup has none below it
+// normally: that is looked for only when the kernel refuses to remove it.
 func removeTree(dir string) error {
+	switch err := rmdirOnce(dir); err {
+	case nil, unix.ENOENT:
+		return nil
+	case unix.EBUSY:
+	default:
+		return &os.PathError{Op: "rmdir", Path: dir, Err: err}
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -321,7 +345,7 @@ func rmdir(dir string) error {
 	deadline := time.Now().Add(busyRetryPeriod)
 	delay := 50 * time.Microsecond
 	for {
-		err := unix.Rmdir(dir)
+		err := rmdirOnce(dir)
 		if err == nil {
 			return nil
 		}
@@ -331,6 +355,19 @@ func rmdir(dir string) error {
 		time.Sleep(delay)
 		delay = min(2*delay, 5*time.Millisecond)
 	}
+}
+
+// removals bounds the cgroups being removed at once. The kernel removes
+// them one at a time (under its cgroup_mutex): more removals at once would
+// only block more threads of the process, one per removal waiting, when a
+// host stops thousands of trees together.
+var removals = make(chan struct{}, 2)
+
+// rmdirOnce removes the cgroup dir, waiting for its turn among removals.
+func rmdirOnce(dir string) error {
+	removals <- struct{}{}
+	defer func() { <-removals }()
+	return unix.Rmdir(dir)
 }
 
 // writeControl writes value to a cgroup control file.

@@ -188,6 +188,41 @@ func TestRemoveFailsWhilePopulated(t *testing.T) {
 	}
 }
 
+// TestCloseFD: the descriptor can be closed once the tree was started
+// into the cgroup; the cgroup and what it does stay.
+func TestCloseFD(t *testing.T) {
+	c := newTestCgroup(t, newTestGroup(t))
+	startTree(t, c.FD(), `exec sleep 1000`)
+	before := openDescriptors(t)
+	c.CloseFD()
+	if got := c.FD(); got != -1 {
+		t.Errorf("after CloseFD, FD() = %d; want -1", got)
+	}
+	if after := openDescriptors(t); after != before-1 {
+		t.Errorf("%d descriptors open after CloseFD, %d before; want one fewer", after, before)
+	}
+	awaitProcs(t, c, 1, "sleep")
+	if err := c.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	awaitEmpty(t, c)
+	if err := c.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.Path()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after Remove, stat %s: %v; want not exist", c.Path(), err)
+	}
+}
+
+func openDescriptors(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
 func TestRemoveRightAfterKill(t *testing.T) {
 	c := newTestCgroup(t, newTestGroup(t))
 	tr := startTree(t, c.FD(), `sleep 1000 & exec sleep 1000`)

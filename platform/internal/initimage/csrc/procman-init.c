@@ -103,8 +103,12 @@
  *                 exits)
  *     'M' errno   pidns modes: PID 1 could not mount a private /proc (nor
  *                 make the mount namespace for it); init exits
- *     'Q' status  the program exited; status as from waitpid. Sent also
- *                 when the program is killed at the end of a stop.
+ *     'Q' status  the program exited and processes it started live on;
+ *                 status as from waitpid. Sent also when the program is
+ *                 killed at the end of a stop.
+ *     'W' status  the program exited and nothing is left of the tree: init
+ *                 had no other child once it reaped the program. The host
+ *                 then knows the tree is gone without looking for it.
  *   host -> init
  *     'X' len     start a program; carries SCM_RIGHTS with 3 or 4
  *                 descriptors (stdin, stdout, stderr, and optionally the
@@ -133,7 +137,9 @@
  *                 tree's graceful signal.
  *
  * After the program exits and the tree is empty, init exits 0 and the host
- * reads end of file, after every report: before it exits, init lets no
+ * reads end of file, after every report, once the host's child (the keeper,
+ * or the outer process in pidns mode, which hold the socket too) has
+ * exited as well: before it exits, init lets no
  * more messages in and drops those unread, since one left unread would
  * make the host's next read fail (ECONNRESET) ahead of the reports still
  * queued for it.
@@ -194,6 +200,8 @@ static int ctrl_open = 1;   /* reports can be sent: the host has not gone */
 static int ctrl_read = 1;   /* the host's messages are read */
 static pid_t program;       /* the program's pid, 0 before it runs */
 static int program_reaped;  /* its exit has been collected */
+static int program_status;  /* how it exited, as from waitpid */
+static int exit_unsent;     /* its exit is still to be reported */
 static int graceful_sent;   /* the tree has had its graceful signal */
 static int start_foreground; /* the start request under way is a 'Y' */
 static int stopping;        /* the stop sequence runs */
@@ -558,7 +566,18 @@ static void note_exit(pid_t pid, int status)
 {
 	if (pid == program && !program_reaped) {
 		program_reaped = 1;
-		send_msg('Q', status);
+		program_status = status;
+		exit_unsent = 1;
+	}
+}
+
+/* send_exit reports the program's exit, once it was reaped, and whether
+ * the tree is empty: no child left to reap. */
+static void send_exit(int empty)
+{
+	if (exit_unsent) {
+		exit_unsent = 0;
+		send_msg(empty ? 'W' : 'Q', program_status);
 	}
 }
 
@@ -577,7 +596,9 @@ static void __attribute__((noreturn)) finish(int code)
 		pid_t pid;
 		while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
 			note_exit(pid, status);
-		if (pid < 0 && errno == ECHILD)
+		int empty = pid < 0 && errno == ECHILD;
+		send_exit(empty);
+		if (empty)
 			break;
 		/* Children left: killed but not yet dead, or out of the walks'
 		 * sight (see signal_tree); walk again when one exits, or soon. */
@@ -1024,16 +1045,18 @@ static void receive_start(uint32_t len, size_t got, const int *fds, int nfds)
 
 /* ---- the host's messages ----------------------------------------------- */
 
-/* reap collects every exited child; it reports whether no child is left. */
+/* reap collects every exited child, reports the program's exit if it was
+ * among them, and returns whether no child is left. */
 static int reap(void)
 {
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
-		if (pid < 0)
-			return errno == ECHILD;
-		if (pid == 0)
-			return 0;
+		if (pid <= 0) {
+			int empty = pid < 0 && errno == ECHILD;
+			send_exit(empty);
+			return empty;
+		}
 		note_exit(pid, status);
 	}
 }
@@ -1169,11 +1192,11 @@ static int forward(pid_t supervisor, const sigset_t *mask)
 }
 
 /* outer is the host's child in pidns mode: it passes stop signals on to
- * PID 1 and exits with it. */
+ * PID 1 and exits with it. Like the keeper it keeps the control socket
+ * open to the end, so that the host's end of file means both are gone. */
 static void __attribute__((noreturn)) outer(pid_t child, const sigset_t *mask)
 {
 	prctl(PR_SET_NAME, "procman-init");
-	close(CTRL);
 	_exit(forward(child, mask));
 }
 
@@ -1182,11 +1205,12 @@ static void __attribute__((noreturn)) outer(pid_t child, const sigset_t *mask)
  * killed or not, kills every descendant it has left (the orphans of the
  * tree come to it, the nearest subreaper), reaps them, and exits as the
  * supervisor did. It keeps the cgroup's descriptor, and its lock, to the
- * end. */
+ * end, and the control socket (which it never reads): the host reads end
+ * of file only once the keeper too has exited, and reaps it then, with no
+ * descriptor of its own to watch it by. */
 static void __attribute__((noreturn)) keep(pid_t supervisor, const sigset_t *mask)
 {
 	prctl(PR_SET_NAME, "procman-init");
-	close(CTRL);
 	int code = forward(supervisor, mask);
 	find_proc_ns();
 	sigset_t chld;

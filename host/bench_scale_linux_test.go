@@ -1,0 +1,226 @@
+package host_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/procman-dev/procman/host"
+	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/sdk"
+)
+
+// BenchmarkScale starts n sleeping trees under one Manager with the
+// default containment, then Closes it, for n = 1,000, 4,000 and 10,000. It
+// reports the wall time of each phase and per process, the host's peak OS
+// threads and its descriptors and RSS with every tree running, the PSS per
+// process of the host and every procman-init and reaper, and how many trees
+// were reported unresponsive (each tree exits at once on SIGTERM, so any is
+// spurious). Each tree is one `cat` blocked opening a FIFO: a program of
+// a few hundred KB that carries the test's marker.
+func BenchmarkScale(b *testing.B) {
+	for _, n := range []int{1000, 4000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			if need, free := 3*n+1000, freePids(b); free < need {
+				b.Skipf("%d trees need about %d pids (program, procman-init, its keeper, and a margin); %d are free under kernel.pid_max", n, need, free)
+			}
+			for b.Loop() {
+				benchmarkScale(b, n)
+			}
+		})
+	}
+}
+
+func benchmarkScale(b *testing.B, n int) {
+	marker := proctest.Marker(b)
+	cfg := fifoWaiter(b, marker)
+	m := benchManager(b)
+	if _, err := m.Containment(); err != nil {
+		b.Skip(err)
+	}
+	if err := m.Warm(); err != nil {
+		b.Fatal(err)
+	}
+	events := m.Events(context.Background())
+	var unresponsive, ended atomic.Int64
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		for e := range events {
+			switch e.Kind {
+			case host.EventUnresponsive:
+				unresponsive.Add(1)
+			case host.EventExited, host.EventTerminated, host.EventFailed:
+				ended.Add(1)
+			}
+		}
+	}()
+	peak := watchThreads()
+
+	runtime.GC()
+	rssBefore := procStatus(b, "self", "VmRSS")
+	pssBefore := treePSS(b)
+	t0 := time.Now()
+	for range n {
+		if _, err := m.Start(context.Background(), cfg); err != nil {
+			m.Close(context.Background())
+			b.Fatalf("start %d: %v", ended.Load(), err)
+		}
+	}
+	startWall := time.Since(t0)
+	runtime.GC()
+	fds := countFDs(b)
+	rss := procStatus(b, "self", "VmRSS") - rssBefore
+	pss := treePSS(b) - pssBefore
+
+	t0 = time.Now()
+	if err := m.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	closeWall := time.Since(t0)
+	<-counted
+	threads := peak()
+	if got := ended.Load(); got != int64(n) {
+		b.Errorf("%d trees ended; want %d", got, n)
+	}
+
+	b.ReportMetric(startWall.Seconds(), "start-s")
+	b.ReportMetric(float64(startWall.Microseconds())/float64(n), "start-µs/process")
+	b.ReportMetric(closeWall.Seconds(), "close-s")
+	b.ReportMetric(float64(closeWall.Microseconds())/float64(n), "close-µs/process")
+	b.ReportMetric(float64(threads), "peak-os-threads")
+	b.ReportMetric(float64(fds)/float64(n), "host-fds/process")
+	b.ReportMetric(float64(rss)/float64(n), "host-RSS-KB/process")
+	b.ReportMetric(float64(pss)/float64(n), "PSS-KB/process")
+	b.ReportMetric(float64(unresponsive.Load()), "unresponsive")
+	b.ReportMetric(float64(closeWall.Nanoseconds()), "ns/op")
+}
+
+// fifoWaiter is a config whose process blocks until it is signalled: cat
+// opening a FIFO nobody writes to, named after marker so that the process
+// carries it.
+func fifoWaiter(t testing.TB, marker string) sdk.ProcessConfig {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, marker), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return sdk.ProcessConfig{
+		Command: "/bin/cat",
+		Args:    []string{marker},
+		Dir:     dir,
+		Env:     map[string]string{"PATH": "/usr/bin:/bin"},
+	}
+}
+
+// freePids returns how many more processes and threads the system can
+// have under kernel.pid_max.
+func freePids(b *testing.B) int {
+	data, err := os.ReadFile("/proc/sys/kernel/pid_max")
+	if err != nil {
+		b.Fatal(err)
+	}
+	max, err := strconv.Atoi(string(bytes.TrimSpace(data)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	used := 0
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err == nil {
+			used++
+		}
+	}
+	return max - used
+}
+
+// watchThreads samples the OS threads of this process every 5 ms until
+// the returned function is called, which returns the most seen.
+func watchThreads() func() int {
+	var most atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if n := threadCount(); n > most.Load() {
+				most.Store(n)
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() int {
+		close(done)
+		<-stopped
+		return int(most.Load())
+	}
+}
+
+func threadCount() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := bytes.Cut(data, []byte("\nThreads:"))
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	n, _ := strconv.ParseInt(string(bytes.TrimSpace(line)), 10, 64)
+	return n
+}
+
+func countFDs(b *testing.B) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return len(entries)
+}
+
+// treePSS sums the PSS, in kB, of this process and of procman's helper
+// processes among its descendants (see helpersRSS).
+func treePSS(b *testing.B) int {
+	total := pssOf(b, "self")
+	queue := childrenOf(os.Getpid())
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		comm, _ := os.ReadFile("/proc/" + itoa(pid) + "/comm")
+		if name := string(bytes.TrimSpace(comm)); name == "procman-init" || name == "procman-reaper" {
+			total += pssOf(b, itoa(pid))
+			queue = append(queue, childrenOf(pid)...)
+		}
+	}
+	return total
+}
+
+func pssOf(b *testing.B, pid string) int {
+	data, err := os.ReadFile("/proc/" + pid + "/smaps_rollup")
+	if err != nil {
+		return 0 // exited meanwhile
+	}
+	_, rest, ok := bytes.Cut(data, []byte("\nPss:"))
+	if !ok {
+		b.Fatalf("no Pss in /proc/%s/smaps_rollup", pid)
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	var kb int
+	if _, err := fmt.Sscanf(string(line), "%d kB", &kb); err != nil {
+		b.Fatalf("/proc/%s/smaps_rollup: Pss:%s: %v", pid, line, err)
+	}
+	return kb
+}
