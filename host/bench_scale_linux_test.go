@@ -122,7 +122,7 @@ func fifoWaiter(t testing.TB, marker string) sdk.ProcessConfig {
 
 // freePids returns how many more processes and threads the system can
 // have under kernel.pid_max.
-func freePids(b *testing.B) int {
+func freePids(b testing.TB) int {
 	data, err := os.ReadFile("/proc/sys/kernel/pid_max")
 	if err != nil {
 		b.Fatal(err)
@@ -183,7 +183,7 @@ func threadCount() int64 {
 	return n
 }
 
-func countFDs(b *testing.B) int {
+func countFDs(b testing.TB) int {
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		b.Fatal(err)

@@ -220,6 +220,8 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	if err != nil {
 		if cause := startCtx.Err(); cause != nil && errors.Is(err, cause) {
 			fault, err = HostFault, m.startAbort(ctx)
+		} else if fault == HostFault {
+			err = platform.ExplainShortage(err) // the limit met, and what is in use
 		}
 		err = &StartError{Handle: h, Command: path, Fault: fault, Err: err}
 		p.failed(err)

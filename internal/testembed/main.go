@@ -19,6 +19,9 @@
 // random moment of a spawn or a stop. With PROCMAN_TEST_EXIT_ON_INPUT set,
 // it exits (status 0, without closing the Manager, as a program that
 // returns from main does) once a line or end of file reaches its stdin.
+// With PROCMAN_TEST_FILL set, after "ready" it starts the first command
+// line again and again until a Start fails, prints "failed after N: ERROR",
+// closes the Manager and exits with status 3.
 package main
 
 import (
@@ -83,6 +86,18 @@ func main() {
 		fail(err)
 	}
 	fmt.Println("ready", c.Mechanism)
+	if os.Getenv("PROCMAN_TEST_FILL") != "" {
+		for n := 0; ; n++ {
+			if _, err := m.Start(context.Background(), sdk.ProcessConfig{
+				Command: os.Args[2],
+				Args:    append(strings.Fields(os.Args[3]), os.Getenv("PROCMAN_MARKER")),
+			}); err != nil {
+				fmt.Printf("failed after %d: %v\n", n, err)
+				m.Close(context.Background())
+				os.Exit(3)
+			}
+		}
+	}
 	if os.Getenv("PROCMAN_TEST_EXIT_ON_INPUT") != "" {
 		bufio.NewReader(os.Stdin).ReadString('\n')
 		os.Exit(0)
