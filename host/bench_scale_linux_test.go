@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -76,6 +77,7 @@ func benchmarkScale(b *testing.B, n int) {
 		}
 	}
 	startWall := time.Since(t0)
+	hostStart, execStart := startsAmong(b, m, cfg)
 	runtime.GC()
 	fds := countFDs(b)
 	rss := procStatus(b, "self", "VmRSS") - rssBefore
@@ -88,20 +90,50 @@ func benchmarkScale(b *testing.B, n int) {
 	closeWall := time.Since(t0)
 	<-counted
 	threads := peak()
-	if got := ended.Load(); got != int64(n) {
-		b.Errorf("%d trees ended; want %d", got, n)
+	if got := ended.Load(); got != int64(n+25) { // and the 25 of startsAmong
+		b.Errorf("%d trees ended; want %d", got, n+25)
 	}
 
 	b.ReportMetric(startWall.Seconds(), "start-s")
 	b.ReportMetric(float64(startWall.Microseconds())/float64(n), "start-µs/process")
 	b.ReportMetric(closeWall.Seconds(), "close-s")
 	b.ReportMetric(float64(closeWall.Microseconds())/float64(n), "close-µs/process")
+	b.ReportMetric(float64(hostStart.Microseconds()), "host-start-at-n-µs")
+	b.ReportMetric(float64(execStart.Microseconds()), "exec-start-at-n-µs")
+	b.ReportMetric(float64(hostStart)/float64(execStart), "host/exec-at-n")
 	b.ReportMetric(float64(threads), "peak-os-threads")
 	b.ReportMetric(float64(fds)/float64(n), "host-fds/process")
 	b.ReportMetric(float64(rss)/float64(n), "host-RSS-KB/process")
 	b.ReportMetric(float64(pss)/float64(n), "PSS-KB/process")
 	b.ReportMetric(float64(unresponsive.Load()), "unresponsive")
 	b.ReportMetric(float64(closeWall.Nanoseconds()), "ns/op")
+}
+
+// startsAmong returns the median time of a Start, and of a raw
+// exec.Cmd.Start of the same program, with every tree of m running: both
+// pay for the descriptors the process holds, which each fork copies and
+// each exec closes.
+func startsAmong(b *testing.B, m *host.Manager, cfg sdk.ProcessConfig) (hostStart, execStart time.Duration) {
+	var hostTimes, execTimes []time.Duration
+	for range 25 {
+		t0 := time.Now()
+		h, err := m.Start(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hostTimes = append(hostTimes, time.Since(t0))
+		m.Stop(context.Background(), h)
+		cmd := exec.Command(cfg.Command, cfg.Args...)
+		cmd.Dir, cmd.Env = cfg.Dir, environList(cfg.Env)
+		t0 = time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		execTimes = append(execTimes, time.Since(t0))
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	return median(hostTimes), median(execTimes)
 }
 
 // fifoWaiter is a config whose process blocks until it is signalled: cat
