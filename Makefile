@@ -76,6 +76,7 @@ bench:
 	for m in automatic pid-namespace cgroup subreaper process-group; do \
 		$(GO) test -run '^$$' -bench "ManyProcesses/$$m\$$" -benchtime 1x ./host/ || exit 1; done
 	$(GO) test -run '^$$' -bench 'HostKillToLastGone' -benchtime 20x ./host/
+	$(GO) test -run '^$$' -bench '^BenchmarkScale$$' -benchtime 1x -timeout 30m ./host/
 	$(GO) test -run '^$$' -bench 'CPULimitShare' -benchtime 1x ./host/
 	$(GO) test -run '^$$' -bench Scan ./internal/proctree/
 	$(GO) test -run '^$$' -bench 'ProtectProcess|Release' ./reaper/

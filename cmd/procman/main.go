@@ -57,7 +57,18 @@ command, e.g. 'procman help run'.
 `
 
 func main() {
+	startPoller()
 	os.Exit(dispatch(os.Args[1:]))
+}
+
+// startPoller has the Go runtime open its poller's descriptors now, while
+// some are left: it opens them on first use, and dies (exit 2) when it
+// cannot. A limit reached later is then procman's to report (125).
+func startPoller() {
+	if r, w, err := os.Pipe(); err == nil {
+		r.Close()
+		w.Close()
+	}
 }
 
 // dispatch runs the subcommand named by args[0] and returns procman's exit
