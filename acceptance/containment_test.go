@@ -68,7 +68,7 @@ func runDaemons(t *testing.T, mech host.Mechanism, flags []string, n int, code s
 func TestKilledProcmanLeavesNothing(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
 		p, marker := runDaemons(t, mech, nil, 2, "stay")
-		proctest.WaitCount(t, marker, 4, 30*time.Second) // procman, the program and two daemons
+		waitTree(t, p, marker, 3) // the program and two daemons
 		p.signal(t, syscall.SIGKILL)
 		p.cmd.Wait()
 		if left := proctest.WaitGone(marker, 10*time.Second); len(left) > 0 {
@@ -80,8 +80,7 @@ func TestKilledProcmanLeavesNothing(t *testing.T) {
 func TestRunStaysWhileADetachedTreeLives(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, mech host.Mechanism) {
 		p, marker := runDaemons(t, mech, nil, 1, "7")
-		pids := proctest.WaitCount(t, marker, 2, 30*time.Second) // procman and the daemon: the program exited
-		daemon := slices.DeleteFunc(pids, func(pid int) bool { return pid == p.cmd.Process.Pid })[0]
+		daemon := waitTree(t, p, marker, 1)[0] // the daemon: the program exited
 		time.Sleep(100 * time.Millisecond)
 		if proctest.State(p.cmd.Process.Pid) == 'Z' || proctest.State(p.cmd.Process.Pid) == 0 {
 			t.Fatal("procman exited while the daemon lived")

@@ -73,8 +73,22 @@ func reaperOf(t *testing.T, pid int) int {
 // carries it too, and returns them.
 func waitTree(t *testing.T, p *running, marker string, n int) []int {
 	t.Helper()
-	pids := proctest.WaitCount(t, marker, n+1, 10*time.Second)
-	return slices.DeleteFunc(pids, func(pid int) bool { return pid == p.cmd.Process.Pid })
+	procman := p.cmd.Process.Pid
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// Not procman, nor a child it is forking (procman-init, the
+		// reaper), which carries procman's arguments until its exec.
+		pids := slices.DeleteFunc(proctest.Find(marker), func(pid int) bool {
+			return pid == procman || proctest.Parent(pid) == procman && proctest.Comm(pid) == proctest.Comm(procman)
+		})
+		if len(pids) == n {
+			return pids
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("want %d processes of procman's tree with marker %s, have %v", n, marker, pids)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestRunAsAnotherUser(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -68,7 +67,7 @@ func TestStopSignalsStopTheTree(t *testing.T) {
 		t.Run(tt.sig.String(), func(t *testing.T) {
 			marker := proctest.Marker(t)
 			p := start(t, procman(t, "run", "--grace", "1h", "--", testchildBin, tt.mode, "3", marker))
-			proctest.WaitCount(t, marker, 4, 30*time.Second) // procman and three testchilds
+			waitTree(t, p, marker, 3) // three testchilds
 			p.signal(t, tt.sig)
 			p.wantEnd(t, 128+int(tt.sig), marker)
 		})
@@ -78,8 +77,7 @@ func TestStopSignalsStopTheTree(t *testing.T) {
 func TestStopKillsAfterGrace(t *testing.T) {
 	marker := proctest.Marker(t)
 	p := start(t, procman(t, "run", "--grace", "300ms", "--", testchildBin, "tree-ignore-term", "3", marker))
-	pids := proctest.WaitCount(t, marker, 4, 30*time.Second)
-	for _, pid := range slices.DeleteFunc(pids, func(pid int) bool { return pid == p.cmd.Process.Pid }) {
+	for _, pid := range waitTree(t, p, marker, 3) {
 		proctest.WaitIgnoring(t, pid, syscall.SIGTERM, 30*time.Second)
 	}
 	p.signal(t, syscall.SIGTERM)
