@@ -318,7 +318,7 @@ func TestUpLeavesNothing(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(unixSignalName(sig), func(t *testing.T) {
 			// A SIGKILLed procman up leaves its socket, which the next one
-			// replaces: here, in a directory of the test's.
+			// removes: here, in a directory of the test's.
 			t.Setenv("XDG_RUNTIME_DIR", proctest.ShortTempDir(t))
 			marker := proctest.Marker(t)
 			dir := t.TempDir()

@@ -13,6 +13,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -68,6 +70,7 @@ func Listen(path string) (net.Listener, error) {
 		}
 	}
 	os.Remove(sock)
+	sweepStale(filepath.Dir(sock))
 	l, err := net.Listen("unix", sock)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Another procman up removed the directory as it ended.
@@ -84,6 +87,37 @@ func Listen(path string) (net.Listener, error) {
 		return nil, err
 	}
 	return &listener{l, filepath.Dir(sock)}, nil
+}
+
+// staleAge is how old a socket must be before sweepStale removes it: one
+// being made may be bound and not yet listening for a moment.
+const staleAge = 5 * time.Second
+
+// sweepStale removes the sockets in dir that nobody listens on any more,
+// left by a procman up that was killed.
+func sweepStale(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.Type() != fs.ModeSocket || !strings.HasPrefix(name, "up-") || !strings.HasSuffix(name, ".sock") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		if info, err := e.Info(); err != nil || time.Since(info.ModTime()) < staleAge {
+			continue
+		}
+		conn, err := net.DialTimeout("unix", path, time.Second)
+		if err == nil {
+			conn.Close()
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			os.Remove(path)
+		}
+	}
 }
 
 // listener removes the socket's directory, once no socket is left in it,
