@@ -45,17 +45,7 @@ func BenchmarkStartWithUserAndLimits(b *testing.B) {
 		limited := plain.Clone()
 		limited.User = "nobody"
 		limited.Limits = sdk.Limits{Memory: 256 << 20, CPU: 1, Tasks: 100}
-		start := func(cfg sdk.ProcessConfig) time.Duration {
-			t0 := time.Now()
-			h, err := m.Start(context.Background(), cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			d := time.Since(t0)
-			m.Stop(context.Background(), h)
-			m.Forget(h)
-			return d
-		}
+		start := func(cfg sdk.ProcessConfig) time.Duration { return timeStart(b, m, cfg) }
 		var with, without []time.Duration
 		for i := 0; b.Loop(); i++ {
 			if i%2 == 0 {

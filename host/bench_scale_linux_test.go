@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -50,30 +49,17 @@ func benchmarkScale(b *testing.B, n int) {
 	if err := m.Warm(); err != nil {
 		b.Fatal(err)
 	}
-	events := m.Events(context.Background())
-	var unresponsive, ended atomic.Int64
-	counted := make(chan struct{})
-	go func() {
-		defer close(counted)
-		for e := range events {
-			switch e.Kind {
-			case host.EventUnresponsive:
-				unresponsive.Add(1)
-			case host.EventExited, host.EventTerminated, host.EventFailed:
-				ended.Add(1)
-			}
-		}
-	}()
+	outcome := followEnds(m)
 	peak := watchThreads()
 
 	runtime.GC()
 	rssBefore := procStatus(b, "self", "VmRSS")
 	pssBefore := treePSS(b)
 	t0 := time.Now()
-	for range n {
+	for i := range n {
 		if _, err := m.Start(context.Background(), cfg); err != nil {
 			m.Close(context.Background())
-			b.Fatalf("start %d: %v", ended.Load(), err)
+			b.Fatalf("start %d: %v", i, err)
 		}
 	}
 	startWall := time.Since(t0)
@@ -88,10 +74,10 @@ func benchmarkScale(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	closeWall := time.Since(t0)
-	<-counted
+	ends, unresponsive := outcome()
 	threads := peak()
-	if got := ended.Load(); got != int64(n+25) { // and the 25 of startsAmong
-		b.Errorf("%d trees ended; want %d", got, n+25)
+	if len(ends) != n+25 { // and the 25 of startsAmong
+		b.Errorf("%d trees ended; want %d", len(ends), n+25)
 	}
 
 	b.ReportMetric(startWall.Seconds(), "start-s")
@@ -105,7 +91,7 @@ func benchmarkScale(b *testing.B, n int) {
 	b.ReportMetric(float64(fds)/float64(n), "host-fds/process")
 	b.ReportMetric(float64(rss)/float64(n), "host-RSS-KB/process")
 	b.ReportMetric(float64(pss)/float64(n), "PSS-KB/process")
-	b.ReportMetric(float64(unresponsive.Load()), "unresponsive")
+	b.ReportMetric(float64(len(unresponsive)), "unresponsive")
 	b.ReportMetric(float64(closeWall.Nanoseconds()), "ns/op")
 }
 
@@ -116,24 +102,34 @@ func benchmarkScale(b *testing.B, n int) {
 func startsAmong(b *testing.B, m *host.Manager, cfg sdk.ProcessConfig) (hostStart, execStart time.Duration) {
 	var hostTimes, execTimes []time.Duration
 	for range 25 {
-		t0 := time.Now()
-		h, err := m.Start(context.Background(), cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		hostTimes = append(hostTimes, time.Since(t0))
-		m.Stop(context.Background(), h)
-		cmd := exec.Command(cfg.Command, cfg.Args...)
-		cmd.Dir, cmd.Env = cfg.Dir, environList(cfg.Env)
-		t0 = time.Now()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		execTimes = append(execTimes, time.Since(t0))
-		cmd.Process.Kill()
-		cmd.Wait()
+		hostTimes = append(hostTimes, timeStart(b, m, cfg))
+		execTimes = append(execTimes, timeRawStart(b, cfg))
 	}
 	return median(hostTimes), median(execTimes)
+}
+
+// followEnds follows m's events from now on. The function it returns waits
+// until m is closed and every tree gone, and returns the events that ended
+// trees and those that reported one unresponsive.
+func followEnds(m *host.Manager) func() (ends, unresponsive []host.Event) {
+	events := m.Events(context.Background())
+	var ends, unresponsive []host.Event
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range events {
+			switch e.Kind {
+			case host.EventUnresponsive:
+				unresponsive = append(unresponsive, e)
+			case host.EventExited, host.EventTerminated, host.EventFailed:
+				ends = append(ends, e)
+			}
+		}
+	}()
+	return func() ([]host.Event, []host.Event) {
+		<-done
+		return ends, unresponsive
+	}
 }
 
 // fifoWaiter is a config whose process blocks until it is signalled: cat

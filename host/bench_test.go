@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/host"
 	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/sdk"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,27 +58,8 @@ func benchmarkStart(b *testing.B, m *host.Manager) {
 	cfg := child(b, marker, "sleep")
 	var hostTimes, execTimes []time.Duration
 	for i := 0; b.Loop(); i++ {
-		raw := func() {
-			cmd := exec.Command(cfg.Command, cfg.Args...)
-			cmd.Dir, cmd.Env = cfg.Dir, environList(cfg.Env)
-			t0 := time.Now()
-			if err := cmd.Start(); err != nil {
-				b.Fatal(err)
-			}
-			execTimes = append(execTimes, time.Since(t0))
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-		managed := func() {
-			t0 := time.Now()
-			h, err := m.Start(context.Background(), cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			hostTimes = append(hostTimes, time.Since(t0))
-			m.Stop(context.Background(), h)
-			m.Forget(h)
-		}
+		raw := func() { execTimes = append(execTimes, timeRawStart(b, cfg)) }
+		managed := func() { hostTimes = append(hostTimes, timeStart(b, m, cfg)) }
 		if i%2 == 0 {
 			raw()
 			managed()
@@ -87,6 +69,35 @@ func benchmarkStart(b *testing.B, m *host.Manager) {
 		}
 	}
 	reportRatio(b, "start", hostTimes, execTimes)
+}
+
+// timeStart returns how long m.Start of cfg took; the process is stopped
+// and forgotten after.
+func timeStart(b *testing.B, m *host.Manager, cfg sdk.ProcessConfig) time.Duration {
+	t0 := time.Now()
+	h, err := m.Start(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(t0)
+	m.Stop(context.Background(), h)
+	m.Forget(h)
+	return took
+}
+
+// timeRawStart returns how long a raw exec.Cmd.Start of cfg's program
+// took; the process is killed and waited for after.
+func timeRawStart(b *testing.B, cfg sdk.ProcessConfig) time.Duration {
+	cmd := exec.Command(cfg.Command, cfg.Args...)
+	cmd.Dir, cmd.Env = cfg.Dir, environList(cfg.Env)
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(t0)
+	cmd.Process.Kill()
+	cmd.Wait()
+	return took
 }
 
 // BenchmarkStop compares host.Stop of a process that exits on SIGTERM with
@@ -162,17 +173,7 @@ func BenchmarkStartWithPlugins(b *testing.B) {
 	plain := benchManager(b)
 	plugged := benchManager(b, host.WithPluginSearchPath(dir, ""))
 	cfg := child(b, marker, "sleep")
-	startStop := func(m *host.Manager) time.Duration {
-		t0 := time.Now()
-		h, err := m.Start(context.Background(), cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		took := time.Since(t0)
-		m.Stop(context.Background(), h)
-		m.Forget(h)
-		return took
-	}
+	startStop := func(m *host.Manager) time.Duration { return timeStart(b, m, cfg) }
 	startStop(plugged) // warm: the plugins are started by the first Start
 	var with, without []time.Duration
 	for b.Loop() {

@@ -31,20 +31,7 @@ func TestThousandsOfTreesStopTogether(t *testing.T) {
 	if err := m.Warm(); err != nil {
 		t.Fatal(err)
 	}
-	events := m.Events(context.Background())
-	var unresponsive, ends []host.Event
-	counted := make(chan struct{})
-	go func() {
-		defer close(counted)
-		for e := range events {
-			switch e.Kind {
-			case host.EventUnresponsive:
-				unresponsive = append(unresponsive, e)
-			case host.EventExited, host.EventTerminated, host.EventFailed:
-				ends = append(ends, e)
-			}
-		}
-	}()
+	outcome := followEnds(m)
 
 	before := countFDs(t)
 	handles := make([]host.Handle, n)
@@ -73,7 +60,7 @@ func TestThousandsOfTreesStopTogether(t *testing.T) {
 	if err := m.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	<-counted
+	ends, unresponsive := outcome()
 	if len(ends) != n {
 		t.Errorf("%d trees ended; want %d", len(ends), n)
 	}

@@ -137,16 +137,7 @@ func TestProcsSignalAndKillReachCgroupsBelow(t *testing.T) {
 	if populated, err := c.Populated(); err != nil || !populated {
 		t.Errorf("Populated() = %v, %v; want true", populated, err)
 	}
-	if err := c.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	awaitEmpty(t, c)
-	if err := c.Remove(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(c.Path()); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("after Remove, stat %s: %v; want not exist", c.Path(), err)
-	}
+	killAndRemove(t, c)
 }
 
 func TestRemove(t *testing.T) {
@@ -202,6 +193,13 @@ func TestCloseFD(t *testing.T) {
 		t.Errorf("%d descriptors open after CloseFD, %d before; want one fewer", after, before)
 	}
 	awaitProcs(t, c, 1, "sleep")
+	killAndRemove(t, c)
+}
+
+// killAndRemove kills what is in c, waits until it is empty, removes it,
+// and checks that it is gone.
+func killAndRemove(t *testing.T, c *Cgroup) {
+	t.Helper()
 	if err := c.Kill(); err != nil {
 		t.Fatal(err)
 	}
