@@ -167,3 +167,24 @@ func TestKeeperDeathLeavesTheCgroupLocked(t *testing.T) {
 		t.Errorf("exclusive lock once the supervisor is gone: %v", err)
 	}
 }
+
+// TestHostsChildHoldsTheControlSocket: the init's process that is the
+// host's child (the keeper, or the process holding the PID namespace)
+// keeps the control socket open until it exits, so that the host's end of
+// file says it is gone too, and the host needs no descriptor to watch it.
+func TestHostsChildHoldsTheControlSocket(t *testing.T) {
+	eachInitMode(t, func(t *testing.T, mode string) {
+		ti := startTestInit(t, initConfig{mode: mode, grace: time.Second})
+		outer := ti.cmd.Process.Pid
+		want, err := os.Readlink("/proc/" + strconv.Itoa(ti.pid) + "/fd/3") // the supervisor's, PID 1's in pidns mode
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.Readlink("/proc/" + strconv.Itoa(outer) + "/fd/3"); err != nil || got != want {
+			t.Errorf("descriptor 3 of the host's child %d: %q, %v; want the control socket, %s", outer, got, err, want)
+		}
+		ti.conn.CloseWrite() // the host is gone: the init exits, and with it the host's child
+		ti.expectEOF(t)
+		ti.mustExit(t)
+	})
+}
