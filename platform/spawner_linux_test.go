@@ -94,6 +94,43 @@ func TestSpawnerExecFailureIsTheErrno(t *testing.T) {
 	})
 }
 
+// TestSpawnerKnowsATreeEndedWithItsProgram: under a procman-init, the
+// program's exit says whether its tree is empty, so that the host need not
+// walk the tree (or /proc) to tell: the tree of a program that ran alone
+// is known empty, one that left a process is not.
+func TestSpawnerKnowsATreeEndedWithItsProgram(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, s *Spawner) {
+		tree := func(p *Process) *initTree {
+			it, ok := p.tree.(*initTree)
+			if !ok {
+				t.Skip("no procman-init: the process group is scanned for")
+			}
+			return it
+		}
+		alone := spawnShell(t, s, "exit 3")
+		if st, err := alone.Wait(); err != nil || st.Code != 3 {
+			t.Fatalf("Wait = %v, %v; want exit 3", st, err)
+		}
+		if !tree(alone).empty {
+			t.Error("the tree of a program that ran alone is not known empty at its exit")
+		}
+		if members, err := alone.Members(); err != nil || len(members) != 0 {
+			t.Errorf("Members = %v, %v; want none", members, err)
+		}
+
+		left := spawnShell(t, s, "sleep 600 & exit 4")
+		if st, err := left.Wait(); err != nil || st.Code != 4 {
+			t.Fatalf("Wait = %v, %v; want exit 4", st, err)
+		}
+		if tree(left).empty {
+			t.Error("a tree whose sleep lives on is said empty")
+		}
+		if members, err := left.Members(); err != nil || len(members) != 1 {
+			t.Errorf("Members = %v, %v; want the sleep", members, err)
+		}
+	})
+}
+
 func TestSpawnerTreeOutlivesTheProgram(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, s *Spawner) {
 		// A daemon: its own session, then orphaned. It writes its pid, so
