@@ -379,7 +379,12 @@ func inSignalMask(pid int, field string, sig syscall.Signal) bool {
 // It is platform.HostName of that process, read from outside.
 func HostName(t testing.TB, pid int) string {
 	t.Helper()
-	stat := ReadProc(t, pid, "stat")
+	// Read as it is, not through ReadProc: a host that already exited is a
+	// zombie, whose command line is empty, and still has its stat.
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := nsPids(t, pid)
 	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
 	return fmt.Sprintf("%s-%s-%d", ids[len(ids)-1], fields[22-3], pidNamespace(t, pid, len(ids)))
@@ -389,7 +394,11 @@ func HostName(t testing.TB, pid int) string {
 // namespace from /proc's down to its own.
 func nsPids(t testing.TB, pid int) []string {
 	t.Helper()
-	for _, line := range strings.Split(string(ReadProc(t, pid, "status")), "\n") {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
 		if ids, ok := strings.CutPrefix(line, "NSpid:"); ok {
 			return strings.Fields(ids)
 		}
