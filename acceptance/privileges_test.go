@@ -76,11 +76,17 @@ func waitTree(t *testing.T, p *running, marker string, n int) []int {
 	procman := p.cmd.Process.Pid
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		// Not procman, nor a child it is forking (procman-init, the
-		// reaper), which carries procman's arguments until its exec.
+		// Not procman, nor a child it is forking, which carries procman's
+		// arguments until it execs procman-init (an init, the reaper, a
+		// detection probe, the trampoline of a program): told by their
+		// names, read after the arguments, and by a second look, which a
+		// probe that exited at once misses.
 		pids := slices.DeleteFunc(proctest.Find(marker), func(pid int) bool {
-			return pid == procman || proctest.Parent(pid) == procman && proctest.Comm(pid) == proctest.Comm(procman)
+			comm := proctest.Comm(pid)
+			return pid == procman || comm == "" || comm == proctest.Comm(procman) || comm == "procman-init" || comm == "procman-reaper"
 		})
+		still := proctest.Find(marker)
+		pids = slices.DeleteFunc(pids, func(pid int) bool { return !slices.Contains(still, pid) })
 		if len(pids) == n {
 			return pids
 		}

@@ -262,22 +262,6 @@ func State(pid int) byte {
 	return stat[i+2]
 }
 
-// Parent returns the parent pid of pid (PPid of /proc/PID/status), or 0
-// when the process does not exist.
-func Parent(pid int) int {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	_, rest, ok := bytes.Cut(status, []byte("\nPPid:"))
-	if !ok {
-		return 0
-	}
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	ppid, _ := strconv.Atoi(string(bytes.TrimSpace(line)))
-	return ppid
-}
-
 // Comm returns the command name of pid (/proc/PID/comm), or "" when the
 // process does not exist.
 func Comm(pid int) string {
