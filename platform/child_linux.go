@@ -177,7 +177,7 @@ func (c *child) waitByPid() (ExitStatus, error) {
 	delay := 20 * time.Microsecond
 	for {
 		var info siginfo
-		err := waitidPid(c.pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+		err := waitidUsage(unix.P_PID, uintptr(c.pid), &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
 		if err != nil && !errors.Is(err, unix.EINTR) {
 			return ExitStatus{}, err
 		}
@@ -234,7 +234,7 @@ func (c *child) release() error {
 		var ru unix.Rusage
 		var err error = unix.EINTR
 		for errors.Is(err, unix.EINTR) {
-			err = waitidPid(c.pid, &info, unix.WEXITED|unix.WNOHANG, &ru)
+			err = waitidUsage(unix.P_PID, uintptr(c.pid), &info, unix.WEXITED|unix.WNOHANG, &ru)
 		}
 		if err == nil && info.Pid != 0 {
 			c.used = rusageOf(&ru)
@@ -250,7 +250,7 @@ func (c *child) release() error {
 		var info siginfo
 		var ru unix.Rusage
 		for {
-			releaseErr = waitidUsage(fd, &info, unix.WEXITED|unix.WNOHANG, &ru)
+			releaseErr = waitidUsage(unix.P_PIDFD, fd, &info, unix.WEXITED|unix.WNOHANG, &ru)
 			if !errors.Is(releaseErr, unix.EINTR) {
 				break
 			}
@@ -298,22 +298,14 @@ func waitStatus(raw int32) ExitStatus {
 }
 
 func waitid(pidfd uintptr, info *siginfo, options int) error {
-	return waitidUsage(pidfd, info, options, nil)
+	return waitidUsage(unix.P_PIDFD, pidfd, info, options, nil)
 }
 
-// waitidUsage is waitid that also fills ru, when not nil, with the
-// resources the child used, its reaped descendants' included.
-func waitidUsage(pidfd uintptr, info *siginfo, options int, ru *unix.Rusage) error {
-	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PIDFD, pidfd, uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
-	if errno != 0 {
-		return errno
-	}
-	return nil
-}
-
-// waitidPid is waitidUsage for a child known by its pid.
-func waitidPid(pid int, info *siginfo, options int, ru *unix.Rusage) error {
-	_, _, errno := unix.Syscall6(unix.SYS_WAITID, unix.P_PID, uintptr(pid), uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
+// waitidUsage is waitid(2) of the child id names (idtype P_PIDFD or P_PID)
+// that also fills ru, when not nil, with the resources the child used,
+// its reaped descendants' included.
+func waitidUsage(idtype int, id uintptr, info *siginfo, options int, ru *unix.Rusage) error {
+	_, _, errno := unix.Syscall6(unix.SYS_WAITID, uintptr(idtype), id, uintptr(unsafe.Pointer(info)), uintptr(options), uintptr(unsafe.Pointer(ru)), 0)
 	if errno != 0 {
 		return errno
 	}

@@ -157,17 +157,26 @@ func (in *initProc) end() {
 
 // drain reads and drops the init's messages until its end of file.
 func (in *initProc) drain() {
-	var buf [16]byte
 	reset := false
 	for {
-		_, err := in.conn.Read(buf[:])
-		if errors.Is(err, syscall.ECONNRESET) && !reset {
-			reset = true // see watch
-			continue
-		}
-		if err != nil {
+		if _, err := in.next(&reset); err != nil {
 			return
 		}
+	}
+}
+
+// next reads the init's next message, as read does, but skips the reset
+// that comes once when the init exited with messages of ours unread: it
+// comes ahead of the reports the init had sent, still to read. reset
+// records that it came.
+func (in *initProc) next(reset *bool) (initMessage, error) {
+	for {
+		m, err := in.read()
+		if errors.Is(err, syscall.ECONNRESET) && !*reset {
+			*reset = true
+			continue
+		}
+		return m, err
 	}
 }
 
@@ -411,13 +420,7 @@ func (t *initTree) watch() {
 	reported := false
 	reset := false
 	for {
-		m, err := t.init.read()
-		if errors.Is(err, syscall.ECONNRESET) && !reset {
-			// The init exited with messages of ours unread: the reset
-			// comes once, ahead of the reports it had sent, still to read.
-			reset = true
-			continue
-		}
+		m, err := t.init.next(&reset)
 		if err != nil {
 			break
 		}
