@@ -183,6 +183,42 @@ func TestMisbehavingPluginCostsOnlyItsChange(t *testing.T) {
 	}
 }
 
+// TestDyingPluginsLastLinesAllReported has go-plugin's copy of the
+// plugin's stderr lag behind the plugin's end (the host's log blocks on
+// the first line for a while): the start's warning still has both lines
+// the plugin wrote before it exited. It once had only the first, when the
+// copy was late (seen in CI).
+func TestDyingPluginsLastLinesAllReported(t *testing.T) {
+	marker := proctest.Marker(t)
+	dir := proctest.InstallPlugins(t, testplugin, "dies")
+	m := newManager(t,
+		host.WithPluginSearchPath(dir, ""),
+		host.WithPluginCallTimeout(testCallTimeout),
+		host.WithPluginStartTimeout(testStartTimeout),
+		// go-plugin logs each line of stderr at Debug as it copies it.
+		host.WithLogger(hclog.New(&hclog.LoggerOptions{Output: lagOn{"reading the configuration", 200 * time.Millisecond}, Level: hclog.Debug})),
+	)
+	h, _ := start(t, m, child(t, marker, "sleep"))
+	report, _ := m.Report(h)
+	const want = "its last lines on stderr: reading the configuration | cannot read /etc/plugin.conf: permission denied"
+	if step, ok := findStep(report, "dies"); !ok || !strings.Contains(step.Warning, want) {
+		t.Errorf("step of dies = %+v, want a warning with %q", step, want)
+	}
+}
+
+// lagOn is a log that takes lag to write a message with text in it.
+type lagOn struct {
+	text string
+	lag  time.Duration
+}
+
+func (l lagOn) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), l.text) {
+		time.Sleep(l.lag)
+	}
+	return len(p), nil
+}
+
 func findStep(r host.Report, plugin string) (host.PluginStep, bool) {
 	for _, step := range r.Steps {
 		if step.Plugin == plugin {

@@ -129,8 +129,6 @@ func (e *External) launchLocked(ctx context.Context) (sdk.Plugin, error) {
 		// stdout output as a warning.
 		SyncStdout: newLineRelay(logger, hclog.Warn, "stdout"),
 		SyncStderr: newLineRelay(logger, hclog.Info, "stderr"),
-		// Its last lines on stderr, for a start that fails.
-		Stderr: r.stderrTail,
 	})
 	e.client, e.runner = client, r
 	impl, err := dispense(ctx, client, r, startTimeout)
@@ -197,6 +195,12 @@ func (r *treeRunner) startError(err error) error {
 	case <-r.done:
 		if r.exit.Signal != 0 || r.exitErr != nil && r.exit == (platform.ExitStatus{}) {
 			break // killed, by go-plugin, whose error says why, or not waited for
+		}
+		// Its tree is gone, and with it every writer of its stderr: the
+		// end of stderr is near, if not already read.
+		select {
+		case <-r.stderrRead:
+		case <-time.After(exitedWait):
 		}
 		msg := fmt.Sprintf("start: the plugin exited with code %d before its handshake", r.exit.Code)
 		if tail := r.stderrTail.lines(); len(tail) > 0 {

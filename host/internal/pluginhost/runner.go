@@ -37,7 +37,8 @@ type treeRunner struct {
 	env       []string // its whole environment, as go-plugin made it
 
 	stdout, stderr *os.File            // read ends, go-plugin's from Start on
-	stderrTail     *tail               // the last lines of stderr, as go-plugin copies them
+	stderrTail     *tail               // the last lines of stderr, as go-plugin reads them
+	stderrRead     chan struct{}       // closed once go-plugin has read stderr to its end
 	lifeline       *os.File            // write end of the lifeline, without a spawner; nil on Windows
 	done           chan struct{}       // closed by watch once the tree is gone and released
 	exitErr        error               // how the plugin ended, once done
@@ -62,6 +63,7 @@ func newTreeRunner(spawner *platform.Spawner, exe *os.File, name, socketDir stri
 		dir:        workDir(name, socketDir),
 		done:       make(chan struct{}),
 		stderrTail: newTail(),
+		stderrRead: make(chan struct{}),
 	}
 }
 
@@ -203,8 +205,33 @@ func (r *treeRunner) Kill(context.Context) error {
 // Stdout is the plugin's stdout, on which it speaks the handshake.
 func (r *treeRunner) Stdout() io.ReadCloser { return r.stdout }
 
-// Stderr is the plugin's stderr, which go-plugin logs.
-func (r *treeRunner) Stderr() io.ReadCloser { return r.stderr }
+// Stderr is the plugin's stderr, which go-plugin logs. What go-plugin
+// reads goes to r's tail as it is read, and r.stderrRead is closed at its
+// end: the tail then holds every line, which it would not if it were fed
+// by go-plugin's copy, whose last write may come after the plugin's end
+// is seen.
+func (r *treeRunner) Stderr() io.ReadCloser {
+	return &tailReader{File: r.stderr, tail: r.stderrTail, end: r.stderrRead}
+}
+
+// A tailReader is a stream that also gives what is read from it to a
+// tail, and closes end once a read fails (at end of file, or once
+// closed).
+type tailReader struct {
+	*os.File
+	tail *tail
+	end  chan struct{}
+	once sync.Once
+}
+
+func (t *tailReader) Read(p []byte) (int, error) {
+	n, err := t.File.Read(p)
+	t.tail.Write(p[:n])
+	if err != nil {
+		t.once.Do(func() { close(t.end) })
+	}
+	return n, err
+}
 
 // Name is the plugin's path, after whose file go-plugin names the logger
 // of its stderr.
