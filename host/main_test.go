@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	if code == 0 {
 		// The reaper is shared by the whole program and watched for as long
 		// as it runs.
-		if err := findLeaks(ignoreReaper); err != nil {
+		if err := findLeaks(ignoreReaper, ignoreChildExits); err != nil {
 			fmt.Fprintln(os.Stderr, "goroutines leaked:", err)
 			code = 1
 		}

@@ -112,22 +112,14 @@ func (m *Manager) getSpawner() (*platform.Spawner, error) {
 	var spawner *platform.Spawner
 	if err == nil {
 		// The guard (the reaper) starts while detection tries what the
-		// system allows: both mostly wait for processes to start.
-		guard := newGuard(m.logger)
-		ready := make(chan struct{})
-		go func() {
-			defer close(ready)
-			if guard != nil {
-				guard.Ready()
-			}
-		}()
+		// system allows and the first init is made: all mostly wait for
+		// processes to start.
 		spawner, err = platform.NewSpawner(platform.SpawnerOptions{
 			Mechanism: m.settings.containment,
 			Minimum:   m.settings.minContainment,
 			Grace:     m.settings.stopGracePeriod,
-			Guard:     guard,
+			Guard:     newGuard(m.logger),
 		})
-		<-ready
 	}
 	if err != nil {
 		m.logger.Debug("no process can be started", "error", err)

@@ -133,7 +133,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 	if pids := proctest.Find(marker); len(pids) != 0 {
 		t.Errorf("Close returned while %v still lived", pids)
 	}
-	if err := findLeaks(before, ignoreReaper); err != nil {
+	if err := findLeaks(before, ignoreReaper, ignoreChildExits); err != nil {
 		t.Error(err)
 	}
 }
@@ -141,6 +141,10 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 // ignoreReaper ignores the goroutine that watches the reaper, which the
 // whole program shares for as long as it runs.
 var ignoreReaper = goleak.IgnoreAnyFunction("github.com/procman-dev/procman/reaper.(*Reaper).watch")
+
+// ignoreChildExits ignores the goroutine that passes on the program's
+// SIGCHLDs to the waits for helpers' exits, for as long as it runs.
+var ignoreChildExits = goleak.IgnoreTopFunction("github.com/procman-dev/procman/platform.relayChildExits")
 
 // TestSignalledEmbedderStopsEverything runs a program that embeds host and
 // signals it, as a user's Ctrl-C or a service manager would: with the

@@ -29,15 +29,21 @@ var cgroupKind = mechanismKind{
 }
 
 // makeCgroup makes a cgroup for one tree in the host's directory under
-// base, which the guard empties and removes should the host die; release
-// removes it, once its init has exited.
-func makeCgroup(base string, guard Guard) (*cgroup.Cgroup, func(), error) {
-	group, err := hostGroup(base, guard)
-	if err != nil {
-		return nil, nil, err
+// base, which it makes first if need be; release removes it, once its init
+// has exited. The directory is not yet guarded: see guardCgroups.
+func makeCgroup(base string) (cg *cgroup.Cgroup, release func(), err error) {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	if host.group == nil {
+		name, err := HostName()
+		if err != nil {
+			return nil, nil, err
+		}
+		if host.group, err = cgroup.NewGroup(base, name); err != nil {
+			return nil, nil, err
+		}
 	}
-	cg, err := group.New()
-	if err != nil {
+	if cg, err = host.group.New(); err != nil {
 		return nil, nil, err
 	}
 	return cg, func() { reclaim(cg) }, nil
@@ -68,33 +74,38 @@ func reclaim(cg *cgroup.Cgroup) {
 // handed to the first guard to use it, which removes it once the process
 // is gone.
 var host struct {
-	mu    sync.Mutex
-	group *cgroup.Group
+	mu      sync.Mutex
+	group   *cgroup.Group
+	guarded bool // handed to a guard
 }
 
-func hostGroup(base string, guard Guard) (*cgroup.Group, error) {
+// dropHostGroup removes the host's directory of cgroups if no guard has it
+// and it is empty (else it does nothing), so that the next makeCgroup
+// makes it again, under its own base: what a guard does not have, nothing
+// removes should the host die.
+func dropHostGroup() {
 	host.mu.Lock()
 	defer host.mu.Unlock()
-	if host.group != nil {
-		return host.group, nil
+	if host.group != nil && !host.guarded && host.group.Remove() == nil {
+		host.group = nil
 	}
-	name, err := HostName()
-	if err != nil {
-		return nil, err
+}
+
+// guardCgroups hands the host's directory of cgroups to guard, unless
+// that was done: the inits give the graceful signal and the guard protects
+// them too; once they are gone, it kills what is left in every tree's
+// cgroup and removes them all. It is called once a tree's init is born
+// in its cgroup, which can be before the guard is ready, and before the
+// init may start anything.
+func guardCgroups(guard Guard) error {
+	host.mu.Lock()
+	defer host.mu.Unlock()
+	if host.guarded || host.group == nil {
+		return nil
 	}
-	group, err := cgroup.NewGroup(base, name)
-	if err != nil {
-		return nil, err
+	if _, err := guard.ReclaimCgroup(host.group.Path(), 0); err != nil {
+		return fmt.Errorf("protect cgroup: %w", err)
 	}
-	if guard != nil {
-		// The inits give the graceful signal and the guard protects them
-		// too: once they are gone, it kills what is left in every tree's
-		// cgroup and removes them all.
-		if _, err := guard.ReclaimCgroup(group.Path(), 0); err != nil {
-			group.Remove()
-			return nil, fmt.Errorf("protect cgroup: %w", err)
-		}
-	}
-	host.group = group
-	return group, nil
+	host.guarded = true
+	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -80,6 +82,11 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 	}
 	pid, err := syscall.ForkExec(path, args, attr)
 	runtime.KeepAlive(spec)
+	if err == syscall.EBADF && aboveLimit(files) {
+		// The child moves a descriptor above those it is passed before
+		// placing them; at RLIMIT_NOFILE, that fails as EBADF.
+		err = syscall.EMFILE
+	}
 	if err != nil {
 		return nil, forkExecError(spec, err, report != nil)
 	}
@@ -132,6 +139,21 @@ func forkExecError(spec Spec, err error, viaTrampoline bool) error {
 	return execError(spec.Path, err)
 }
 
+// aboveLimit reports whether a child passed files needs a descriptor at or
+// above RLIMIT_NOFILE: Go's child moves its own above the highest one
+// passed.
+func aboveLimit(files []uintptr) bool {
+	var limit unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &limit) != nil {
+		return false
+	}
+	next := uint64(len(files))
+	for _, fd := range files {
+		next = max(next, uint64(fd))
+	}
+	return next+1 >= limit.Cur
+}
+
 // controlsTerminal reports whether f is the controlling terminal of this
 // process (TIOCGPGRP answers only for that one).
 func controlsTerminal(f *os.File) bool {
@@ -171,11 +193,15 @@ func (c *child) wait() (ExitStatus, error) {
 	return status, waitErr
 }
 
-// waitByPid waits for a child without a pidfd: it polls, a short while
-// normally, since it is called once the child is known to be exiting.
+// waitByPid waits for a child without a pidfd. It is called once the
+// child is known to be exiting (it closed its end of the control socket,
+// which it holds until it exits): it polls, again at each SIGCHLD this
+// process gets, and, should a signal not come, after a growing delay.
 func (c *child) waitByPid() (ExitStatus, error) {
-	delay := 20 * time.Microsecond
+	delay := time.Millisecond
 	for {
+		// Taken before the poll: an exit after the poll is not missed.
+		exited := nextChildExit()
 		var info siginfo
 		err := waitidUsage(unix.P_PID, uintptr(c.pid), &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -184,8 +210,47 @@ func (c *child) waitByPid() (ExitStatus, error) {
 		if err == nil && info.Pid != 0 {
 			return info.exitStatus(), nil
 		}
-		time.Sleep(delay)
-		delay = min(2*delay, 10*time.Millisecond)
+		timer := time.NewTimer(delay)
+		select {
+		case <-exited:
+		case <-timer.C:
+			delay = min(2*delay, 100*time.Millisecond)
+		}
+		timer.Stop()
+	}
+}
+
+// childExits is closed, and replaced, at each SIGCHLD this process gets,
+// once nextChildExit was first called.
+var childExits struct {
+	once sync.Once
+	mu   sync.Mutex
+	next chan struct{}
+}
+
+// nextChildExit returns a channel closed at the next SIGCHLD. The signal is
+// asked for (signal.Notify) on the first call; any other caller of
+// signal.Notify for SIGCHLD still gets it.
+func nextChildExit() <-chan struct{} {
+	childExits.once.Do(func() {
+		childExits.next = make(chan struct{})
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, syscall.SIGCHLD)
+		go relayChildExits(sigs)
+	})
+	childExits.mu.Lock()
+	defer childExits.mu.Unlock()
+	return childExits.next
+}
+
+// relayChildExits closes childExits.next at each signal of sigs, for the
+// life of the process.
+func relayChildExits(sigs <-chan os.Signal) {
+	for range sigs {
+		childExits.mu.Lock()
+		close(childExits.next)
+		childExits.next = make(chan struct{})
+		childExits.mu.Unlock()
 	}
 }
 

@@ -1,10 +1,16 @@
 package platform
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/procman-dev/procman/internal/proctest"
 )
 
 // TestTransientDetectionFailureIsTriedAgain runs detection out of
@@ -14,7 +20,7 @@ import (
 func TestTransientDetectionFailureIsTriedAgain(t *testing.T) {
 	forgetDetection(t)
 
-	baseline := tryAll(untried, initModes())
+	baseline := tryAll(untried, initModes(), nil)
 	var limit syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &limit); err != nil {
 		t.Fatal(err)
@@ -99,4 +105,81 @@ func forgetDetection(t *testing.T) {
 		detected.sys = saved
 		detected.mu.Unlock()
 	})
+}
+
+// TestDetectionMakesTheFirstTreesInit has the first detection of a
+// default Spawner try the cgroup directory and the subreaper mode by
+// making the first tree's init: the first Start's program is that init's
+// child, and no other init was made for it.
+func TestDetectionMakesTheFirstTreesInit(t *testing.T) {
+	forgetDetection(t)
+	const grace = 3 * time.Second
+	sys := detectSystem(ptr(grace), subreaperMode)
+	if sys.cgroupErr != nil {
+		t.Skipf("no cgroup to try: %v", sys.cgroupErr)
+	}
+	head.mu.Lock()
+	in := head.in
+	head.mu.Unlock()
+	if in == nil {
+		t.Fatal("detection found a cgroup directory but made no init")
+	}
+	if sys.initErr(subreaperMode) != nil {
+		t.Errorf("subreaper mode: %v, though its init runs", sys.initErr(subreaperMode))
+	}
+	s, err := NewSpawner(SpawnerOptions{Grace: grace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if m, _ := s.Mechanism(); m != Cgroup {
+		t.Fatalf("mechanism %v, want cgroup", m)
+	}
+	p := startSpec(t, s, shellSpec(t, proctest.Marker(t), loopScript))
+	if parent := parentOf(t, p.Pid); parent != in.pid && parentOf(t, parent) != in.pid {
+		t.Errorf("the program (pid %d) is not of the init detection made (pid %d): its parent is %d", p.Pid, in.pid, parent)
+	}
+}
+
+// TestUnusedFirstInitIsEnded has the first detection make the first
+// tree's init, then a Spawner that cannot use it (another grace): the init
+// is gone and its cgroup removed once NewSpawner returns.
+func TestUnusedFirstInitIsEnded(t *testing.T) {
+	forgetDetection(t)
+	sys := detectSystem(ptr(3*time.Second), subreaperMode)
+	head.mu.Lock()
+	in := head.in
+	head.mu.Unlock()
+	if sys.cgroupErr != nil || in == nil {
+		t.Skipf("no init made by detection (cgroup: %v)", sys.cgroupErr)
+	}
+	dir := in.cgroup.Path()
+	s, err := NewSpawner(SpawnerOptions{Grace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := syscall.Kill(in.pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("the unused init (pid %d) still exists: kill 0 = %v", in.pid, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("its cgroup %s: %v, want it removed", dir, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// parentOf returns the parent of pid.
+func parentOf(t *testing.T, pid int) int {
+	t.Helper()
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	ppid, err := strconv.Atoi(fields[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ppid
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/procman-dev/procman/platform/internal/cgroup"
 )
@@ -69,9 +70,40 @@ type Spawner struct {
 // process, except failures that may pass (out of descriptors, processes or
 // memory), which are tried again by the next NewSpawner. A PID namespace,
 // never picked unasked, is tried only when it may be the choice, or when
-// Containment reports on it.
+// Containment reports on it. For Automatic and Cgroup, the first detection
+// tries a cgroup and procman-init together, by starting the first tree's
+// init in its cgroup: the first Start uses it.
 func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
-	sys, complete := detectFor(opts)
+	if opts.Guard == nil {
+		return newSpawner(opts, func(sys *system) *system { return sys })
+	}
+	// The guard gets ready while detection tries the mechanisms and the
+	// first init is made: the choice is made as if the guard were ready
+	// (the inits wait for it before they can run anything), and made
+	// again without it should it fail.
+	ready := make(chan error, 1)
+	go func() { ready <- opts.Guard.Ready() }()
+	s, err := newSpawner(opts, func(sys *system) *system { return sys.withGuard(nil) })
+	guardErr := <-ready
+	if guardErr == nil {
+		return s, err
+	}
+	if s != nil {
+		s.Close()
+	}
+	// The first tree's cgroup, if detection made one, is gone with its
+	// init; the host's directory of cgroups, which no guard will remove,
+	// goes too.
+	dropHostGroup()
+	return newSpawner(opts, func(sys *system) *system { return sys.withGuard(guardErr) })
+}
+
+// newSpawner returns a Spawner of the mechanism opts ask for, on this
+// system with its guard as guarded says.
+func newSpawner(opts SpawnerOptions, guarded func(*system) *system) (*Spawner, error) {
+	sys, complete := detectFor(opts, guarded)
+	// Should detection have made an init that the starter does not take.
+	defer endHeadStart()
 	c, kind, err := sys.choose(opts.Mechanism, opts.Minimum)
 	if err != nil {
 		return nil, err
@@ -79,13 +111,18 @@ func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
 	return &Spawner{containment: c, partial: !complete, opts: opts, starter: kind.open(sys, opts, c.CgroupDir)}, nil
 }
 
-// detectFor returns what this system allows, as far as the choice opts ask
-// for needs it, and whether everything was tried: a PID namespace, only
-// ever used when asked for, is tried only when it may be the choice.
-func detectFor(opts SpawnerOptions) (sys *system, complete bool) {
-	sys = detect(opts.Guard, subreaperMode)
+// detectFor returns what this system allows, with its guard as guarded
+// says, as far as the choice opts ask for needs it, and whether everything
+// was tried: a PID namespace, only ever used when asked for, is tried only
+// when it may be the choice.
+func detectFor(opts SpawnerOptions, guarded func(*system) *system) (sys *system, complete bool) {
+	first := &opts.Grace
+	if opts.Mechanism != Automatic && opts.Mechanism != Cgroup {
+		first = nil // the init made would not be of use
+	}
+	sys = guarded(detectSystem(first, subreaperMode))
 	if opts.Mechanism == PIDNamespace || opts.Mechanism == Automatic && sys.automatic(Automatic).mechanism < opts.Minimum {
-		return detect(opts.Guard, initModes()...), true
+		return guarded(detectSystem(first, initModes()...)), true
 	}
 	return sys, sys.tried(pidnsMode())
 }
@@ -229,24 +266,36 @@ var detected struct {
 // and trying again whatever failed for a reason that may pass; the guard,
 // if any, is asked every time.
 func detect(guard Guard, modes ...string) *system {
+	sys := detectSystem(nil, modes...)
+	if guard == nil {
+		return sys
+	}
+	return sys.withGuard(guard.Ready())
+}
+
+// detectSystem is detect without the guard. When first is not nil, the
+// first detection tries the cgroup directory and procman-init's subreaper
+// mode by making the first tree's init, with grace *first (see
+// tryFirstTree).
+func detectSystem(first *time.Duration, modes ...string) *system {
 	detected.mu.Lock()
+	defer detected.mu.Unlock()
 	sys := detected.sys
 	if sys == nil {
 		sys = untried
 	}
 	if !sys.settled(modes) {
-		sys = tryAll(sys, modes)
+		sys = tryAll(sys, modes, first)
 		detected.sys = sys
 	}
-	detected.mu.Unlock()
 	out := *sys
-	if guard != nil {
-		if err := guard.Ready(); err != nil {
-			out.guardErr = err
-		} else {
-			out.guarded = true
-		}
-	}
+	return &out
+}
+
+// withGuard returns s with a guard that got ready, or failed to with err.
+func (s *system) withGuard(err error) *system {
+	out := *s
+	out.guardErr, out.guarded = err, err == nil
 	return &out
 }
 
@@ -259,12 +308,23 @@ var errUntried = errors.New("not tried yet")
 
 // tryAll tries again whatever last could not settle, of the inits only
 // those in modes. The tries run side by side: each is mostly waiting for a
-// process to start.
-func tryAll(last *system, modes []string) *system {
+// process to start. When first is not nil and neither the cgroup directory
+// nor the subreaper mode was tried, both are first tried at once by
+// making the first tree's init (see tryFirstTree), and apart only should
+// that fail.
+func tryAll(last *system, modes []string, first *time.Duration) *system {
 	s := &system{inits: make(map[string]error)}
 	s.exe, s.exeErr = initExecutable()
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards s.inits
+	headStart := false
+	if first != nil && s.exeErr == nil && slices.Contains(modes, subreaperMode) && transient(last.initErr(subreaperMode)) && transient(last.cgroupErr) {
+		if base, err := tryFirstTree(s.exe, *first); err == nil {
+			s.cgroupBase = base
+			s.inits[subreaperMode] = nil
+			headStart = true
+		}
+	}
 	if s.exeErr == nil {
 		for _, mode := range initModes() {
 			if !slices.Contains(modes, mode) {
@@ -277,6 +337,9 @@ func tryAll(last *system, modes []string) *system {
 				s.inits[mode] = err
 				continue
 			}
+			if headStart && mode == subreaperMode {
+				continue
+			}
 			wg.Go(func() {
 				err := tryInit(s.exe, mode)
 				mu.Lock()
@@ -285,11 +348,14 @@ func tryAll(last *system, modes []string) *system {
 			})
 		}
 	}
-	if !transient(last.cgroupErr) {
+	name, nameErr := HostName()
+	switch {
+	case headStart: // tried above
+	case !transient(last.cgroupErr):
 		s.cgroupBase, s.cgroupErr = last.cgroupBase, last.cgroupErr
-	} else if name, err := HostName(); err != nil {
-		s.cgroupErr = err
-	} else {
+	case nameErr != nil:
+		s.cgroupErr = nameErr
+	default:
 		wg.Go(func() {
 			// procman-init, run with no argument, exits at once: a static
 			// program starts faster than the default /bin/true.

@@ -115,7 +115,11 @@ func run(args []string) int {
 	}
 	opts.noExecutables = handOver(!opts.noPlugins, opts.plugins)
 	logger := opts.logger()
-	return supervise(host.New(opts.hostOptions(logger)...), cfg, opts, logger)
+	m := host.New(opts.hostOptions(logger)...)
+	// Containment is detected and the reaper started while procman gets
+	// ready to start the command: its Start waits for them no longer.
+	go m.Warm()
+	return supervise(m, cfg, opts, logger)
 }
 
 // commandConfig does what run and explain share once their flags are
@@ -362,7 +366,10 @@ func supervise(m *host.Manager, cfg sdk.ProcessConfig, opts runOptions, logger h
 			signal.Notify(sigs, sig)
 		}
 	}
-	defer signal.Stop(sigs)
+	// Nor is any lost after: procman exits once supervise returns, and a
+	// signal between the command's end and that exit leaves its status as
+	// it is, not the signal's (and signal.Stop would cost as much as the
+	// command's start, a fifth of a millisecond).
 	return superviseWith(m, cfg, opts, sigs, logger)
 }
 

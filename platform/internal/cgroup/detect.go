@@ -101,6 +101,30 @@ func Candidates() ([]string, error) {
 	return dirs, nil
 }
 
+// FirstCandidate returns the directory Detect tries first, created if it
+// is procman's own and missing, without trying it: for a caller that tries
+// it by using it (a group in it, a process started into a cgroup of that),
+// and calls Detect should that fail.
+func FirstCandidate() (string, error) {
+	mounts, err := cgroup2Mounts()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	cs, err := detectCandidates(mounts, os.Geteuid() == 0)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if len(cs) == 0 {
+		return "", fmt.Errorf("%w: no candidate directory", ErrUnavailable)
+	}
+	if c := cs[0]; c.create {
+		if err := unix.Mkdir(c.dir, 0o755); err != nil && err != unix.EEXIST {
+			return "", fmt.Errorf("%s (%s): create: %w", c.dir, c.what, err)
+		}
+	}
+	return cs[0].dir, nil
+}
+
 func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
 	var cs []candidate
 	if root {
