@@ -43,17 +43,27 @@ func startChild(spec Spec, cgroupFD int) (*child, error) {
 		if err := ProtectHost(); err != nil {
 			return nil, fmt.Errorf("make the host non-dumpable: %w", err)
 		}
-		exe, err := initExecutable()
-		if err == nil {
+		direct := spec.ClosesDescriptors && attrs(spec) == ""
+		var exe *Executable
+		var err error
+		if !direct {
+			exe, err = initExecutable()
+		}
+		switch {
+		case direct:
+			// Exec'd directly: it closes what it inherits itself.
+		case err == nil:
 			if report, err = newExecReport(); err != nil {
 				return nil, err
 			}
 			defer report.close()
 			path, args, files = trampoline(exe, spec, files, uintptr(report.w))
-		} else if attrs(spec) != "" {
+		case attrs(spec) != "":
 			return nil, fmt.Errorf("credentials and limits are set by procman-init, which cannot run: %w", err)
-		} else if err := CloseOnExecAbove2(); err != nil {
-			return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
+		default:
+			if err := CloseOnExecAbove2(); err != nil {
+				return nil, fmt.Errorf("mark descriptors close-on-exec: %w", err)
+			}
 		}
 	}
 	if report == nil {

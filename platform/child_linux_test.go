@@ -2,7 +2,11 @@ package platform
 
 import (
 	"errors"
+	"io"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -44,5 +48,46 @@ func TestStartAtTheDescriptorLimitIsOutOfDescriptors(t *testing.T) {
 	}
 	if !errors.Is(err, syscall.EMFILE) {
 		t.Errorf("start = %v, want an error wrapping EMFILE", err)
+	}
+}
+
+// TestClosesDescriptorsExecsDirectly starts a program that lists its
+// descriptors while the host has one that it left inheritable by mistake:
+// through the trampoline the program never gets it; with
+// ClosesDescriptors, the program is exec'd directly and gets it, to close
+// itself.
+func TestClosesDescriptorsExecsDirectly(t *testing.T) {
+	leaked, err := syscall.Open(os.DevNull, syscall.O_RDONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(leaked)
+	null, err := devNull()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, direct := range []bool{false, true} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Start(Spec{
+			Path: "/bin/sh", Args: []string{"sh", "-c", "ls /proc/self/fd"}, Dir: "/",
+			Env:   []string{"PATH=/usr/bin:/bin"},
+			Stdin: null, Stdout: w, Stderr: w,
+			ClosesDescriptors: direct,
+		})
+		w.Close()
+		if err != nil {
+			r.Close()
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(r)
+		r.Close()
+		p.Wait()
+		p.Release()
+		if got := slices.Contains(strings.Fields(string(out)), strconv.Itoa(leaked)); got != direct {
+			t.Errorf("ClosesDescriptors %v: the program has the leaked descriptor %d: %v; its descriptors: %s", direct, leaked, got, out)
+		}
 	}
 }

@@ -174,17 +174,10 @@ func v1HostDir(controller string, guard Guard) (string, error) {
 	return dir, nil
 }
 
-// v1SweepDirs are the directories under which hosts put their cgroup v1
-// directories, for the reaper's sweep.
-func v1SweepDirs() []string {
-	var dirs []string
-	for _, c := range []string{"memory", "cpu", "pids"} {
-		if own, err := cgroup.V1Dir(c); err == nil {
-			dirs = append(dirs, filepath.Join(own, "procman"))
-		}
-	}
-	return dirs
-}
+// v1Controllers are the controllers whose cgroup v1 hierarchies hold, in
+// "<own cgroup>/procman", the hosts' cgroup v1 directories, which the
+// reaper sweeps.
+var v1Controllers = []string{"memory", "cpu", "pids"}
 
 // limitMemory caps the tree's memory, swap included, and notes where its
 // OOM kills are counted.

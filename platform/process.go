@@ -58,6 +58,15 @@ type Spec struct {
 	// its own: see Limits. Linux only, under a procman-init.
 	Limits Limits
 
+	// ClosesDescriptors says the program closes, first thing, every
+	// descriptor it inherits beyond those of the Spec, as procman's reaper
+	// does: on Linux, when this process starts it (Start, or a Spawner of
+	// ProcessGroup), it is then exec'd directly, instead of through
+	// procman-init's exec mode (a trampoline that closes them for it),
+	// which costs an exec more. It is ignored with Credential or a limit,
+	// which the trampoline sets, and on other systems.
+	ClosesDescriptors bool
+
 	inherit []int // descriptors that follow ExtraFiles, not owned by the Spec
 
 	// helper is set for procman-init, which closes the descriptors it

@@ -133,8 +133,7 @@ func detectFor(opts SpawnerOptions, guarded func(*system) *system) (sys *system,
 // directories of cgroup v1 hierarchies where the trees' limits may go. A
 // directory may not exist.
 func CgroupSweepDirs() []string {
-	dirs, _ := cgroup.Candidates()
-	return append(dirs, v1SweepDirs()...)
+	return cgroup.SweepDirs(v1Controllers...)
 }
 
 // DetectContainment reports what a Spawner made with opts would use, and

@@ -10,8 +10,9 @@ import (
 // stops processes and cgroups; a tree is held together by its cgroup and
 // procman-init, which the host registers.
 var builtin = program{
-	framing: packets{},
-	noTrees: "trees are held together by cgroups and procman-init on Linux; protect the init and reclaim the cgroup",
+	framing:           packets{},
+	closesDescriptors: true, // close_fds_above_host_fd, before anything else
+	noTrees:           "trees are held together by cgroups and procman-init on Linux; protect the init and reclaim the cgroup",
 }
 
 // packets is a SOCK_SEQPACKET socket: every message and every answer is

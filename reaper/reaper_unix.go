@@ -76,6 +76,9 @@ type registered struct {
 // program is a reaper program: how to talk to it and what it takes.
 type program struct {
 	framing framing
+	// closesDescriptors says the program closes what it inherits beyond
+	// its socket itself (platform.Spec.ClosesDescriptors).
+	closesDescriptors bool
 	// noTrees and noCgroups, when not empty, say why the program takes
 	// no tree (ProtectTree), or no cgroup (ProtectCgroup, ReclaimCgroup,
 	// Options.SweepCgroupDirs).
@@ -597,6 +600,8 @@ func (r *Reaper) spawn() (*os.File, *platform.Process, error) {
 		Stderr:     devNull,
 		ExtraFiles: []*os.File{theirs},
 		NewSession: true,
+
+		ClosesDescriptors: r.prog.closesDescriptors,
 	})
 	if err != nil {
 		conn.Close()

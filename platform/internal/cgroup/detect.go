@@ -3,7 +3,6 @@
 package cgroup
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -125,16 +124,50 @@ func FirstCandidate() (string, error) {
 	return cs[0].dir, nil
 }
 
+// SweepDirs returns the directories of Candidates, then, for each of
+// v1Controllers that has a cgroup v1 hierarchy, the directory "procman"
+// in this process's cgroup there (see V1Dir), reading /proc/self/mountinfo
+// and /proc/self/cgroup once for all: what a reaper sweeps for the
+// cgroups of dead hosts. A directory that cannot be told is left out.
+func SweepDirs(v1Controllers ...string) []string {
+	mountinfo, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	cgroups, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return nil
+	}
+	var dirs []string
+	if own, err := ownCgroupIn(string(cgroups)); err == nil {
+		for _, c := range candidatesOf(cgroup2MountsIn(string(mountinfo)), own, os.Geteuid() == 0) {
+			dirs = append(dirs, c.dir)
+		}
+	}
+	for _, c := range v1Controllers {
+		if dir, err := v1DirIn(string(mountinfo), string(cgroups), c); err == nil {
+			dirs = append(dirs, filepath.Join(dir, "procman"))
+		}
+	}
+	return dirs
+}
+
 func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
+	own, err := ownCgroup()
+	if err != nil {
+		return nil, err
+	}
+	return candidatesOf(mounts, own, root), nil
+}
+
+// candidatesOf returns the candidates of a process in the cgroup own, of
+// mounts, as root or not.
+func candidatesOf(mounts []mount, own string, root bool) []candidate {
 	var cs []candidate
 	if root {
 		for _, m := range mounts {
 			cs = append(cs, candidate{dir: filepath.Join(m.point, "procman"), create: true, what: "procman's directory"})
 		}
-	}
-	own, err := ownCgroup()
-	if err != nil {
-		return nil, err
 	}
 	for _, m := range mounts {
 		dir, ok := m.dirOf(own)
@@ -145,7 +178,7 @@ func detectCandidates(mounts []mount, root bool) ([]candidate, error) {
 		}
 		cs = append(cs, candidate{dir: dir, what: "this process's cgroup"})
 	}
-	return cs, nil
+	return cs
 }
 
 func (c candidate) try(probeName, program string) error {
@@ -231,26 +264,27 @@ func (m mount) dirOf(p string) (string, bool) {
 }
 
 func cgroup2Mounts() ([]mount, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+	mountinfo, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	return cgroup2MountsIn(string(mountinfo)), nil
+}
+
+// cgroup2MountsIn returns the cgroup2 mounts of mountinfo, the text of
+// /proc/self/mountinfo.
+func cgroup2MountsIn(mountinfo string) []mount {
 	var mounts []mount
-	s := bufio.NewScanner(f)
-	for s.Scan() {
+	for line := range strings.Lines(mountinfo) {
 		// ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-		before, after, ok := strings.Cut(s.Text(), " - ")
+		before, after, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " - ")
 		fields := strings.Fields(before)
 		if !ok || len(fields) < 5 || !strings.HasPrefix(after, "cgroup2 ") {
 			continue
 		}
 		mounts = append(mounts, mount{point: unescapeMountField(fields[4]), root: unescapeMountField(fields[3])})
 	}
-	if err := s.Err(); err != nil {
-		return nil, fmt.Errorf("read /proc/self/mountinfo: %w", err)
-	}
-	return mounts, nil
+	return mounts
 }
 
 // unescapeMountField undoes the kernel's octal escapes (\040 for a space)
@@ -280,7 +314,12 @@ func ownCgroup() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	for line := range strings.Lines(string(data)) {
+	return ownCgroupIn(string(data))
+}
+
+// ownCgroupIn is ownCgroup from cgroups, the text of /proc/self/cgroup.
+func ownCgroupIn(cgroups string) (string, error) {
+	for line := range strings.Lines(cgroups) {
 		if p, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "0::"); ok {
 			return p, nil
 		}

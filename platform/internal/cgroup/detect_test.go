@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,5 +135,24 @@ func TestMountDirOf(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%+v.dirOf(%q) = %q, %v; want %q, %v", tc.m, tc.cgroup, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestSweepDirsReadsOnceWhatCandidatesAndV1DirSay checks that SweepDirs,
+// from one read of each /proc file, gives what Candidates and V1Dir give
+// from their own.
+func TestSweepDirsReadsOnceWhatCandidatesAndV1DirSay(t *testing.T) {
+	want, err := Candidates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	controllers := []string{"memory", "cpu", "pids", "no-such-controller"}
+	for _, c := range controllers {
+		if dir, err := V1Dir(c); err == nil {
+			want = append(want, filepath.Join(dir, "procman"))
+		}
+	}
+	if got := SweepDirs(controllers...); !slices.Equal(got, want) {
+		t.Errorf("SweepDirs = %q, want %q", got, want)
 	}
 }

@@ -3,7 +3,6 @@
 package cgroup
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -123,11 +122,25 @@ func listed(file, word string) (bool, error) {
 // of this process's own cgroup there, or an error wrapping
 // fs.ErrNotExist when no v1 hierarchy has the controller.
 func V1Dir(controller string) (string, error) {
-	point, root, err := v1Mount(controller)
+	mountinfo, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return "", err
 	}
-	own, err := ownV1Cgroup(controller)
+	cgroups, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "", err
+	}
+	return v1DirIn(string(mountinfo), string(cgroups), controller)
+}
+
+// v1DirIn is V1Dir from the texts of /proc/self/mountinfo and
+// /proc/self/cgroup.
+func v1DirIn(mountinfo, cgroups, controller string) (string, error) {
+	point, root, err := v1Mount(mountinfo, controller)
+	if err != nil {
+		return "", err
+	}
+	own, err := ownV1Cgroup(cgroups, controller)
 	if err != nil {
 		return "", err
 	}
@@ -139,17 +152,12 @@ func V1Dir(controller string) (string, error) {
 	return dir, nil
 }
 
-// v1Mount returns where the cgroup v1 hierarchy of controller is mounted,
-// and the cgroup at the mount's root.
-func v1Mount(controller string) (point, root string, err error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return "", "", err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		before, after, ok := strings.Cut(s.Text(), " - ")
+// v1Mount returns where, by mountinfo (the text of /proc/self/mountinfo),
+// the cgroup v1 hierarchy of controller is mounted, and the cgroup at the
+// mount's root.
+func v1Mount(mountinfo, controller string) (point, root string, err error) {
+	for line := range strings.Lines(mountinfo) {
+		before, after, ok := strings.Cut(strings.TrimSuffix(line, "\n"), " - ")
 		fields, tail := strings.Fields(before), strings.Fields(after)
 		if !ok || len(fields) < 5 || len(tail) < 3 || tail[0] != "cgroup" {
 			continue
@@ -158,20 +166,13 @@ func v1Mount(controller string) (point, root string, err error) {
 			return unescapeMountField(fields[4]), unescapeMountField(fields[3]), nil
 		}
 	}
-	if err := s.Err(); err != nil {
-		return "", "", fmt.Errorf("read /proc/self/mountinfo: %w", err)
-	}
 	return "", "", fmt.Errorf("no cgroup v1 hierarchy has the %s controller: %w", controller, fs.ErrNotExist)
 }
 
 // ownV1Cgroup returns this process's cgroup in the v1 hierarchy of
-// controller, as /proc/self/cgroup names it ("4:memory:/path").
-func ownV1Cgroup(controller string) (string, error) {
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return "", err
-	}
-	for line := range strings.Lines(string(data)) {
+// controller, by cgroups, the text of /proc/self/cgroup.
+func ownV1Cgroup(cgroups, controller string) (string, error) {
+	for line := range strings.Lines(cgroups) {
 		parts := strings.SplitN(strings.TrimSuffix(line, "\n"), ":", 3)
 		if len(parts) == 3 && slices.Contains(strings.Split(parts[1], ","), controller) {
 			return parts[2], nil
