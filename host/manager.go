@@ -102,6 +102,32 @@ func (m *Manager) Warm() error {
 func (m *Manager) getSpawner() (*platform.Spawner, error) {
 	m.spawnMu.Lock()
 	defer m.spawnMu.Unlock()
+	return m.getSpawnerLocked()
+}
+
+// A spawnerResult is what getSpawner returns.
+type spawnerResult struct {
+	spawner *platform.Spawner
+	err     error
+}
+
+// spawnerSoon is getSpawner in the background: its result comes on the
+// channel. spawnMu is held from before spawnerSoon returns until then, so
+// that what asks for the Spawner meanwhile (madeSpawner: a plugin
+// launched) waits for it.
+func (m *Manager) spawnerSoon() <-chan spawnerResult {
+	m.spawnMu.Lock()
+	soon := make(chan spawnerResult, 1)
+	go func() {
+		defer m.spawnMu.Unlock()
+		s, err := m.getSpawnerLocked()
+		soon <- spawnerResult{s, err}
+	}()
+	return soon
+}
+
+// getSpawnerLocked is getSpawner with spawnMu held.
+func (m *Manager) getSpawnerLocked() (*platform.Spawner, error) {
 	if m.spawner != nil {
 		return m.spawner, nil
 	}
@@ -135,7 +161,7 @@ func (m *Manager) getSpawner() (*platform.Spawner, error) {
 }
 
 // madeSpawner returns the Manager's Spawner if it has been made, nil
-// otherwise.
+// otherwise; while one is being made, it waits for it.
 func (m *Manager) madeSpawner() *platform.Spawner {
 	m.spawnMu.Lock()
 	defer m.spawnMu.Unlock()
@@ -184,10 +210,13 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	}
 	startCtx, stop := m.startContext(ctx)
 	defer stop()
-	// Made first, so that the plugins run contained too; its failure is
-	// reported once the config is known to be valid.
-	spawner, spawnerErr := m.getSpawner()
+	// Made while the plugins run: a plugin launched meanwhile waits for
+	// it, to run contained too. Its failure is reported once the config
+	// is known to be valid.
+	soon := m.spawnerSoon()
 	cfg, report, path, err := m.prepare(startCtx, cfg)
+	made := <-soon
+	spawner, spawnerErr := made.spawner, made.err
 	if err != nil {
 		return Handle{}, err
 	}
