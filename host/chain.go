@@ -33,11 +33,12 @@ type chain struct {
 	loadOnce   sync.Once
 	loaded     atomic.Bool // load has run: entries are set for good
 	discovered discovery.Result
-	socketDir  string    // host-owned; the plugin processes' sockets live here
-	unguardDir func()    // ends the reaper's protection of socketDir
-	socketErr  error     // why there is no socketDir, when plugin executables were found
-	entries    []*plugin // every plugin that may run, before ordering
-	shadowed   []*plugin // built-in plugins replaced by an executable of the same name
+	socketDir  string     // host-owned; the plugin processes' sockets live here
+	dirMu      sync.Mutex // guards unguardDir
+	unguardDir func()     // ends the reaper's protection of socketDir; nil while it has none
+	socketErr  error      // why there is no socketDir, when plugin executables were found
+	entries    []*plugin  // every plugin that may run, before ordering
+	shadowed   []*plugin  // built-in plugins replaced by an executable of the same name
 }
 
 // plugin is one plugin of the chain: an executable or an in-process value.
@@ -97,7 +98,7 @@ func (c *chain) load(ctx context.Context) {
 		if !slices.ContainsFunc(c.entries, func(p *plugin) bool { return p.path != "" }) {
 			return
 		}
-		dir, unguard, err := makeSocketDir()
+		dir, err := makeSocketDir()
 		if err != nil {
 			// No Start tries again: every plugin executable fails to
 			// start with this error, in each Report and in Plugins.
@@ -110,10 +111,11 @@ func (c *chain) load(ctx context.Context) {
 			}
 			return
 		}
-		c.socketDir, c.unguardDir = dir, unguard
+		c.socketDir = dir
+		c.guardDir()
 		for _, p := range c.entries {
 			if p.path != "" {
-				p.external = pluginhost.NewExternal(p.path, dir, c.spawner, c.logger.Named(p.name))
+				p.external = pluginhost.NewExternal(p.path, dir, c.launchSpawner, c.logger.Named(p.name))
 			}
 		}
 	})
@@ -431,8 +433,34 @@ func (c *chain) close() {
 	wg.Wait()
 	if c.socketDir != "" {
 		os.RemoveAll(c.socketDir)
-		c.unguardDir()
+		c.dirMu.Lock()
+		if c.unguardDir != nil {
+			c.unguardDir()
+		}
+		c.dirMu.Unlock()
 	}
+}
+
+// guardDir has the reaper remove socketDir should the program die, once a
+// reaper runs: from discovery on, or, when it starts later (the Manager's
+// Spawner is made while the first Start's plugins run), from the first
+// plugin launched under that Spawner on, before it runs.
+func (c *chain) guardDir() {
+	c.dirMu.Lock()
+	defer c.dirMu.Unlock()
+	if c.socketDir != "" && c.unguardDir == nil {
+		c.unguardDir = guardSocketDir(c.socketDir)
+	}
+}
+
+// launchSpawner is the Spawner plugin processes are launched under (see
+// spawner), with the socket directory guarded first.
+func (c *chain) launchSpawner() *platform.Spawner {
+	s := c.spawner()
+	if s != nil {
+		c.guardDir()
+	}
+	return s
 }
 
 // PluginInfo describes one plugin, or one candidate for a plugin, as the

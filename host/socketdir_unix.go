@@ -20,27 +20,30 @@ func pluginSocketDirPrefix() string {
 
 const socketDirBase = "procman-"
 
-// makeSocketDir makes a private directory for plugin sockets and, when the
-// program's reaper runs, has it remove the directory should the program die
-// without doing so. Without a reaper (a Manager that only explained, or
-// listed its plugins) a directory left by a killed program is removed by
-// the sweep of the next reaper that starts.
-func makeSocketDir() (string, func(), error) {
+// makeSocketDir makes a private directory for plugin sockets.
+func makeSocketDir() (string, error) {
 	name, err := platform.HostName()
 	if err != nil {
-		return "", nil, err
+		return "", err
 	}
 	// In os.TempDir(), mode 0700, and tried again under another name
 	// when the name is taken.
-	dir, err := os.MkdirTemp("", socketDirBase+name+"-*")
+	return os.MkdirTemp("", socketDirBase+name+"-*")
+}
+
+// guardSocketDir has the program's reaper, if it runs, remove dir should
+// the program die without doing so, and returns what ends that; nil when
+// no reaper runs. Without one (a Manager that only explained, or listed
+// its plugins) a directory left by a killed program is removed by the
+// sweep of the next reaper that starts.
+func guardSocketDir(dir string) func() {
+	r := runningReaper()
+	if r == nil {
+		return nil
+	}
+	reg, err := r.ProtectDir(dir)
 	if err != nil {
-		return "", nil, err
+		return nil
 	}
-	unguard := func() {}
-	if r := runningReaper(); r != nil {
-		if reg, err := r.ProtectDir(dir); err == nil {
-			unguard = func() { reg.Release() }
-		}
-	}
-	return dir, unguard, nil
+	return func() { reg.Release() }
 }
