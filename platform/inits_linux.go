@@ -69,7 +69,7 @@ func (s *initStarter) makeInit() (*initProc, error) {
 	in := s.head.Swap(nil)
 	if in == nil {
 		var err error
-		if in, err = s.startInit(); err != nil {
+		if in, err = startTreeInit(s.exe, s.mode, s.grace, s.cgroupDir); err != nil {
 			return nil, err
 		}
 	}
@@ -86,18 +86,18 @@ func (s *initStarter) makeInit() (*initProc, error) {
 	return in, nil
 }
 
-// startInit starts a procman-init, in a cgroup of its own when the
-// mechanism has them.
-func (s *initStarter) startInit() (*initProc, error) {
+// startTreeInit starts a procman-init in mode with grace, in a cgroup of
+// its own in the host's directory under cgroupDir unless that is "".
+func startTreeInit(exe *Executable, mode string, grace time.Duration, cgroupDir string) (*initProc, error) {
 	var cg *cgroup.Cgroup
 	releaseCgroup := func() {}
-	if s.cgroupDir != "" {
+	if cgroupDir != "" {
 		var err error
-		if cg, releaseCgroup, err = makeCgroup(s.cgroupDir); err != nil {
+		if cg, releaseCgroup, err = makeCgroup(cgroupDir); err != nil {
 			return nil, err
 		}
 	}
-	in, err := startInit(s.exe, s.mode, s.grace, cg)
+	in, err := startInit(exe, mode, grace, cg)
 	if err != nil {
 		releaseCgroup()
 		return nil, err
@@ -166,18 +166,11 @@ func tryFirstTree(exe *Executable, grace time.Duration) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cg, release, err := makeCgroup(base)
+	in, err := startTreeInit(exe, subreaperMode, grace, base)
 	if err != nil {
 		dropHostGroup()
 		return "", err
 	}
-	in, err := startInit(exe, subreaperMode, grace, cg)
-	if err != nil {
-		release()
-		dropHostGroup()
-		return "", err
-	}
-	in.release, in.cgroup = release, cg
 	head.mu.Lock()
 	defer head.mu.Unlock()
 	head.in, head.grace, head.cgroupDir = in, grace, base
