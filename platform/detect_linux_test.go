@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -182,4 +183,29 @@ func parentOf(t *testing.T, pid int) int {
 		t.Fatal(err)
 	}
 	return ppid
+}
+
+// TestFailedInitStartLeavesNoCgroup makes a tree's cgroup, in a host
+// directory that no guard has yet, for an init that cannot start: both
+// directories must be gone, for nothing else would remove them.
+func TestFailedInitStartLeavesNoCgroup(t *testing.T) {
+	sys := detect(nil, subreaperMode)
+	if sys.cgroupErr != nil {
+		t.Skipf("no cgroup to try: %v", sys.cgroupErr)
+	}
+	dropHostGroup() // the tests' own, when no tree is in it
+	if host.group != nil {
+		t.Skip("the tests' cgroup directory is in use")
+	}
+	name, err := HostName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := startTreeInit(&Executable{Path: "/nonexistent/procman-init"}, subreaperMode, time.Second, sys.cgroupBase); err == nil {
+		t.Fatal("an init that does not exist started")
+	}
+	dir := filepath.Join(sys.cgroupBase, name)
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the host's directory of cgroups %s: %v, want it removed", dir, err)
+	}
 }

@@ -56,6 +56,7 @@ func (s *initStarter) close() {
 	s.inits.close()
 	if in := s.head.Swap(nil); in != nil {
 		in.end()
+		dropHostGroup()
 	}
 	s.unused.Wait()
 }
@@ -87,19 +88,25 @@ func (s *initStarter) makeInit() (*initProc, error) {
 }
 
 // startTreeInit starts a procman-init in mode with grace, in a cgroup of
-// its own in the host's directory under cgroupDir unless that is "".
+// its own in the host's directory under cgroupDir unless that is "". On
+// failure, what it made is removed, the host's directory too if no guard
+// has it (see dropHostGroup).
 func startTreeInit(exe *Executable, mode string, grace time.Duration, cgroupDir string) (*initProc, error) {
 	var cg *cgroup.Cgroup
 	releaseCgroup := func() {}
 	if cgroupDir != "" {
 		var err error
 		if cg, releaseCgroup, err = makeCgroup(cgroupDir); err != nil {
+			dropHostGroup()
 			return nil, err
 		}
 	}
 	in, err := startInit(exe, mode, grace, cg)
 	if err != nil {
 		releaseCgroup()
+		if cg != nil {
+			dropHostGroup()
+		}
 		return nil, err
 	}
 	in.release, in.cgroup = releaseCgroup, cg
@@ -168,7 +175,6 @@ func tryFirstTree(exe *Executable, grace time.Duration) (string, error) {
 	}
 	in, err := startTreeInit(exe, subreaperMode, grace, base)
 	if err != nil {
-		dropHostGroup()
 		return "", err
 	}
 	head.mu.Lock()
@@ -191,7 +197,8 @@ func takeHeadStart(mode string, grace time.Duration, cgroupDir string) *initProc
 }
 
 // endHeadStart ends the init tryFirstTree made, if none took it, and
-// returns once it is gone and its cgroup removed.
+// returns once it is gone and its cgroup removed, with the host's
+// directory of cgroups if no guard has it.
 func endHeadStart() {
 	head.mu.Lock()
 	in := head.in
@@ -199,5 +206,6 @@ func endHeadStart() {
 	head.mu.Unlock()
 	if in != nil {
 		in.end()
+		dropHostGroup()
 	}
 }
