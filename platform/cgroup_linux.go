@@ -30,7 +30,8 @@ var cgroupKind = mechanismKind{
 
 // makeCgroup makes a cgroup for one tree in the host's directory under
 // base, which it makes first if need be; release removes it, once its init
-// has exited. The directory is not yet guarded: see guardCgroups.
+// has exited, and the host's directory too while no guard has it (see
+// dropHostGroup). The directory is not yet guarded: see guardCgroups.
 func makeCgroup(base string) (cg *cgroup.Cgroup, release func(), err error) {
 	host.mu.Lock()
 	defer host.mu.Unlock()
@@ -44,9 +45,10 @@ func makeCgroup(base string) (cg *cgroup.Cgroup, release func(), err error) {
 		}
 	}
 	if cg, err = host.group.New(); err != nil {
+		dropHostGroupLocked()
 		return nil, nil, err
 	}
-	return cg, func() { reclaim(cg) }, nil
+	return cg, func() { reclaim(cg); dropHostGroup() }, nil
 }
 
 // reclaimWait bounds how long reclaim waits for killed processes to leave
@@ -86,6 +88,11 @@ var host struct {
 func dropHostGroup() {
 	host.mu.Lock()
 	defer host.mu.Unlock()
+	dropHostGroupLocked()
+}
+
+// dropHostGroupLocked is dropHostGroup with host.mu held.
+func dropHostGroupLocked() {
 	if host.group != nil && !host.guarded && host.group.Remove() == nil {
 		host.group = nil
 	}

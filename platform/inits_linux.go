@@ -56,7 +56,6 @@ func (s *initStarter) close() {
 	s.inits.close()
 	if in := s.head.Swap(nil); in != nil {
 		in.end()
-		dropHostGroup()
 	}
 	s.unused.Wait()
 }
@@ -76,11 +75,9 @@ func (s *initStarter) makeInit() (*initProc, error) {
 	}
 	if s.guard != nil {
 		if err := s.protect(in); err != nil {
-			// At once, and the host's directory of cgroups with the
-			// init's if no guard has it: should the guard be failing,
-			// nothing else would remove them.
+			// At once: should the guard be failing, nothing else would
+			// remove its cgroup (see makeCgroup).
 			in.end()
-			dropHostGroup()
 			return nil, err
 		}
 	}
@@ -89,24 +86,19 @@ func (s *initStarter) makeInit() (*initProc, error) {
 
 // startTreeInit starts a procman-init in mode with grace, in a cgroup of
 // its own in the host's directory under cgroupDir unless that is "". On
-// failure, what it made is removed, the host's directory too if no guard
-// has it (see dropHostGroup).
+// failure, what it made is removed (see makeCgroup).
 func startTreeInit(exe *Executable, mode string, grace time.Duration, cgroupDir string) (*initProc, error) {
 	var cg *cgroup.Cgroup
 	releaseCgroup := func() {}
 	if cgroupDir != "" {
 		var err error
 		if cg, releaseCgroup, err = makeCgroup(cgroupDir); err != nil {
-			dropHostGroup()
 			return nil, err
 		}
 	}
 	in, err := startInit(exe, mode, grace, cg)
 	if err != nil {
 		releaseCgroup()
-		if cg != nil {
-			dropHostGroup()
-		}
 		return nil, err
 	}
 	in.release, in.cgroup = releaseCgroup, cg
@@ -197,8 +189,7 @@ func takeHeadStart(mode string, grace time.Duration, cgroupDir string) *initProc
 }
 
 // endHeadStart ends the init tryFirstTree made, if none took it, and
-// returns once it is gone and its cgroup removed, with the host's
-// directory of cgroups if no guard has it.
+// returns once it is gone and its cgroup removed.
 func endHeadStart() {
 	head.mu.Lock()
 	in := head.in
@@ -206,6 +197,5 @@ func endHeadStart() {
 	head.mu.Unlock()
 	if in != nil {
 		in.end()
-		dropHostGroup()
 	}
 }

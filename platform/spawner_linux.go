@@ -89,12 +89,8 @@ func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
 		return s, err
 	}
 	if s != nil {
-		s.Close()
+		s.Close() // its inits and their cgroups: no guard would remove them
 	}
-	// The first tree's cgroup, if detection made one, is gone with its
-	// init; the host's directory of cgroups, which no guard will remove,
-	// goes too.
-	dropHostGroup()
 	return newSpawner(opts, func(sys *system) *system { return sys.withGuard(guardErr) })
 }
 
