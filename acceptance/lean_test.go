@@ -118,3 +118,54 @@ func TestLeanProcmanWithoutGRPCBuild(t *testing.T) {
 		t.Errorf("stderr does not say why the plugin did not run:\n%s", r.stderr)
 	}
 }
+
+// procman up and the commands that talk to it (ps, start, stop, restart,
+// logs) are not in the lean build, lest their packages slow every start of
+// procman run: it hands each over to procman-grpc, and says so when it
+// cannot.
+func TestLeanProcmanHandsUpOver(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "Procfile")
+	if err := os.WriteFile(file, []byte("hello: echo hello from up\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("to procman-grpc", func(t *testing.T) {
+		r := run(t, procman(t, "up", "--no-plugins", "-f", file))
+		r.wantExit(t, 0)
+		if !strings.Contains(r.stdout, "hello from up") {
+			t.Errorf("stdout %q, want the process's line", r.stdout)
+		}
+		r = run(t, procman(t, "help", "ps"))
+		r.wantExit(t, 0)
+		if !strings.HasPrefix(r.stdout, "Usage: procman ps") {
+			t.Errorf("procman help ps printed %q", r.stdout)
+		}
+	})
+
+	alone := filepath.Join(t.TempDir(), "procman")
+	data, err := os.ReadFile(procmanBin)
+	if err == nil {
+		err = os.WriteFile(alone, data, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"up", "--no-plugins", "-f", file},
+		{"ps", "-f", file},
+		{"stop", "-f", file, "hello"},
+		{"logs", "--file", file, "hello"},
+	} {
+		t.Run("without procman-grpc/"+args[0], func(t *testing.T) {
+			r := run(t, exec.Command(alone, args...))
+			r.wantExit(t, 125)
+			want := "procman " + args[0] + ": this procman is built without it (tag procman_lean), and cannot hand it over to procman-grpc: exec " + filepath.Join(filepath.Dir(alone), "procman-grpc") + ": no such file or directory\n"
+			if r.stderr != want {
+				t.Errorf("stderr %q, want %q", r.stderr, want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+		})
+	}
+}

@@ -35,11 +35,19 @@ func handOver(plugins bool, only []string) (none bool) {
 	}) {
 		return true
 	}
+	execFull()
+	return false
+}
+
+// execFull replaces this process by procman-grpc, found next to this
+// program's executable, run with the same arguments and environment. It
+// returns only when it cannot, and says why.
+func execFull() error {
 	self, err := os.Executable()
 	if err != nil {
-		return
+		return err
 	}
 	full := filepath.Join(filepath.Dir(self), grpcBuild)
-	syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
-	return false
+	err = syscall.Exec(full, append([]string{full}, os.Args[1:]...), os.Environ())
+	return &os.PathError{Op: "exec", Path: full, Err: err}
 }

@@ -1,3 +1,5 @@
+//go:build !procman_lean || windows
+
 package main
 
 import (

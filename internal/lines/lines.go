@@ -4,10 +4,7 @@ package lines
 
 import (
 	"bytes"
-	"fmt"
-	"os"
 	"sync"
-	"testing"
 )
 
 // A Writer calls Line with each line written to it, as the line completes,
@@ -57,27 +54,4 @@ func (w *Writer) Partial() []byte {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return bytes.Clone(w.partial)
-}
-
-// TestLog returns a Writer that logs each line with t.Log, as text gives
-// it, until stop is called, and to stderr after: a goroutine the test
-// leaves behind may write after the test is over, when t.Log panics.
-func TestLog(t testing.TB, text func(line []byte) string) (w *Writer, stop func()) {
-	var mu sync.Mutex
-	done := false
-	w = &Writer{Line: func(line []byte) {
-		mu.Lock()
-		over := done
-		mu.Unlock()
-		if over {
-			fmt.Fprintln(os.Stderr, text(line))
-		} else {
-			t.Log(text(line))
-		}
-	}}
-	return w, func() {
-		mu.Lock()
-		done = true
-		mu.Unlock()
-	}
 }

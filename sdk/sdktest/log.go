@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/procman-dev/procman/internal/lines"
+	"github.com/procman-dev/procman/internal/lines/linestest"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -21,7 +21,7 @@ import (
 // puts in the calls' ctx. sdk.Logger is the process's, so tests that
 // capture its lines must not run in parallel.
 func captureLogs(t testing.TB) hclog.Logger {
-	w, stop := lines.TestLog(t, func(line []byte) string { return "plugin: " + readable(line) })
+	w, stop := linestest.Log(t, func(line []byte) string { return "plugin: " + readable(line) })
 	if r, ok := sdk.Logger().(hclog.OutputResettable); ok {
 		r.ResetOutput(&hclog.LoggerOptions{Output: w})
 		t.Cleanup(func() { r.ResetOutput(&hclog.LoggerOptions{Output: os.Stderr}) })

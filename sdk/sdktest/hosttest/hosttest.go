@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/procman-dev/procman/discovery"
 	"github.com/procman-dev/procman/host"
-	"github.com/procman-dev/procman/internal/lines"
+	"github.com/procman-dev/procman/internal/lines/linestest"
 	"github.com/procman-dev/procman/sdk"
 )
 
@@ -54,7 +54,7 @@ func Run(t *testing.T, path string, cases []sdk.ProcessConfig, opts ...Option) [
 			fields |= host.FieldLogFile
 		}
 	}
-	logs, stop := lines.TestLog(t, func(line []byte) string { return string(line) })
+	logs, stop := linestest.Log(t, func(line []byte) string { return string(line) })
 	t.Cleanup(stop) // after Close, below: a line later goes to stderr
 	m := host.New(
 		host.WithPluginSearchPath(filepath.Dir(path), ""),

@@ -3,21 +3,35 @@ package resolve
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
-var (
+// patterns are the regular expressions by which pyenv latest chooses.
+type patterns struct {
 	// freeThreadedPrefix matches a prefix that asks for a free-threaded
 	// build, such as "3.13t"; the group is the prefix without the "t".
-	freeThreadedPrefix = regexp.MustCompile(`^(.*[0-9])t$`)
+	freeThreadedPrefix *regexp.Regexp
 	// freeThreadedName matches the name of a free-threaded build.
-	freeThreadedName = regexp.MustCompile(`[0-9]t$`)
+	freeThreadedName *regexp.Regexp
 	// unstableName matches names that pyenv latest never picks: development
 	// and source builds, "-latest" names and pre-releases.
-	unstableName = regexp.MustCompile(`-dev$|-src$|-latest$|(a|b|rc)[0-9]+$`)
+	unstableName *regexp.Regexp
 	// flavourName matches the implementation part of a name such as
 	// "pypy3.10-7.3.12".
-	flavourName = regexp.MustCompile(`^[[:alnum:]]+-`)
-)
+	flavourName *regexp.Regexp
+}
+
+// namePatterns returns the patterns, compiled on first use rather than
+// when a program that links this package starts: procman run does, and
+// most of its runs never need them.
+var namePatterns = sync.OnceValue(func() *patterns {
+	return &patterns{
+		freeThreadedPrefix: regexp.MustCompile(`^(.*[0-9])t$`),
+		freeThreadedName:   regexp.MustCompile(`[0-9]t$`),
+		unstableName:       regexp.MustCompile(`-dev$|-src$|-latest$|(a|b|rc)[0-9]+$`),
+		flavourName:        regexp.MustCompile(`^[[:alnum:]]+-`),
+	}
+})
 
 // latest returns the name among names that `pyenv latest` picks for
 // prefix, or "" if none fits. A candidate starts with the prefix followed
@@ -26,8 +40,9 @@ var (
 // the prefix itself ends in "t" ("3.13t"), which then asks for one. The
 // highest of the rest, by numeric components, wins.
 func latest(prefix string, names []string) string {
+	p := namePatterns()
 	freeThreaded := false
-	if m := freeThreadedPrefix.FindStringSubmatch(prefix); m != nil {
+	if m := p.freeThreadedPrefix.FindStringSubmatch(prefix); m != nil {
 		prefix, freeThreaded = m[1], true
 	}
 	var best string
@@ -36,8 +51,8 @@ func latest(prefix string, names []string) string {
 		switch {
 		case !ok || rest == "" || rest[0] != '-' && rest[0] != '.':
 		case freeThreaded && !strings.HasSuffix(rest[1:], "t"):
-		case !freeThreaded && freeThreadedName.MatchString(name):
-		case unstableName.MatchString(name):
+		case !freeThreaded && p.freeThreadedName.MatchString(name):
+		case p.unstableName.MatchString(name):
 		case best == "" || newer(name, best):
 			best = name
 		}
@@ -63,7 +78,7 @@ func newer(a, b string) bool {
 }
 
 func sortFields(name string) []string {
-	if loc := flavourName.FindStringIndex(name); loc != nil {
+	if loc := namePatterns().flavourName.FindStringIndex(name); loc != nil {
 		name = name[:loc[1]-1] + "." + name[loc[1]:]
 	}
 	return strings.Split(name, ".")
