@@ -581,6 +581,17 @@ static void send_exit(int empty)
 	}
 }
 
+/* reap_all collects every exited child, and returns whether no child is
+ * left. */
+static int reap_all(void)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+		note_exit(pid, status);
+	return pid < 0 && errno == ECHILD;
+}
+
 /* finish ends the supervisor: what is left of the tree is killed and
  * reaped (the program's exit still reported), then the control socket is
  * closed. In a PID namespace PID 1's exit would kill the rest too, as the
@@ -591,12 +602,15 @@ static void __attribute__((noreturn)) finish(int code)
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	for (;;) {
-		signal_tree(SIGKILL);
-		int status;
-		pid_t pid;
-		while ((pid = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
-			note_exit(pid, status);
-		int empty = pid < 0 && errno == ECHILD;
+		/* No child left means no process left of the tree (an orphan
+		 * comes to this process, the nearest subreaper or PID 1), and
+		 * nothing to walk: the usual end, once the program's exit has
+		 * emptied the tree. */
+		int empty = reap_all();
+		if (!empty) {
+			signal_tree(SIGKILL);
+			empty = reap_all();
+		}
 		send_exit(empty);
 		if (empty)
 			break;
@@ -1049,16 +1063,9 @@ static void receive_start(uint32_t len, size_t got, const int *fds, int nfds)
  * among them, and returns whether no child is left. */
 static int reap(void)
 {
-	for (;;) {
-		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
-		if (pid <= 0) {
-			int empty = pid < 0 && errno == ECHILD;
-			send_exit(empty);
-			return empty;
-		}
-		note_exit(pid, status);
-	}
+	int empty = reap_all();
+	send_exit(empty);
+	return empty;
 }
 
 static int job_control(int sig)
@@ -1212,13 +1219,19 @@ static void __attribute__((noreturn)) keep(pid_t supervisor, const sigset_t *mas
 {
 	prctl(PR_SET_NAME, "procman-init");
 	int code = forward(supervisor, mask);
+	/* No child left, the supervisor reaped: nothing is left of the tree
+	 * (see finish), the usual end. */
+	pid_t pid;
+	while ((pid = waitpid(-1, NULL, WNOHANG | __WALL)) > 0)
+		;
+	if (pid < 0 && errno == ECHILD)
+		_exit(code);
 	find_proc_ns();
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	for (;;) {
 		signal_tree(SIGKILL);
-		pid_t pid;
 		while ((pid = waitpid(-1, NULL, WNOHANG | __WALL)) > 0)
 			;
 		if (pid < 0 && errno == ECHILD)
