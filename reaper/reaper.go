@@ -109,7 +109,10 @@ type Registration struct {
 // Release makes the reaper forget the registration: when the host dies,
 // the process, tree, cgroup or directory is left alone, and the reaper's lock on
 // a directory is dropped. Once Release has returned, the reaper will not
-// act on it. Release is idempotent and safe
+// act on it. Release waits for no answer (the reaper reads every message
+// the host sent before it acts on the host's death, and the next request
+// reads the answer; a refusal is logged): the lock is dropped as soon as
+// the reaper reads the message. Release is idempotent and safe
 // for concurrent use; after Close it returns ErrClosed, as the reaper has
 // then already acted.
 func (g *Registration) Release() error {

@@ -478,3 +478,98 @@ func listenUnix(t *testing.T, path string) {
 	l.SetUnlinkOnClose(false)
 	l.Close()
 }
+
+// Release sends its message and returns: it waits for no answer, which the
+// next request reads, and the reaper, which reads every message before it
+// acts, holds to it. A stopped reaper shows it: Release returns, the
+// reaper is not taken for dead and replaced, and once it goes on, Close
+// leaves the released process alone.
+func TestReleaseWaitsForNoAnswer(t *testing.T) {
+	marker := proctest.Marker(t)
+	r := startReaper(t, Options{})
+	kept := startOwnChild(t, marker, "trap")
+	released := startOwnChild(t, marker, "trap")
+	keptID, releasedID := identify(t, kept.Process.Pid), identify(t, released.Process.Pid)
+	if _, err := r.ProtectProcess(keptID.pid, keptID.start, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := r.ProtectProcess(releasedID.pid, releasedID.start, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pid := r.Pid()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	err = reg.Release()
+	syscall.Kill(pid, syscall.SIGCONT)
+	if err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if now := r.Pid(); now != pid {
+		t.Fatalf("the reaper was replaced (pid %d, was %d): Release waited for its answer", now, pid)
+	}
+
+	// The next request reads the release's answer before its own.
+	other := startOwnChild(t, marker, "trap")
+	otherID := identify(t, other.Process.Pid)
+	if _, err := r.ProtectProcess(otherID.pid, otherID.start, 10*time.Second); err != nil {
+		t.Fatalf("a request after the release: %v", err)
+	}
+	if now := r.Pid(); now != pid {
+		t.Fatalf("the reaper was replaced (pid %d, was %d) at the next request", now, pid)
+	}
+
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*exec.Cmd{kept, other} {
+		if status := exitOf(t, c); status.ExitStatus() != 100+int(syscall.SIGTERM) {
+			t.Errorf("a process still registered at Close ended with %v, want exit %d (SIGTERM caught)", status, 100+int(syscall.SIGTERM))
+		}
+	}
+	if !releasedID.alive() {
+		t.Error("the released process was stopped by Close")
+	}
+}
+
+// Releases in a row, more than are sent before their answers are read,
+// all hold, and requests after them are answered.
+func TestManyReleasesInARow(t *testing.T) {
+	marker := proctest.Marker(t)
+	r := startReaper(t, Options{})
+	released := startOwnChild(t, marker, "trap")
+	id := identify(t, released.Process.Pid)
+	pid := r.Pid()
+	var regs []*Registration
+	for range 3*maxUnanswered + 5 {
+		reg, err := r.ProtectProcess(id.pid, id.start, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		regs = append(regs, reg)
+	}
+	for _, reg := range regs {
+		if err := reg.Release(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := startOwnChild(t, marker, "trap")
+	keptID := identify(t, kept.Process.Pid)
+	if _, err := r.ProtectProcess(keptID.pid, keptID.start, 10*time.Second); err != nil {
+		t.Fatalf("a request after %d releases: %v", len(regs), err)
+	}
+	if now := r.Pid(); now != pid {
+		t.Fatalf("the reaper was replaced (pid %d, was %d)", now, pid)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if status := exitOf(t, kept); status.ExitStatus() != 100+int(syscall.SIGTERM) {
+		t.Errorf("the process still registered at Close ended with %v, want exit %d (SIGTERM caught)", status, 100+int(syscall.SIGTERM))
+	}
+	if !id.alive() {
+		t.Error("a process released as often as it was registered was stopped by Close")
+	}
+}

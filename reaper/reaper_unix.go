@@ -43,7 +43,8 @@ const (
 
 // Reaper is the host's link to its reaper process. It is safe for
 // concurrent use; requests are answered one at a time, each in some tens
-// of microseconds (a round trip to the reaper process). A program needs
+// of microseconds (a round trip to the reaper process), but for releases,
+// which wait for no answer. A program needs
 // one Reaper, closed when it is done.
 type Reaper struct {
 	logger hclog.Logger
@@ -66,6 +67,9 @@ type Reaper struct {
 	nextID uint64
 	closed bool
 	answer []byte
+	// unanswered holds the ids of the releases sent on conn whose answers
+	// are still to be read (see release), oldest first.
+	unanswered []uint64
 }
 
 type registered struct {
@@ -363,13 +367,63 @@ func (r *Reaper) register(what string, grace time.Duration, message func(id stri
 	return &Registration{reaper: r, id: id}, nil
 }
 
+// release sends the message that releases registration id, and returns
+// without waiting for the answer: the next request reads it. The release
+// holds once sent, for the reaper reads every message the host sent before
+// it acts on the host's death; a tree's end thus costs no round trip.
 func (r *Reaper) release(id uint64) error {
-	// Forgotten first: a reaper started from now on never hears of it.
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	// Forgotten first: a reaper started from now on never hears of it.
 	delete(r.regs, id)
-	r.mu.Unlock()
-	if err := r.call(id, "U "+strconv.FormatUint(id, 10), nil); err != nil {
-		return fmt.Errorf("reaper: release registration %d: %w", id, err)
+	if r.closed {
+		return ErrClosed
+	}
+	if r.conn == nil {
+		return nil // the reaper that had it is gone, and the next never hears of it
+	}
+	err := r.conn.SetDeadline(time.Now().Add(answerTimeout))
+	if err == nil {
+		err = r.prog.framing.send(r.conn, "U "+strconv.FormatUint(id, 10))
+	}
+	if err == nil {
+		r.unanswered = append(r.unanswered, id)
+		if len(r.unanswered) < maxUnanswered {
+			return nil
+		}
+		// Lest answers fill the socket and the reaper block on them.
+		err = r.readUnanswered()
+	}
+	if err != nil {
+		// Killed, it cannot act on the registration either.
+		r.logger.Warn("reaper stopped answering; replacing it", "pid", r.proc.Pid, "error", err)
+		r.replace()
+	}
+	return nil
+}
+
+// maxUnanswered is how many releases may be sent before their answers are
+// read: far fewer than the socket holds.
+const maxUnanswered = 32
+
+// readUnanswered reads the answers to the releases sent on r.conn, in the
+// order they were sent; a refusal is only logged. The caller holds mu and
+// has set the socket's deadline.
+func (r *Reaper) readUnanswered() error {
+	for len(r.unanswered) > 0 {
+		id := r.unanswered[0]
+		answer, err := r.prog.framing.receive(r.conn, r.answer)
+		if err != nil {
+			return err
+		}
+		r.unanswered = r.unanswered[1:]
+		refusal, err := parseAnswer(answer, id)
+		if err != nil {
+			return err
+		}
+		if refusal != nil {
+			r.logger.Warn("reaper refused a release", "registration", id, "error", refusal)
+		}
 	}
 	return nil
 }
@@ -431,6 +485,11 @@ func (r *Reaper) exchange(conn *os.File, id uint64, msg string) (refusal, err er
 	if err := r.prog.framing.send(conn, msg); err != nil {
 		return nil, err
 	}
+	if conn == r.conn {
+		if err := r.readUnanswered(); err != nil {
+			return nil, err
+		}
+	}
 	answer, err := r.prog.framing.receive(conn, r.answer)
 	if err != nil {
 		return nil, err
@@ -471,6 +530,7 @@ func (r *Reaper) dropConn() {
 	}
 	r.conn.Close()
 	r.conn = nil
+	r.unanswered = nil
 	r.ready = make(chan struct{})
 }
 
