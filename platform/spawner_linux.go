@@ -83,7 +83,16 @@ func NewSpawner(opts SpawnerOptions) (*Spawner, error) {
 	// (the inits wait for it before they can run anything), and made
 	// again without it should it fail.
 	ready := make(chan error, 1)
-	go func() { ready <- opts.Guard.Ready() }()
+	go func() {
+		err := opts.Guard.Ready()
+		if err == nil {
+			// The first tree's cgroup is made meanwhile: its directory is
+			// handed over now, while the init gets ready, rather than
+			// after. Should that fail, protecting the init tries again.
+			guardCgroups(opts.Guard)
+		}
+		ready <- err
+	}()
 	// The guard's goroutine runs first, until it blocks: the reaper's
 	// start, the longest of the two, begins at once, and this goroutine
 	// goes on on another processor or once that one blocks. Left to the
