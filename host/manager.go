@@ -118,6 +118,11 @@ type spawnerResult struct {
 func (m *Manager) spawnerSoon() <-chan spawnerResult {
 	m.spawnMu.Lock()
 	soon := make(chan spawnerResult, 1)
+	if m.spawner != nil { // made: no goroutine to wait for
+		soon <- spawnerResult{m.spawner, nil}
+		m.spawnMu.Unlock()
+		return soon
+	}
 	go func() {
 		defer m.spawnMu.Unlock()
 		s, err := m.getSpawnerLocked()
@@ -333,11 +338,10 @@ func (m *Manager) spawn(ctx context.Context, spawner *platform.Spawner, spawnerE
 	if spawnerErr != nil {
 		return nil, nil, HostFault, spawnerErr
 	}
-	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	devNull, err := platform.DevNull()
 	if err != nil {
 		return nil, nil, HostFault, err
 	}
-	defer devNull.Close()
 	stdout, stderr := s.stdout, s.stderr
 	if cfg.LogFile != "" {
 		log, err := openLogFile(ctx, cfg.LogFile, s.specialLogFile, func() {

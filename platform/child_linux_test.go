@@ -62,7 +62,7 @@ func TestClosesDescriptorsExecsDirectly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Close(leaked)
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}

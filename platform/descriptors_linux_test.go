@@ -110,7 +110,7 @@ func TestNoStrayDescriptorReachesAProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer r.Close()
-		null, err := devNull()
+		null, err := DevNull()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -258,7 +258,7 @@ func (ti *testInit) start(t *testing.T, spec Spec) int {
 // null device) unless nfds says otherwise.
 func (ti *testInit) sendRaw(t *testing.T, kind uint32, value int32, payload []byte, nfds int) {
 	t.Helper()
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func (ti *testInit) sendRaw(t *testing.T, kind uint32, value int32, payload []by
 // shellSpec runs script in sh, with marker as $0 and args as $1 and on.
 func shellSpec(t *testing.T, marker, script string, args ...string) Spec {
 	t.Helper()
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -79,7 +78,7 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 	}
 	conn := fc.(*net.UnixConn)
 
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -307,18 +306,6 @@ func (in *initProc) programPid(m initMessage) (int, error) {
 		return 0, fmt.Errorf("procman-init started the program but its pid cannot be known (children %v, %v)", kids, err)
 	}
 	return kids[0], nil
-}
-
-var (
-	devNullOnce sync.Once
-	devNullFile *os.File
-	devNullErr  error
-)
-
-// devNull is /dev/null, opened once for the process.
-func devNull() (*os.File, error) {
-	devNullOnce.Do(func() { devNullFile, devNullErr = os.OpenFile(os.DevNull, os.O_RDWR, 0) })
-	return devNullFile, devNullErr
 }
 
 // sendIfOpen sends a message unless the init is gone, which is not an

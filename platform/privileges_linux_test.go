@@ -274,7 +274,7 @@ func TestSpawnerCountsOOMKills(t *testing.T) {
 		if m, _ := s.Mechanism(); m == ProcessGroup {
 			t.Skip("no limits under ProcessGroup")
 		}
-		null, _ := devNull()
+		null, _ := DevNull()
 		p, err := s.Start(context.Background(), Spec{
 			Path: "/usr/bin/python3", Args: []string{"python3", "-c", `x = b"x" * (100 << 20)`},
 			Dir: "/", Env: []string{"PATH=/usr/bin:/bin"}, Stdin: null, Stdout: null, Stderr: null,

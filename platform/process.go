@@ -3,6 +3,7 @@ package platform
 import (
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -179,3 +180,9 @@ func execError(path string, err error) error {
 	}
 	return err
 }
+
+// DevNull returns the null device (os.DevNull), open for reading and
+// writing, for a Spec's standard descriptors: opened once for the process
+// and never closed, so that a start does not pay for opening it. The file
+// is shared: do not close it.
+var DevNull = sync.OnceValues(func() (*os.File, error) { return os.OpenFile(os.DevNull, os.O_RDWR, 0) })

@@ -30,7 +30,7 @@ func eachMechanism(t *testing.T, f func(t *testing.T, s *Spawner)) {
 
 func spawnShell(t *testing.T, s *Spawner, script string) *Process {
 	t.Helper()
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestSpawnerPidIsTheHostsView(t *testing.T) {
 
 func TestSpawnerExecFailureIsTheErrno(t *testing.T) {
 	eachMechanism(t, func(t *testing.T, s *Spawner) {
-		null, _ := devNull()
+		null, _ := DevNull()
 		_, err := s.Start(context.Background(), Spec{Path: "/nonexistent/program", Args: []string{"x"}, Dir: "/", Stdin: null, Stdout: null, Stderr: null})
 		if !errors.Is(err, syscall.ENOENT) {
 			t.Fatalf("Start of a missing program = %v, want ENOENT", err)

@@ -33,7 +33,7 @@ func TestStartReportsWhyTheProgramCannotRun(t *testing.T) {
 	garbage := write("garbage", "not a program\n", 0o755)
 	plain := write("plain", "#!/bin/sh\n", 0o644)
 	orphan := write("orphan", "#!/nonexistent/interpreter\n", 0o755)
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestStartRunsAProgramNamedByAHostDescriptor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer program.Close()
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func openPath(t *testing.T, path string) *os.File {
 func TestPrepareCommandPassesOnlyTheCommandsDescriptors(t *testing.T) {
 	marker := proctest.Marker(t)
 	dir := t.TempDir()
-	null, err := devNull()
+	null, err := DevNull()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -644,12 +644,11 @@ func (r *Reaper) spawn() (*os.File, *platform.Process, error) {
 	conn := os.NewFile(uintptr(fds[0]), "procman-reaper socket")
 	theirs := os.NewFile(uintptr(fds[1]), "procman-reaper socket, reaper's end")
 	defer theirs.Close()
-	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	devNull, err := platform.DevNull()
 	if err != nil {
 		conn.Close()
 		return nil, nil, err
 	}
-	defer devNull.Close()
 	proc, err := platform.Start(platform.Spec{
 		Path:       r.path,
 		Args:       r.args,

@@ -90,11 +90,10 @@ func (r *treeRunner) runnerFunc(_ hclog.Logger, cmd *exec.Cmd, socketDir string)
 // Start starts the plugin, its stdin /dev/null and its stdout and stderr
 // pipes to go-plugin. ctx bounds the start under a spawner.
 func (r *treeRunner) Start(ctx context.Context) error {
-	devNull, err := os.Open(os.DevNull)
+	devNull, err := platform.DevNull()
 	if err != nil {
 		return err
 	}
-	defer devNull.Close()
 	stdout, stdoutW, err := os.Pipe()
 	if err != nil {
 		return err
