@@ -60,6 +60,10 @@ const reclaimWait = 10 * time.Second
 // killed first, so that a killed init loses its tree, not the host its
 // guarantee.
 func reclaim(cg *cgroup.Cgroup) {
+	// Usually the tree is gone and its cgroup empty: one rmdir.
+	if cg.RemoveIfEmpty() {
+		return
+	}
 	if populated, err := cg.Populated(); err == nil && populated {
 		if empty, err := cg.Empty(); err == nil && cg.Kill() == nil {
 			select {

@@ -297,13 +297,33 @@ func (c *Cgroup) Remove() error {
 	if err := removeTree(c.path); err != nil {
 		return err
 	}
+	c.closeRemoved()
+	return nil
+}
+
+// RemoveIfEmpty removes the cgroup if it holds no process and no cgroup,
+// with one rmdir, and reports whether it is gone. A cgroup still in use is
+// left as it is, without the retries of Remove.
+func (c *Cgroup) RemoveIfEmpty() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.removed {
+		if err := rmdirOnce(c.path); err != nil && err != unix.ENOENT {
+			return false
+		}
+		c.closeRemoved()
+	}
+	return true
+}
+
+// closeRemoved records that the cgroup is gone. The caller holds mu.
+func (c *Cgroup) closeRemoved() {
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
 	}
 	c.removed = true
 	watches.release(c)
-	return nil
 }
 
 // removeTree removes dir and the cgroups below it, deepest first. A cgroup

@@ -179,6 +179,45 @@ func TestRemoveFailsWhilePopulated(t *testing.T) {
 	}
 }
 
+// RemoveIfEmpty removes an empty cgroup at once, and leaves one with a
+// process as it is, descriptor and all, without waiting.
+func TestRemoveIfEmpty(t *testing.T) {
+	g := newTestGroup(t)
+	empty := newTestCgroup(t, g)
+	if !empty.RemoveIfEmpty() {
+		t.Fatal("RemoveIfEmpty of an empty cgroup: false")
+	}
+	if _, err := os.Stat(empty.Path()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after RemoveIfEmpty, stat %s: %v; want not exist", empty.Path(), err)
+	}
+	if fd := empty.FD(); fd != -1 {
+		t.Errorf("after RemoveIfEmpty, FD() = %d; want -1", fd)
+	}
+	if !empty.RemoveIfEmpty() || empty.Remove() != nil {
+		t.Error("a removed cgroup is not reported removed again")
+	}
+
+	used := newTestCgroup(t, g)
+	startTree(t, used.FD(), `exec sleep 1000`)
+	awaitProcs(t, used, 1, "sleep")
+	if used.RemoveIfEmpty() {
+		t.Fatal("RemoveIfEmpty of a cgroup with a process: true")
+	}
+	if _, err := os.Stat(used.Path()); err != nil {
+		t.Errorf("after RemoveIfEmpty of a cgroup in use, stat %s: %v", used.Path(), err)
+	}
+	if used.FD() < 0 {
+		t.Fatal("RemoveIfEmpty of a cgroup in use closed the descriptor")
+	}
+	if err := used.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	awaitEmpty(t, used)
+	if !used.RemoveIfEmpty() {
+		t.Error("RemoveIfEmpty once the cgroup is empty: false")
+	}
+}
+
 // TestCloseFD: the descriptor can be closed once the tree was started
 // into the cgroup; the cgroup and what it does stay.
 func TestCloseFD(t *testing.T) {
