@@ -80,8 +80,8 @@ func TestProgramsCannotReachTheHost(t *testing.T) {
 		}
 		want := map[host.Mechanism][]string{
 			host.PIDNamespace: {"init"},                           // PID 1: in a /proc of its own, nothing above it is visible
-			host.Cgroup:       {"init", "init", "host", "reaper"}, // the init and its keeper
-			host.Subreaper:    {"init", "init", "host", "reaper"},
+			host.Cgroup:       {"init", "host", "reaper"},         // the init, with no keeper: the cgroup holds the tree
+			host.Subreaper:    {"init", "init", "host", "reaper"}, // the init and its keeper
 			host.ProcessGroup: {"host"},
 		}[mech]
 		if mech == host.ProcessGroup {

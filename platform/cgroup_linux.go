@@ -9,9 +9,10 @@ import (
 )
 
 // Cgroup: each tree is a cgroup v2 of its own, which its procman-init (a
-// subreaper, with its keeper) is born into and everything it starts with
-// it; the tree is killed as one with cgroup.kill, and the reaper empties
-// it should the host and the init die. The program keeps its real pid and
+// subreaper; as root without the keeper of Subreaper, the cgroup holding
+// the tree in its stead) is born into and everything it starts with it;
+// the tree is killed as one with cgroup.kill, by the host should the init
+// die, and by the reaper should the host and the init die. The program keeps its real pid and
 // the host's /proc: it is the default wherever a cgroup v2 subtree can be
 // written (as root, or by a user whose own cgroup is delegated).
 var cgroupKind = mechanismKind{
@@ -64,6 +65,13 @@ func reclaim(cg *cgroup.Cgroup) {
 	if cg.RemoveIfEmpty() {
 		return
 	}
+	killRemains(cg)
+	cg.Remove()
+}
+
+// killRemains kills what is left in cg, if anything, and waits for it to
+// be gone (up to reclaimWait).
+func killRemains(cg *cgroup.Cgroup) {
 	if populated, err := cg.Populated(); err == nil && populated {
 		if empty, err := cg.Empty(); err == nil && cg.Kill() == nil {
 			select {
@@ -72,7 +80,6 @@ func reclaim(cg *cgroup.Cgroup) {
 			}
 		}
 	}
-	cg.Remove()
 }
 
 // The host's directory of cgroups: made on first use, named after the

@@ -3,7 +3,10 @@ package platform
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -129,40 +132,47 @@ func TestKeeperExitsAsItsSupervisor(t *testing.T) {
 	}
 }
 
-// TestKeeperDeathLeavesTheCgroupLocked: the supervisor holds the tree's
-// cgroup locked as well as the keeper, so that a sweep leaves the cgroup
-// alone while the supervisor of a killed keeper still stops the tree (here
-// a program that ignores SIGTERM, for a grace of an hour); once the
-// supervisor is gone, the lock is free.
-func TestKeeperDeathLeavesTheCgroupLocked(t *testing.T) {
+// TestCgroupInitHasNoKeeper: given a cgroup as root, a subreaper
+// procman-init is one process, the host's child, which supervises the
+// tree itself and holds the cgroup locked, so that a sweep leaves the
+// cgroup alone, until it exits; the cgroup holds the tree together in the
+// keeper's stead.
+func TestCgroupInitHasNoKeeper(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("makes a cgroup: root only")
 	}
 	marker := proctest.Marker(t)
-	dir, cg := makeTestCgroup(t, cgroup2Mount(t), "keeper-lock", marker)
+	dir, cg := makeTestCgroup(t, cgroup2Mount(t), "no-keeper", marker)
 	defer cg.Close()
-	ti := startTestInit(t, initConfig{mode: "subreaper", grace: time.Hour, cgroup: cg})
+	ti := startTestInit(t, initConfig{mode: "subreaper", grace: time.Hour, cgroup: cg, bornInCgroup: true})
 	cg.Close()
-	pid := ti.start(t, shellSpec(t, marker, `trap '' TERM; `+loopScript))
-	proctest.WaitIgnoring(t, pid, syscall.SIGTERM, initTimeout)
-
-	if err := ti.cmd.Process.Kill(); err != nil {
+	if ti.pid != ti.cmd.Process.Pid {
+		t.Fatalf("the supervisor %d is not the host's child %d: a keeper runs above it", ti.pid, ti.cmd.Process.Pid)
+	}
+	pid := ti.start(t, shellSpec(t, marker, `exec sleep 600`))
+	procs, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	ti.mustExit(t)
+	if got, want := strings.Fields(string(procs)), []string{strconv.Itoa(ti.pid), strconv.Itoa(pid)}; !slices.Equal(got, want) {
+		t.Errorf("the cgroup holds %v, want the supervisor and the program, %v", got, want)
+	}
 	sweep, err := os.Open(dir) // another open file: another lock owner
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sweep.Close()
 	if err := unix.Flock(int(sweep.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != unix.EWOULDBLOCK {
-		t.Fatalf("exclusive lock while the supervisor of a killed keeper stops its tree: %v, want EWOULDBLOCK", err)
+		t.Fatalf("exclusive lock while the supervisor runs: %v, want EWOULDBLOCK", err)
 	}
 
-	ti.sendRaw(t, msgSignalTree, int32(syscall.SIGKILL), nil, 0) // ends the grace
+	ti.sendRaw(t, msgSignalTree, int32(syscall.SIGKILL), nil, 0)
 	ti.expectExit(t, signaled(syscall.SIGKILL))
 	ti.expectEOF(t)
-	waitExited(t, ti.pid)
+	ti.mustExit(t)
+	if code := ti.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("the supervisor exited %d, want 0", code)
+	}
 	if err := unix.Flock(int(sweep.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		t.Errorf("exclusive lock once the supervisor is gone: %v", err)
 	}

@@ -19,7 +19,7 @@ import (
 // parent of one managed tree. It is started ahead of time and waits, ready,
 // until it is asked to start a program.
 type initProc struct {
-	outer   *Process       // the host's child: the keeper in subreaper mode, the process holding PID 1's namespace in pidns mode
+	outer   *Process       // the host's child: the keeper in subreaper mode (the supervisor itself when given a cgroup as root), the process holding PID 1's namespace in pidns mode
 	conn    *net.UnixConn  // the control socket
 	pid     int            // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
 	inNS    bool           // the supervisor is in a PID namespace of its own
@@ -419,6 +419,13 @@ func (t *initTree) watch() {
 		}
 	}
 	_, err := t.init.outer.Wait()
+	if cg := t.init.cgroup; cg != nil && !(reported && t.empty) {
+		// An init given a cgroup as root has no keeper (see
+		// procman-init): a supervisor that died before its tree left
+		// the rest in the cgroup, killed here before the tree is
+		// reported gone.
+		killRemains(cg)
+	}
 	if !reported {
 		if err == nil {
 			err = errors.New("procman-init ended before the program did (was it killed?)")

@@ -256,3 +256,40 @@ func TestMinimumAboveTheDefaultPicksWhatIsOnRequest(t *testing.T) {
 		t.Errorf("Automatic with Minimum pid-namespace gives %v (forced %v), want pid-namespace, detected", c.Mechanism, c.Forced)
 	}
 }
+
+// TestKilledInitLosesItsTree: a program that kills its procman-init (its
+// parent) with SIGKILL, after starting a daemon of its own (setsid, then
+// orphaned), does not get away: the tree is reported gone only once the
+// daemon is gone too. A keeper kills it under Subreaper; under Cgroup,
+// where the init of a root host has no keeper, the Spawner kills what is
+// left in the cgroup.
+func TestKilledInitLosesItsTree(t *testing.T) {
+	eachMechanism(t, func(t *testing.T, s *Spawner) {
+		if m := s.Containment().Mechanism; m != Cgroup && m != Subreaper {
+			t.Skip("the init's death ends a PID namespace; no init under ProcessGroup")
+		}
+		daemonPid := filepath.Join(t.TempDir(), "daemon.pid")
+		p := spawnShell(t, s, "setsid sh -c 'sleep 600 & echo $! >"+daemonPid+"' </dev/null; "+
+			"while [ ! -s "+daemonPid+" ]; do sleep 0.01; done; kill -KILL $PPID; sleep 600")
+		if _, err := p.Wait(); err == nil {
+			t.Fatal("Wait of a tree whose init was killed: no error")
+		}
+		select {
+		case <-p.Gone():
+		case <-time.After(20 * time.Second):
+			t.Fatal("tree not gone after its init was killed")
+		}
+		data, err := os.ReadFile(daemonPid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+		if pid <= 0 {
+			t.Fatalf("daemon pid %q", data)
+		}
+		if st := processState(pid); st != 0 && st != 'Z' {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("the daemon %d outlived the tree (state %c)", pid, st)
+		}
+	})
+}

@@ -17,6 +17,6 @@ var subreaperKind = mechanismKind{
 	},
 }
 
-// subreaperMode is procman-init's mode for a subreaper init and its
-// keeper.
+// subreaperMode is procman-init's mode for a subreaper init: with its
+// keeper, or, given a cgroup (under Cgroup) as root, alone.
 const subreaperMode = "subreaper"
