@@ -359,14 +359,7 @@ func TestCloseActsOnWhatIsStillRegistered(t *testing.T) {
 }
 
 func TestConcurrentRequestsAcrossReaperRestarts(t *testing.T) {
-	marker := proctest.Marker(t)
-	r := startReaper(t, Options{})
-	kept := startOwnChild(t, marker, "trap")
-	released := startOwnChild(t, marker, "trap")
-	keptID, releasedID := identify(t, kept.Process.Pid), identify(t, released.Process.Pid)
-	if _, err := r.ProtectProcess(keptID.pid, keptID.start, time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r, kept, releasedID := keptAndReleased(t, time.Second)
 
 	// Requests keep coming while the reaper is killed three times.
 	stop := make(chan struct{})
@@ -404,14 +397,41 @@ func TestConcurrentRequestsAcrossReaperRestarts(t *testing.T) {
 		t.Error(err)
 	}
 	expectGone(t, r.Pid(), "the last reaper")
+	closeStops(t, r, []*exec.Cmd{kept}, releasedID)
+}
+
+// keptAndReleased starts a reaper and two children that catch SIGTERM,
+// registers the first, kept, with grace, and returns the second, released,
+// for the test to register and release.
+func keptAndReleased(t *testing.T, grace time.Duration) (r *Reaper, kept *exec.Cmd, released process) {
+	t.Helper()
+	marker := proctest.Marker(t)
+	r = startReaper(t, Options{})
+	kept = startOwnChild(t, marker, "trap")
+	released = identify(t, startOwnChild(t, marker, "trap").Process.Pid)
+	keptID := identify(t, kept.Process.Pid)
+	if _, err := r.ProtectProcess(keptID.pid, keptID.start, grace); err != nil {
+		t.Fatal(err)
+	}
+	return r, kept, released
+}
+
+// closeStops closes r and checks that each of stopped, still registered,
+// got its SIGTERM and that each of spared, released, still lives.
+func closeStops(t *testing.T, r *Reaper, stopped []*exec.Cmd, spared ...process) {
+	t.Helper()
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if status := exitOf(t, kept); status.ExitStatus() != 100+int(syscall.SIGTERM) {
-		t.Errorf("a process registered before three reaper restarts ended with %v at Close, want exit %d (SIGTERM caught)", status, 100+int(syscall.SIGTERM))
+	for _, c := range stopped {
+		if status := exitOf(t, c); status.ExitStatus() != 100+int(syscall.SIGTERM) {
+			t.Errorf("process %d, still registered at Close, ended with %v, want exit %d (SIGTERM caught)", c.Process.Pid, status, 100+int(syscall.SIGTERM))
+		}
 	}
-	if !releasedID.alive() {
-		t.Error("a process whose registrations were all released was stopped at Close")
+	for _, p := range spared {
+		if !p.alive() {
+			t.Errorf("process %d, released, was stopped by Close", p.pid)
+		}
 	}
 }
 
@@ -486,13 +506,7 @@ func listenUnix(t *testing.T, path string) {
 // leaves the released process alone.
 func TestReleaseWaitsForNoAnswer(t *testing.T) {
 	marker := proctest.Marker(t)
-	r := startReaper(t, Options{})
-	kept := startOwnChild(t, marker, "trap")
-	released := startOwnChild(t, marker, "trap")
-	keptID, releasedID := identify(t, kept.Process.Pid), identify(t, released.Process.Pid)
-	if _, err := r.ProtectProcess(keptID.pid, keptID.start, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	r, kept, releasedID := keptAndReleased(t, 10*time.Second)
 	reg, err := r.ProtectProcess(releasedID.pid, releasedID.start, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -521,17 +535,7 @@ func TestReleaseWaitsForNoAnswer(t *testing.T) {
 		t.Fatalf("the reaper was replaced (pid %d, was %d) at the next request", now, pid)
 	}
 
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []*exec.Cmd{kept, other} {
-		if status := exitOf(t, c); status.ExitStatus() != 100+int(syscall.SIGTERM) {
-			t.Errorf("a process still registered at Close ended with %v, want exit %d (SIGTERM caught)", status, 100+int(syscall.SIGTERM))
-		}
-	}
-	if !releasedID.alive() {
-		t.Error("the released process was stopped by Close")
-	}
+	closeStops(t, r, []*exec.Cmd{kept, other}, releasedID)
 }
 
 // Releases in a row, more than are sent before their answers are read,
@@ -563,13 +567,5 @@ func TestManyReleasesInARow(t *testing.T) {
 	if now := r.Pid(); now != pid {
 		t.Fatalf("the reaper was replaced (pid %d, was %d)", now, pid)
 	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if status := exitOf(t, kept); status.ExitStatus() != 100+int(syscall.SIGTERM) {
-		t.Errorf("the process still registered at Close ended with %v, want exit %d (SIGTERM caught)", status, 100+int(syscall.SIGTERM))
-	}
-	if !id.alive() {
-		t.Error("a process released as often as it was registered was stopped by Close")
-	}
+	closeStops(t, r, []*exec.Cmd{kept}, id)
 }
