@@ -12,9 +12,10 @@ import (
 // subreaper; as root without the keeper of Subreaper, the cgroup holding
 // the tree in its stead) is born into and everything it starts with it;
 // the tree is killed as one with cgroup.kill, by the host should the init
-// die, and by the reaper should the host and the init die. The program keeps its real pid and
-// the host's /proc: it is the default wherever a cgroup v2 subtree can be
-// written (as root, or by a user whose own cgroup is delegated).
+// die, and by the reaper should the host and the init die. The program
+// keeps its real pid and the host's /proc: it is the default wherever a
+// cgroup v2 subtree can be written (as root, or by a user whose own
+// cgroup is delegated).
 var cgroupKind = mechanismKind{
 	mechanism: Cgroup,
 	unavailable: func(sys *system) error {

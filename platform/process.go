@@ -185,4 +185,6 @@ func execError(path string, err error) error {
 // writing, for a Spec's standard descriptors: opened once for the process
 // and never closed, so that a start does not pay for opening it. The file
 // is shared: do not close it.
-var DevNull = sync.OnceValues(func() (*os.File, error) { return os.OpenFile(os.DevNull, os.O_RDWR, 0) })
+func DevNull() (*os.File, error) { return devNull() }
+
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.OpenFile(os.DevNull, os.O_RDWR, 0) })
