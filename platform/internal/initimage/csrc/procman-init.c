@@ -1233,10 +1233,7 @@ static void __attribute__((noreturn)) keep(pid_t supervisor, const sigset_t *mas
 	int code = forward(supervisor, mask);
 	/* No child left, the supervisor reaped: nothing is left of the tree
 	 * (see finish), the usual end. */
-	pid_t pid;
-	while ((pid = waitpid(-1, NULL, WNOHANG | __WALL)) > 0)
-		;
-	if (pid < 0 && errno == ECHILD)
+	if (reap_all())
 		_exit(code);
 	find_proc_ns();
 	sigset_t chld;
@@ -1244,9 +1241,7 @@ static void __attribute__((noreturn)) keep(pid_t supervisor, const sigset_t *mas
 	sigaddset(&chld, SIGCHLD);
 	for (;;) {
 		signal_tree(SIGKILL);
-		while ((pid = waitpid(-1, NULL, WNOHANG | __WALL)) > 0)
-			;
-		if (pid < 0 && errno == ECHILD)
+		if (reap_all())
 			_exit(code);
 		/* Children left: killed but not yet dead, or born to a process
 		 * as it was killed, and so not walked yet. */
