@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/procman-dev/procman/platform/internal/errlist"
 	"golang.org/x/sys/unix"
@@ -105,14 +107,15 @@ func Candidates() ([]string, error) {
 // it by using it (a group in it, a process started into a cgroup of that),
 // and calls Detect should that fail.
 func FirstCandidate() (string, error) {
-	mounts, err := cgroup2Mounts()
+	mountinfo, cgroups, err := readRecent()
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	cs, err := detectCandidates(mounts, os.Geteuid() == 0)
+	own, err := ownCgroupIn(cgroups)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	cs := candidatesOf(cgroup2MountsIn(mountinfo), own, os.Geteuid() == 0)
 	if len(cs) == 0 {
 		return "", fmt.Errorf("%w: no candidate directory", ErrUnavailable)
 	}
@@ -130,26 +133,57 @@ func FirstCandidate() (string, error) {
 // and /proc/self/cgroup once for all: what a reaper sweeps for the
 // cgroups of dead hosts. A directory that cannot be told is left out.
 func SweepDirs(v1Controllers ...string) []string {
-	mountinfo, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil
-	}
-	cgroups, err := os.ReadFile("/proc/self/cgroup")
+	mountinfo, cgroups, err := readRecent()
 	if err != nil {
 		return nil
 	}
 	var dirs []string
-	if own, err := ownCgroupIn(string(cgroups)); err == nil {
-		for _, c := range candidatesOf(cgroup2MountsIn(string(mountinfo)), own, os.Geteuid() == 0) {
+	if own, err := ownCgroupIn(cgroups); err == nil {
+		for _, c := range candidatesOf(cgroup2MountsIn(mountinfo), own, os.Geteuid() == 0) {
 			dirs = append(dirs, c.dir)
 		}
 	}
 	for _, c := range v1Controllers {
-		if dir, err := v1DirIn(string(mountinfo), string(cgroups), c); err == nil {
+		if dir, err := v1DirIn(mountinfo, cgroups, c); err == nil {
 			dirs = append(dirs, filepath.Join(dir, "procman"))
 		}
 	}
 	return dirs
+}
+
+// recent is the last read of /proc/self/mountinfo and /proc/self/cgroup
+// by readRecent.
+var recent struct {
+	sync.Mutex
+	mountinfo, cgroups string
+	at                 time.Time
+}
+
+// recentFor is how long a read of /proc/self/mountinfo and
+// /proc/self/cgroup serves FirstCandidate and SweepDirs, which a host
+// calls at once as it starts (for its first tree and for its reaper): the
+// kernel's making of mountinfo is most of their cost.
+const recentFor = 100 * time.Millisecond
+
+// readRecent returns the text of /proc/self/mountinfo and /proc/self/cgroup,
+// read at most recentFor ago. A caller that comes while another reads
+// waits for that read.
+func readRecent() (mountinfo, cgroups string, err error) {
+	recent.Lock()
+	defer recent.Unlock()
+	if !recent.at.IsZero() && time.Since(recent.at) < recentFor {
+		return recent.mountinfo, recent.cgroups, nil
+	}
+	m, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", "", err
+	}
+	c, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return "", "", err
+	}
+	recent.mountinfo, recent.cgroups, recent.at = string(m), string(c), time.Now()
+	return recent.mountinfo, recent.cgroups, nil
 }
 
 func detectCandidates(mounts []mount, root bool) ([]candidate, error) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -154,5 +155,35 @@ func TestSweepDirsReadsOnceWhatCandidatesAndV1DirSay(t *testing.T) {
 	}
 	if got := SweepDirs(controllers...); !slices.Equal(got, want) {
 		t.Errorf("SweepDirs = %q, want %q", got, want)
+	}
+}
+
+// SweepDirs and FirstCandidate, which a host calls at once as it starts,
+// share one read of /proc/self/mountinfo and /proc/self/cgroup, but no
+// read older than recentFor.
+func TestSweepDirsAndFirstCandidateShareARecentRead(t *testing.T) {
+	recent.Lock()
+	recent.at = time.Time{} // no read yet
+	recent.Unlock()
+	readAt := func() time.Time {
+		recent.Lock()
+		defer recent.Unlock()
+		return recent.at
+	}
+	SweepDirs()
+	first := readAt()
+	if first.IsZero() {
+		t.Fatal("SweepDirs read nothing")
+	}
+	if _, err := FirstCandidate(); err != nil && !errors.Is(err, ErrUnavailable) {
+		t.Fatal(err)
+	}
+	if at := readAt(); !at.Equal(first) {
+		t.Errorf("FirstCandidate read the files again (at %v, after SweepDirs' read at %v)", at, first)
+	}
+	time.Sleep(recentFor + 10*time.Millisecond)
+	SweepDirs()
+	if at := readAt(); !at.After(first) {
+		t.Errorf("a read %v old served SweepDirs", time.Since(first))
 	}
 }
