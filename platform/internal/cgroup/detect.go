@@ -111,11 +111,10 @@ func FirstCandidate() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	own, err := ownCgroupIn(cgroups)
+	cs, err := candidatesIn(mountinfo, cgroups)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	cs := candidatesOf(cgroup2MountsIn(mountinfo), own, os.Geteuid() == 0)
 	if len(cs) == 0 {
 		return "", fmt.Errorf("%w: no candidate directory", ErrUnavailable)
 	}
@@ -138,10 +137,9 @@ func SweepDirs(v1Controllers ...string) []string {
 		return nil
 	}
 	var dirs []string
-	if own, err := ownCgroupIn(cgroups); err == nil {
-		for _, c := range candidatesOf(cgroup2MountsIn(mountinfo), own, os.Geteuid() == 0) {
-			dirs = append(dirs, c.dir)
-		}
+	cs, _ := candidatesIn(mountinfo, cgroups)
+	for _, c := range cs {
+		dirs = append(dirs, c.dir)
 	}
 	for _, c := range v1Controllers {
 		if dir, err := v1DirIn(mountinfo, cgroups, c); err == nil {
@@ -149,6 +147,16 @@ func SweepDirs(v1Controllers ...string) []string {
 		}
 	}
 	return dirs
+}
+
+// candidatesIn returns this process's candidates from mountinfo and
+// cgroups, the text of /proc/self/mountinfo and /proc/self/cgroup.
+func candidatesIn(mountinfo, cgroups string) ([]candidate, error) {
+	own, err := ownCgroupIn(cgroups)
+	if err != nil {
+		return nil, err
+	}
+	return candidatesOf(cgroup2MountsIn(mountinfo), own, os.Geteuid() == 0), nil
 }
 
 // recent is the last read of /proc/self/mountinfo and /proc/self/cgroup
