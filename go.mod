@@ -3,7 +3,6 @@ module github.com/procman-dev/procman
 go 1.26.0
 
 require (
-	github.com/google/uuid v1.6.0
 	github.com/hashicorp/go-hclog v1.6.3
 	github.com/hashicorp/go-plugin v1.8.0
 	go.uber.org/goleak v1.3.0
