@@ -3,7 +3,6 @@ package platform
 import (
 	"errors"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,15 +114,13 @@ func launchInit(t *testing.T, cfg initConfig) *testInit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testEnd := os.NewFile(uintptr(fds[0]), "test end")
 	initEnd := os.NewFile(uintptr(fds[1]), "init end")
 	if err := unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
-		testEnd.Close()
+		unix.Close(fds[0])
 		initEnd.Close()
 		t.Fatal(err)
 	}
-	fc, err := net.FileConn(testEnd)
-	testEnd.Close()
+	conn, err := newCtlConn(fds[0], "test end")
 	if err != nil {
 		initEnd.Close()
 		t.Fatal(err)
@@ -136,11 +133,11 @@ func launchInit(t *testing.T, cfg initConfig) *testInit {
 	err = cmd.Start()
 	initEnd.Close()
 	if err != nil {
-		fc.Close()
+		conn.Close()
 		t.Fatal(err)
 	}
 	ti := &testInit{
-		initProc: &initProc{conn: fc.(*net.UnixConn), inNS: cfg.mode != "subreaper"},
+		initProc: &initProc{conn: conn, inNS: cfg.mode != "subreaper"},
 		cmd:      cmd,
 		exited:   make(chan struct{}),
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strconv"
 	"syscall"
@@ -20,7 +19,7 @@ import (
 // until it is asked to start a program.
 type initProc struct {
 	outer   *Process       // the host's child: the keeper in subreaper mode (the supervisor itself when given a cgroup as root), the process holding PID 1's namespace in pidns mode
-	conn    *net.UnixConn  // the control socket
+	conn    *ctlConn       // the control socket
 	pid     int            // the supervisor's pid as the host sees it (PID 1 of the namespace in pidns mode)
 	inNS    bool           // the supervisor is in a PID namespace of its own
 	release func()         // undoes what was done for this init beyond the process (cgroup, protection)
@@ -68,15 +67,12 @@ func startInit(exe *Executable, mode string, grace time.Duration, cg *cgroup.Cgr
 		unix.Close(fds[1])
 		return nil, err
 	}
-	hostEnd := os.NewFile(uintptr(fds[0]), "procman-init control")
 	initEnd := os.NewFile(uintptr(fds[1]), "procman-init control")
 	defer initEnd.Close()
-	fc, err := net.FileConn(hostEnd)
-	hostEnd.Close()
+	conn, err := newCtlConn(fds[0], "procman-init control")
 	if err != nil {
 		return nil, err
 	}
-	conn := fc.(*net.UnixConn)
 
 	null, err := DevNull()
 	if err != nil {
@@ -196,7 +192,7 @@ func (in *initProc) read() (initMessage, error) {
 	// One byte more than a message, so that a longer packet shows as one.
 	var buf [9]byte
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
-	n, oobn, _, _, err := in.conn.ReadMsgUnix(buf[:], oob)
+	n, oobn, err := in.conn.ReadMsg(buf[:], oob)
 	if err != nil {
 		return initMessage{}, err
 	}
@@ -213,8 +209,7 @@ func (in *initProc) send(kind uint32, value int32, payload []byte, rights []int)
 	if rights != nil {
 		oob = unix.UnixRights(rights...)
 	}
-	_, _, err := in.conn.WriteMsgUnix(append(buf, payload...), oob, nil)
-	return err
+	return in.conn.WriteMsg(append(buf, payload...), oob)
 }
 
 // chunk is the largest payload message: well under the socket buffer.
@@ -312,7 +307,7 @@ func (in *initProc) programPid(m initMessage) (int, error) {
 // error: its tree is gone with it.
 func (in *initProc) sendIfOpen(kind uint32, value int32) error {
 	err := in.send(kind, value, nil, nil)
-	if err != nil && (errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) {
+	if err != nil && (errors.Is(err, os.ErrClosed) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) {
 		return nil
 	}
 	return err
