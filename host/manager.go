@@ -29,9 +29,12 @@ type Manager struct {
 	settings settings // as New's options made them
 	chain    *chain
 
-	// spawnMu guards spawner, made at the first need (see Warm).
+	// spawnMu guards spawner, made at the first need (see Warm), and
+	// making, closed once the Spawner under way is made or has failed
+	// (nil when none is under way).
 	spawnMu sync.Mutex
 	spawner *platform.Spawner
+	making  chan struct{}
 
 	// closing is cancelled by Close, to end the Starts under way.
 	closing      context.Context
@@ -92,17 +95,33 @@ func (m *Manager) configure(s settings) {
 // has succeeded.
 func (m *Manager) Warm() error {
 	m.ready()
+	if m.isClosed() {
+		return ErrClosed
+	}
 	_, err := m.getSpawner()
 	return err
 }
 
-// getSpawner returns the Manager's Spawner, making it first if need be. A
-// failure is not kept: the next call tries again (detection keeps what it
-// found, except shortages that may pass).
+// getSpawner returns the Manager's Spawner, making it first if need be,
+// or waiting for the one under way. A failure is not kept: the next call
+// tries again (detection keeps what it found, except shortages that may
+// pass).
 func (m *Manager) getSpawner() (*platform.Spawner, error) {
-	m.spawnMu.Lock()
-	defer m.spawnMu.Unlock()
-	return m.getSpawnerLocked()
+	for {
+		m.spawnMu.Lock()
+		s, making := m.spawner, m.making
+		if s == nil && making == nil { // none made, none under way: this call makes it
+			done := make(chan struct{})
+			m.making = done
+			m.spawnMu.Unlock()
+			return m.makeSpawner(done)
+		}
+		m.spawnMu.Unlock()
+		if s != nil {
+			return s, nil
+		}
+		<-making // then take it, or try again if it failed
+	}
 }
 
 // A spawnerResult is what getSpawner returns.
@@ -112,40 +131,62 @@ type spawnerResult struct {
 }
 
 // spawnerSoon is getSpawner in the background: its result comes on the
-// channel. spawnMu is held from before spawnerSoon returns until then, so
-// that what asks for the Spawner meanwhile (madeSpawner: a plugin
-// launched) waits for it.
+// channel. It never waits itself, not even for a Spawner another call is
+// making (Warm's, typically, while the first Start validates its config):
+// so that what asks for the Spawner meanwhile (madeSpawner: a plugin
+// launched) waits for it, one is under way from before spawnerSoon
+// returns until the result is sent.
 func (m *Manager) spawnerSoon() <-chan spawnerResult {
-	m.spawnMu.Lock()
 	soon := make(chan spawnerResult, 1)
-	if m.spawner != nil { // made: no goroutine to wait for
+	m.spawnMu.Lock()
+	defer m.spawnMu.Unlock()
+	switch {
+	case m.spawner != nil: // made: no goroutine to wait for
 		soon <- spawnerResult{m.spawner, nil}
-		m.spawnMu.Unlock()
-		return soon
+	case m.making == nil:
+		done := make(chan struct{})
+		m.making = done
+		go func() {
+			s, err := m.makeSpawner(done)
+			soon <- spawnerResult{s, err}
+		}()
+	default: // under way
+		go func() {
+			s, err := m.getSpawner()
+			soon <- spawnerResult{s, err}
+		}()
 	}
-	go func() {
-		defer m.spawnMu.Unlock()
-		s, err := m.getSpawnerLocked()
-		soon <- spawnerResult{s, err}
-	}()
 	return soon
 }
 
-// getSpawnerLocked is getSpawner with spawnMu held.
-func (m *Manager) getSpawnerLocked() (*platform.Spawner, error) {
-	if m.spawner != nil {
-		return m.spawner, nil
-	}
+// newSpawner is platform.NewSpawner; tests hold a Spawner's making with
+// it.
+var newSpawner = platform.NewSpawner
+
+// makeSpawner makes the Manager's Spawner, for the call that set
+// m.making to done, and closes done once it is made or has failed.
+func (m *Manager) makeSpawner(done chan struct{}) (spawner *platform.Spawner, err error) {
+	defer func() {
+		m.spawnMu.Lock()
+		if err == nil {
+			m.spawner = spawner
+		}
+		m.making = nil
+		m.spawnMu.Unlock()
+		close(done)
+	}()
+	// Closed already: nothing is made. Close sets closed before it looks
+	// for a Spawner under way, and this looks after m.making was set, so
+	// that Close either is seen here or waits for done.
 	if m.isClosed() {
 		return nil, ErrClosed
 	}
-	err := m.settings.check()
-	var spawner *platform.Spawner
+	err = m.settings.check()
 	if err == nil {
 		// The guard (the reaper) starts while detection tries what the
 		// system allows and the first init is made: all mostly wait for
 		// processes to start.
-		spawner, err = platform.NewSpawner(platform.SpawnerOptions{
+		spawner, err = newSpawner(platform.SpawnerOptions{
 			Mechanism: m.settings.containment,
 			Minimum:   m.settings.minContainment,
 			Grace:     m.settings.stopGracePeriod,
@@ -161,13 +202,19 @@ func (m *Manager) getSpawnerLocked() (*platform.Spawner, error) {
 	if mechanism < Cgroup {
 		warnIfWeak(m.logger, spawner.Containment())
 	}
-	m.spawner = spawner
 	return spawner, nil
 }
 
 // madeSpawner returns the Manager's Spawner if it has been made, nil
 // otherwise; while one is being made, it waits for it.
 func (m *Manager) madeSpawner() *platform.Spawner {
+	m.spawnMu.Lock()
+	s, making := m.spawner, m.making
+	m.spawnMu.Unlock()
+	if making == nil {
+		return s
+	}
+	<-making
 	m.spawnMu.Lock()
 	defer m.spawnMu.Unlock()
 	return m.spawner
@@ -220,11 +267,11 @@ func (m *Manager) Start(ctx context.Context, cfg sdk.ProcessConfig, opts ...Star
 	// is known to be valid.
 	soon := m.spawnerSoon()
 	cfg, report, path, err := m.prepare(startCtx, cfg)
-	made := <-soon
-	spawner, spawnerErr := made.spawner, made.err
-	if err != nil {
+	if err != nil { // at once: the Spawner is made on all the same
 		return Handle{}, err
 	}
+	made := <-soon
+	spawner, spawnerErr := made.spawner, made.err
 	if startCtx.Err() != nil { // cancelled while the plugins ran
 		return Handle{}, m.startAbort(ctx)
 	}
@@ -695,11 +742,11 @@ func (m *Manager) Close(ctx context.Context) error {
 		p.stop(p.stopSignal)
 	}
 	m.chain.close()
-	m.spawnMu.Lock()
-	if m.spawner != nil {
-		m.spawner.Close()
+	// A Spawner under way is waited for: closed is set, so no other
+	// starts after it (see makeSpawner).
+	if s := m.madeSpawner(); s != nil {
+		s.Close()
 	}
-	m.spawnMu.Unlock()
 	for _, p := range procs {
 		select {
 		case <-p.gone:
