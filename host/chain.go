@@ -224,10 +224,12 @@ func (c *chain) run(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConf
 	// A plugin is blamed only for problems it brings in: the config may be
 	// invalid before any plugin runs (say, a command that only a plugin's
 	// PATH provides), and a result with the same problem is no worse.
-	problem := cfg.Validate()
+	// Validated only once a plugin's result is invalid: Start validates
+	// what comes out of the chain anyway.
+	problem := &validation{cfg: cfg}
 	var report Report
 	for _, p := range c.ordered() {
-		step, next := c.step(ctx, p, running[p], cfg, &problem)
+		step, next := c.step(ctx, p, running[p], cfg, problem)
 		if step.Warning != "" {
 			c.logger.Warn("plugin change dropped", "plugin", p.name, "reason", step.Warning)
 		}
@@ -237,12 +239,27 @@ func (c *chain) run(ctx context.Context, cfg sdk.ProcessConfig) (sdk.ProcessConf
 	return cfg, report
 }
 
+// A validation is a config's validation error (nil when it is valid),
+// found at the first need.
+type validation struct {
+	cfg     sdk.ProcessConfig
+	checked bool
+	problem error
+}
+
+func (v *validation) err() error {
+	if !v.checked {
+		v.problem, v.checked = v.cfg.Validate(), true
+	}
+	return v.problem
+}
+
 // step runs one plugin over cfg and returns its step and the config to go
 // on with: the plugin's result if it was kept, else cfg.
 //
-// problem is cfg's validation error, if any; it is updated when the step's
-// result is kept.
-func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.ProcessConfig, problem *error) (step PluginStep, next sdk.ProcessConfig) {
+// problem is cfg's validation; it is updated when the step's result is
+// kept.
+func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.ProcessConfig, problem *validation) (step PluginStep, next sdk.ProcessConfig) {
 	step = PluginStep{Plugin: p.name, Path: p.path, BuiltIn: p.builtin, Priority: c.priority(p)}
 	begin := time.Now()
 	defer func() { step.Duration = time.Since(begin) }()
@@ -291,11 +308,13 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 		return step, cfg
 	}
 	err = result.Validate()
-	if err != nil && (*problem == nil || err.Error() != (*problem).Error()) {
-		step.Warning = "result is invalid: " + err.Error()
-		return step, cfg
+	if err != nil {
+		if before := problem.err(); before == nil || err.Error() != before.Error() {
+			step.Warning = "result is invalid: " + err.Error()
+			return step, cfg
+		}
 	}
-	*problem = err
+	*problem = validation{cfg: result, checked: true, problem: err}
 	step.Changes = diff(cfg, result)
 	return step, result
 }
