@@ -314,7 +314,7 @@ func (c *chain) step(ctx context.Context, p *plugin, run started, cfg sdk.Proces
 			return step, cfg
 		}
 	}
-	*problem = validation{cfg: result, checked: true, problem: err}
+	*problem = validation{checked: true, problem: err}
 	step.Changes = diff(cfg, result)
 	return step, result
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
@@ -18,10 +19,8 @@ type Handle [16]byte
 // procman.
 func newHandle() Handle {
 	var h Handle
-	hi, lo := rand.Uint64(), rand.Uint64()
-	for i := range 8 {
-		h[i], h[8+i] = byte(hi>>(56-8*i)), byte(lo>>(56-8*i))
-	}
+	binary.BigEndian.PutUint64(h[:8], rand.Uint64())
+	binary.BigEndian.PutUint64(h[8:], rand.Uint64())
 	h[6] = h[6]&0x0f | 0x40 // version 4
 	h[8] = h[8]&0x3f | 0x80 // variant 10 (RFC 9562)
 	return h
