@@ -6,12 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/procman-dev/procman/internal/proctest"
+	"github.com/procman-dev/procman/internal/proctree"
 	"github.com/procman-dev/procman/platform"
 	"github.com/procman-dev/procman/sdk"
 )
@@ -126,28 +126,14 @@ func TestCloseWaitsForTheSpawnerUnderWay(t *testing.T) {
 // procman-init.
 func initChildren(t *testing.T) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	procs, err := proctree.SystemTable().Procs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	self := strconv.Itoa(os.Getpid())
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 || !strings.Contains(s[:i], "(procman-init") {
-			continue
-		}
-		if f := strings.Fields(s[i+1:]); len(f) > 1 && f[1] == self {
-			pids = append(pids, pid)
+	for _, p := range procs {
+		if p.PPid == os.Getpid() && proctest.Comm(p.Pid) == "procman-init" {
+			pids = append(pids, p.Pid)
 		}
 	}
 	return pids
