@@ -1,7 +1,9 @@
 package reaper
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +65,7 @@ func reaperDescriptors(t *testing.T, pid int) map[int]string {
 	return descriptors(t, pid)
 }
 
+// descriptors is what the descriptors of process pid refer to, by number.
 func descriptors(t *testing.T, pid int) map[int]string {
 	t.Helper()
 	dir := fmt.Sprintf("/proc/%d/fd", pid)
@@ -73,9 +76,14 @@ func descriptors(t *testing.T, pid int) map[int]string {
 	fds := make(map[int]string)
 	for _, e := range entries {
 		fd, _ := strconv.Atoi(e.Name())
-		if fds[fd], err = os.Readlink(filepath.Join(dir, e.Name())); err != nil {
+		target, err := os.Readlink(filepath.Join(dir, e.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // closed since the listing (the own child closes its stdout once ready): not held
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
+		fds[fd] = target
 	}
 	return fds
 }
